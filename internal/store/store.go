@@ -1,0 +1,319 @@
+// Package store defines Cognate's storage contract: the entities every part of
+// the stack persists and the interfaces a backend implements. Backends live in
+// subpackages (sqlite, postgres) and all pass the conformance suite in storetest.
+//
+// Contract rules shared by every method:
+//   - Lookups of a missing row return an error wrapping ErrNotFound.
+//   - Creating a row whose key exists returns an error wrapping ErrAlreadyExists.
+//   - UpdateX(ctx, key, fn) reads the row, calls fn with a copy and writes what fn
+//     returns, all in one transaction. fn may be called more than once (on a
+//     serialization retry) and must not have side effects. If fn returns an
+//     error, nothing is written and that error is returned unwrapped-compatible
+//     (errors.Is works on it).
+//   - Writes are durable when the method returns nil.
+//   - Times are stored with millisecond precision, in UTC.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Sentinel errors returned (wrapped) by every backend.
+var (
+	// ErrNotFound means the requested row does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrAlreadyExists means a row with the same key (or unique alias) exists.
+	ErrAlreadyExists = errors.New("store: already exists")
+)
+
+// Store is the whole storage contract; consumers should depend on the piece they use.
+type Store interface {
+	Pools
+	Clients
+	Users
+	Groups
+	Sessions
+	RefreshTokens
+	Revocations
+	Keys
+	Lockouts
+	Deployments
+	// Name says which backend this is and where, for logs ("sqlite /data/cognate.db").
+	Name() string
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// Page bounds a listing: rows strictly after the key After, at most Limit rows
+// (0 means the backend default of 60). Rows come back in key order.
+type Page struct {
+	After string
+	Limit int
+}
+
+// Pool is a user pool. Config is the pool's settings as the userpool package
+// encodes them; the store does not interpret it.
+type Pool struct {
+	ID        string
+	Name      string
+	Config    json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Pools stores user pools. DeletePool removes the pool and everything in it
+// (clients, users, groups, memberships, keys, refresh tokens, lockouts).
+type Pools interface {
+	CreatePool(ctx context.Context, p Pool) error
+	GetPool(ctx context.Context, id string) (Pool, error)
+	ListPools(ctx context.Context, page Page) ([]Pool, error)
+	UpdatePool(ctx context.Context, id string, fn func(Pool) (Pool, error)) (Pool, error)
+	DeletePool(ctx context.Context, id string) error
+}
+
+// Client is an app client of a pool. Secret is the sealed client secret (nil
+// when the client has none); Config is opaque to the store.
+type Client struct {
+	PoolID    string
+	ID        string
+	Name      string
+	Secret    []byte
+	Config    json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Clients stores app clients; keys are (PoolID, ID) and client ids are also
+// unique across pools so that GetClientByID can find a client's pool.
+type Clients interface {
+	CreateClient(ctx context.Context, c Client) error
+	GetClient(ctx context.Context, poolID, id string) (Client, error)
+	// GetClientByID finds a client by id alone (InitiateAuth names only the client).
+	GetClientByID(ctx context.Context, id string) (Client, error)
+	ListClients(ctx context.Context, poolID string, page Page) ([]Client, error)
+	UpdateClient(ctx context.Context, poolID, id string, fn func(Client) (Client, error)) (Client, error)
+	DeleteClient(ctx context.Context, poolID, id string) error
+}
+
+// Alias attributes that the store indexes for lookups with FindUsers.
+const (
+	AttrSub               = "sub"
+	AttrEmail             = "email"
+	AttrPhoneNumber       = "phone_number"
+	AttrPreferredUsername = "preferred_username"
+)
+
+// User is a user of a pool. Username is the exact key (the userpool package
+// normalises case when the pool is case-insensitive). Credentials holds the
+// sealed password material and Private the service's own state (pending codes,
+// sign-out epoch ...); the store treats both as opaque bytes.
+type User struct {
+	PoolID      string
+	Username    string
+	Status      string
+	Enabled     bool
+	Attributes  map[string]string
+	Credentials []byte
+	Private     json.RawMessage
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Users stores users. Indexed aliases (sub, email, phone_number,
+// preferred_username) are matched case-insensitively by FindUsers.
+type Users interface {
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, poolID, username string) (User, error)
+	// FindUsers returns the users whose attribute attr (one of the Attr*
+	// constants) equals value, case-insensitively, in username order.
+	FindUsers(ctx context.Context, poolID, attr, value string) ([]User, error)
+	ListUsers(ctx context.Context, poolID string, page Page) ([]User, error)
+	CountUsers(ctx context.Context, poolID string) (int, error)
+	UpdateUser(ctx context.Context, poolID, username string, fn func(User) (User, error)) (User, error)
+	// DeleteUser also removes the user's group memberships.
+	DeleteUser(ctx context.Context, poolID, username string) error
+}
+
+// Group is a group of users in a pool.
+type Group struct {
+	PoolID      string
+	Name        string
+	Description string
+	RoleArn     string
+	Precedence  *int32
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Groups stores groups and memberships. Adding an existing member or removing a
+// non-member is not an error; either side missing is ErrNotFound.
+type Groups interface {
+	CreateGroup(ctx context.Context, g Group) error
+	GetGroup(ctx context.Context, poolID, name string) (Group, error)
+	ListGroups(ctx context.Context, poolID string, page Page) ([]Group, error)
+	UpdateGroup(ctx context.Context, poolID, name string, fn func(Group) (Group, error)) (Group, error)
+	// DeleteGroup also removes its memberships.
+	DeleteGroup(ctx context.Context, poolID, name string) error
+	AddUserToGroup(ctx context.Context, poolID, group, username string) error
+	RemoveUserFromGroup(ctx context.Context, poolID, group, username string) error
+	// ListGroupsForUser pages by group name.
+	ListGroupsForUser(ctx context.Context, poolID, username string, page Page) ([]Group, error)
+	// ListUsersInGroup pages by username.
+	ListUsersInGroup(ctx context.Context, poolID, group string, page Page) ([]User, error)
+}
+
+// Session is short-lived, single-use server state: an SRP exchange's secret
+// block, an auth challenge's session. Data is opaque (sealed by the caller).
+type Session struct {
+	ID        string
+	PoolID    string
+	Kind      string
+	Data      []byte
+	ExpiresAt time.Time
+}
+
+// Sessions stores single-use sessions.
+type Sessions interface {
+	PutSession(ctx context.Context, s Session) error
+	// TakeSession atomically reads and deletes a session: of concurrent takes of
+	// one id exactly one succeeds. Missing or expired (relative to now) is
+	// ErrNotFound.
+	TakeSession(ctx context.Context, id string, now time.Time) (Session, error)
+	// DeleteExpiredSessions removes sessions that expired before now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+}
+
+// RefreshToken is the server-side state of an opaque refresh token. ID is a
+// hash of the token, never the token itself.
+type RefreshToken struct {
+	ID        string
+	PoolID    string
+	ClientID  string
+	Username  string
+	OriginJTI string
+	AuthTime  time.Time
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	Revoked   bool
+}
+
+// RefreshTokens stores refresh tokens.
+type RefreshTokens interface {
+	PutRefreshToken(ctx context.Context, t RefreshToken) error
+	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
+	// RevokeRefreshToken marks one token revoked; it reports whether it was
+	// live before (false when already revoked). Missing is ErrNotFound.
+	RevokeRefreshToken(ctx context.Context, id string) (bool, error)
+	// RevokeUserRefreshTokens revokes every token of a user and returns how many.
+	RevokeUserRefreshTokens(ctx context.Context, poolID, username string) (int, error)
+	DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int, error)
+}
+
+// Revocation kinds.
+const (
+	// RevokeOrigin revokes every id and access token whose origin_jti is Value.
+	RevokeOrigin = "origin_jti"
+	// RevokeSubject revokes every token of subject (sub) Value issued at or before At.
+	RevokeSubject = "sub"
+)
+
+// Revocation is one entry of the revocation feed that every node follows.
+// Seq is assigned by the store, strictly increasing.
+type Revocation struct {
+	Seq       int64
+	PoolID    string
+	Kind      string
+	Value     string
+	At        time.Time
+	ExpiresAt time.Time
+}
+
+// Revocations is the append-only revocation feed.
+type Revocations interface {
+	// AddRevocation appends r and returns its sequence number.
+	AddRevocation(ctx context.Context, r Revocation) (int64, error)
+	// RevocationsSince returns entries with Seq > seq in Seq order, at most limit.
+	RevocationsSince(ctx context.Context, seq int64, limit int) ([]Revocation, error)
+	// DeleteExpiredRevocations drops entries whose ExpiresAt is before now.
+	DeleteExpiredRevocations(ctx context.Context, now time.Time) (int, error)
+}
+
+// Signing key uses.
+const (
+	KeyUseID     = "id"
+	KeyUseAccess = "access"
+)
+
+// SigningKey is one RSA key of a pool. Private is the sealed PKCS#8 private key;
+// Public the PKIX public key. A key with RetiredAt set no longer signs but stays
+// published until ExpiresAt.
+type SigningKey struct {
+	Kid       string
+	Use       string
+	Private   []byte
+	Public    []byte
+	CreatedAt time.Time
+	RetiredAt time.Time
+	ExpiresAt time.Time
+}
+
+// Keys stores each pool's signing keys as one set, so that rotation is atomic:
+// of two nodes rotating at once, one's fn sees the other's result.
+type Keys interface {
+	// GetKeys returns the pool's keys (empty, not an error, when none).
+	GetKeys(ctx context.Context, poolID string) ([]SigningKey, error)
+	// UpdateKeys replaces the pool's key set with what fn returns.
+	UpdateKeys(ctx context.Context, poolID string, fn func([]SigningKey) ([]SigningKey, error)) ([]SigningKey, error)
+}
+
+// Lockout is the failed-login state of one login key of a pool.
+type Lockout struct {
+	Failures    int
+	LastFailure time.Time
+	LockedUntil time.Time
+}
+
+// Lockouts stores failed-login counters; keys need not name an existing user
+// (unknown users are counted the same way, to avoid enumeration).
+type Lockouts interface {
+	GetLockout(ctx context.Context, poolID, key string) (Lockout, error)
+	// UpdateLockout is atomic under concurrency: N concurrent calls that each
+	// add one failure leave Failures increased by exactly N. A zero Lockout
+	// returned by fn deletes the row.
+	UpdateLockout(ctx context.Context, poolID, key string, fn func(Lockout) (Lockout, error)) (Lockout, error)
+}
+
+// Deployment is an immutable snapshot of an API definition.
+type Deployment struct {
+	APIID     string
+	ID        string
+	Snapshot  json.RawMessage
+	CreatedAt time.Time
+}
+
+// Stage points at a deployment of an API and holds stage variables.
+type Stage struct {
+	APIID        string
+	Name         string
+	DeploymentID string
+	Variables    map[string]string
+	UpdatedAt    time.Time
+	// Version increases with every write of the stage, for change polling.
+	Version int64
+}
+
+// Deployments stores API deployments and stages.
+type Deployments interface {
+	// PutDeployment stores d; storing an identical (APIID, ID) again is a no-op.
+	PutDeployment(ctx context.Context, d Deployment) error
+	GetDeployment(ctx context.Context, apiID, id string) (Deployment, error)
+	// PutStage creates or replaces a stage, assigning it the next Version.
+	PutStage(ctx context.Context, s Stage) (Stage, error)
+	GetStage(ctx context.Context, apiID, name string) (Stage, error)
+	// ListStages returns every stage of every API, ordered by (APIID, Name).
+	ListStages(ctx context.Context) ([]Stage, error)
+	DeleteStage(ctx context.Context, apiID, name string) error
+}
