@@ -1,0 +1,234 @@
+// Package config reads Cognate's YAML configuration file: the user pools,
+// functions and APIs to apply at start. Decoding is strict (unknown keys are
+// errors), ${ENV} references in values are expanded, and Validate reports
+// every problem at once. References to things whose ids are generated at
+// apply time (${pool:NAME}, ${client:POOL/CLIENT}, ${issuer:POOL}) are left
+// for the applier to resolve.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxFileSize bounds a configuration file (and each OpenAPI file it names).
+const MaxFileSize = 4 << 20
+
+// File is the configuration file's schema.
+type File struct {
+	// Region is the AWS region pool ids and ARNs use (default us-east-1).
+	Region string `yaml:"region"`
+	// AccountID is the account id in ARNs (default 000000000000).
+	AccountID string `yaml:"accountId"`
+	// PublicURL is the base URL clients reach Cognate at (default http://ADDR).
+	PublicURL string `yaml:"publicUrl"`
+	// IssuerStyle is "local" ({publicUrl}/{poolId}) or "aws" (cognito-idp.{region}.amazonaws.com).
+	IssuerStyle string     `yaml:"issuerStyle"`
+	Pools       []Pool     `yaml:"pools"`
+	Functions   []Function `yaml:"functions"`
+	APIs        []API      `yaml:"apis"`
+
+	// Dir is the directory relative paths in the file are resolved against.
+	Dir string `yaml:"-"`
+}
+
+// Pool declares a user pool, found by name or created.
+type Pool struct {
+	Name                   string          `yaml:"name"`
+	UsernameAttributes     []string        `yaml:"usernameAttributes"`
+	AliasAttributes        []string        `yaml:"aliasAttributes"`
+	AutoVerifiedAttributes []string        `yaml:"autoVerifiedAttributes"`
+	CaseSensitive          *bool           `yaml:"caseSensitive"`
+	PasswordPolicy         *PasswordPolicy `yaml:"passwordPolicy"`
+	CustomAttributes       []string        `yaml:"customAttributes"`
+	Clients                []Client        `yaml:"clients"`
+	Groups                 []Group         `yaml:"groups"`
+	Users                  []User          `yaml:"users"`
+}
+
+// PasswordPolicy mirrors Cognito's PasswordPolicyType.
+type PasswordPolicy struct {
+	MinimumLength                 int  `yaml:"minimumLength"`
+	RequireUppercase              bool `yaml:"requireUppercase"`
+	RequireLowercase              bool `yaml:"requireLowercase"`
+	RequireNumbers                bool `yaml:"requireNumbers"`
+	RequireSymbols                bool `yaml:"requireSymbols"`
+	TemporaryPasswordValidityDays int  `yaml:"temporaryPasswordValidityDays"`
+}
+
+// Client declares an app client of a pool, found by name or created.
+type Client struct {
+	Name              string   `yaml:"name"`
+	GenerateSecret    bool     `yaml:"generateSecret"`
+	ExplicitAuthFlows []string `yaml:"explicitAuthFlows"`
+	// Token lifetimes as Go durations ("1h", "720h"); empty means Cognito's defaults.
+	IDTokenValidity      string `yaml:"idTokenValidity"`
+	AccessTokenValidity  string `yaml:"accessTokenValidity"`
+	RefreshTokenValidity string `yaml:"refreshTokenValidity"`
+}
+
+// Group declares a group of a pool.
+type Group struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Precedence  *int32 `yaml:"precedence"`
+}
+
+// User declares a confirmed user with a permanent password.
+type User struct {
+	Username   string            `yaml:"username"`
+	Password   string            `yaml:"password"`
+	Attributes map[string]string `yaml:"attributes"`
+	Groups     []string          `yaml:"groups"`
+}
+
+// Function declares a function of the function runner.
+type Function struct {
+	Name    string `yaml:"name"`
+	Runtime string `yaml:"runtime"`
+	// Handler is "file.export" for Node.js, or the builtin's name.
+	Handler string `yaml:"handler"`
+	// Command runs a "provided" function: argv, the first element relative to Dir.
+	Command []string `yaml:"command"`
+	// Build is run once in Dir before the function is registered (go build, npm ci ...).
+	Build       []string          `yaml:"build"`
+	Dir         string            `yaml:"dir"`
+	Environment map[string]string `yaml:"environment"`
+	// Timeout in seconds (default 3, as Lambda).
+	Timeout             int `yaml:"timeout"`
+	MemorySize          int `yaml:"memorySize"`
+	ReservedConcurrency int `yaml:"reservedConcurrency"`
+}
+
+// API declares a REST API from an OpenAPI 3 / Swagger 2 document with
+// x-amazon-apigateway-* extensions: a file (OpenAPI) or inline (Definition).
+type API struct {
+	Name       string     `yaml:"name"`
+	OpenAPI    string     `yaml:"openapi"`
+	Definition *yaml.Node `yaml:"definition"`
+	Default    bool       `yaml:"default"`
+	Stages     []Stage    `yaml:"stages"`
+}
+
+// Stage declares a stage of an API.
+type Stage struct {
+	Name      string            `yaml:"name"`
+	Variables map[string]string `yaml:"variables"`
+}
+
+// Load reads, expands and strictly decodes a configuration file, then validates it.
+func Load(path string) (*File, error) {
+	data, err := readLimited(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	abs, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("resolve config directory: %w", err)
+	}
+	f.Dir = abs
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Parse expands ${ENV} references and strictly decodes YAML; it does not validate.
+func Parse(data []byte) (*File, error) {
+	expanded, err := ExpandEnv(string(data), os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(strings.NewReader(expanded))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("decode config: %w", err)
+	}
+	f.applyDefaults()
+	return &f, nil
+}
+
+func (f *File) applyDefaults() {
+	if f.Region == "" {
+		f.Region = "us-east-1"
+	}
+	if f.AccountID == "" {
+		f.AccountID = "000000000000"
+	}
+	if f.IssuerStyle == "" {
+		f.IssuerStyle = "local"
+	}
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
+
+// ExpandEnv replaces ${NAME} and ${NAME:-default} with environment values; an
+// unset variable without a default is an error. ${pool:..}-style references
+// (lower-case prefix and colon) are left alone.
+func ExpandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+	var missing []string
+	out := envRef.ReplaceAllStringFunc(s, func(m string) string {
+		sub := envRef.FindStringSubmatch(m)
+		if v, ok := lookup(sub[1]); ok {
+			return v
+		}
+		if sub[2] != "" {
+			return sub[2][2:]
+		}
+		missing = append(missing, sub[1])
+		return m
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// OpenAPIDocument returns the API's OpenAPI document bytes (YAML or JSON).
+func (f *File) OpenAPIDocument(a API) ([]byte, error) {
+	if a.Definition != nil {
+		var buf bytes.Buffer
+		enc := yaml.NewEncoder(&buf)
+		if err := enc.Encode(a.Definition); err != nil {
+			return nil, fmt.Errorf("api %s: encode definition: %w", a.Name, err)
+		}
+		return buf.Bytes(), nil
+	}
+	return readLimited(f.Path(a.OpenAPI))
+}
+
+// Path resolves p against the configuration file's directory.
+func (f *File) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) || f.Dir == "" {
+		return p
+	}
+	return filepath.Join(f.Dir, p)
+}
+
+func readLimited(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxFileSize)
+	}
+	return data, nil
+}

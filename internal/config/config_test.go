@@ -1,0 +1,98 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadExpandsEnvAndResolvesPaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("COGNATE_TEST_PW", "Sup3r-secret!")
+	yml := `
+pools:
+  - name: notes-users
+    clients: [{name: notes-client, explicitAuthFlows: [ALLOW_USER_SRP_AUTH]}]
+    groups: [{name: admins}]
+    users:
+      - {username: alice, password: "${COGNATE_TEST_PW}", attributes: {email: alice@example.com}, groups: [admins]}
+functions:
+  - {name: listAccountNotes, runtime: nodejs20.x, handler: index.handler, dir: fn, timeout: 5}
+apis:
+  - name: notes
+    openapi: api.yaml
+    stages: [{name: dev, variables: {color: "${COGNATE_TEST_COLOR:-blue}"}}]
+`
+	path := filepath.Join(dir, "cognate.yaml")
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Pools[0].Users[0].Password; got != "Sup3r-secret!" {
+		t.Fatalf("password = %q", got)
+	}
+	if got := f.APIs[0].Stages[0].Variables["color"]; got != "blue" {
+		t.Fatalf("default not applied: %q", got)
+	}
+	if got := f.Path(f.Functions[0].Dir); got != filepath.Join(dir, "fn") {
+		t.Fatalf("path = %q", got)
+	}
+	if f.Region != "us-east-1" || f.AccountID != "000000000000" || f.IssuerStyle != "local" {
+		t.Fatalf("defaults: %+v", f)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		name, yml, want string
+	}{
+		{"unknown key", "pools: [{name: p, colour: red}]", "field colour not found"},
+		{"unset env", "region: ${COGNATE_SURELY_UNSET_VAR}", "COGNATE_SURELY_UNSET_VAR"},
+		{"bad yaml", "pools: [", "decode config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateListsEveryProblem(t *testing.T) {
+	f, err := Parse([]byte(`
+issuerStyle: weird
+pools:
+  - name: p
+    clients: [{name: c, idTokenValidity: soon}]
+    users: [{username: u, groups: [nope]}]
+  - name: p
+functions:
+  - {name: "bad name", runtime: cobol}
+  - {name: n, runtime: nodejs20.x}
+apis:
+  - {name: a, default: true}
+  - {name: b, default: true, openapi: x.yaml, stages: [{name: "no/slash"}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.Validate()
+	if err == nil {
+		t.Fatal("invalid config accepted")
+	}
+	for _, want := range []string{
+		"issuerStyle", "idTokenValidity", "password: required", `group "nope"`, `duplicate pool "p"`,
+		"not a valid function name", `"cobol" is not supported`, "nodejs function needs handler and dir",
+		"exactly one of openapi", "at least one stage", "not a valid stage name", "2 APIs are marked default",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+var (
+	nameRe     = regexp.MustCompile(`^[\w\s+=,.@-]{1,128}$`)
+	funcNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	stageRe    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+)
+
+// Runtimes the function runner accepts.
+var runtimes = map[string]bool{
+	"builtin": true, "provided": true, "provided.al2": true, "provided.al2023": true, "go1.x": true,
+	"nodejs": true, "nodejs18.x": true, "nodejs20.x": true, "nodejs22.x": true,
+}
+
+// Validate checks the whole file and returns every problem found, joined.
+func (f *File) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if f.IssuerStyle != "local" && f.IssuerStyle != "aws" {
+		add("issuerStyle: %q is not local or aws", f.IssuerStyle)
+	}
+	pools := map[string]bool{}
+	for i, p := range f.Pools {
+		where := fmt.Sprintf("pools[%d]", i)
+		if !nameRe.MatchString(p.Name) {
+			add("%s.name: %q is not a valid pool name", where, p.Name)
+		}
+		if pools[p.Name] {
+			add("%s.name: duplicate pool %q", where, p.Name)
+		}
+		pools[p.Name] = true
+		clients := map[string]bool{}
+		for j, c := range p.Clients {
+			cw := fmt.Sprintf("%s.clients[%d]", where, j)
+			if !nameRe.MatchString(c.Name) {
+				add("%s.name: %q is not a valid client name", cw, c.Name)
+			}
+			if clients[c.Name] {
+				add("%s.name: duplicate client %q", cw, c.Name)
+			}
+			clients[c.Name] = true
+			for _, d := range []struct{ field, v string }{{"idTokenValidity", c.IDTokenValidity}, {"accessTokenValidity", c.AccessTokenValidity}, {"refreshTokenValidity", c.RefreshTokenValidity}} {
+				if d.v == "" {
+					continue
+				}
+				if dur, err := time.ParseDuration(d.v); err != nil || dur <= 0 {
+					add("%s.%s: %q is not a positive duration", cw, d.field, d.v)
+				}
+			}
+		}
+		groups := map[string]bool{}
+		for j, g := range p.Groups {
+			if g.Name == "" {
+				add("%s.groups[%d].name: required", where, j)
+			}
+			groups[g.Name] = true
+		}
+		for j, u := range p.Users {
+			uw := fmt.Sprintf("%s.users[%d]", where, j)
+			if u.Username == "" {
+				add("%s.username: required", uw)
+			}
+			if u.Password == "" {
+				add("%s.password: required (use ${ENV} to keep it out of the file)", uw)
+			}
+			for _, g := range u.Groups {
+				if !groups[g] {
+					add("%s.groups: group %q is not declared in the pool", uw, g)
+				}
+			}
+		}
+	}
+	funcs := map[string]bool{}
+	for i, fn := range f.Functions {
+		where := fmt.Sprintf("functions[%d]", i)
+		if !funcNameRe.MatchString(fn.Name) {
+			add("%s.name: %q is not a valid function name", where, fn.Name)
+		}
+		if funcs[fn.Name] {
+			add("%s.name: duplicate function %q", where, fn.Name)
+		}
+		funcs[fn.Name] = true
+		if !runtimes[fn.Runtime] {
+			add("%s.runtime: %q is not supported", where, fn.Runtime)
+		}
+		switch {
+		case fn.Runtime == "builtin" && fn.Handler == "":
+			add("%s.handler: a builtin function names its handler", where)
+		case (fn.Runtime == "provided" || fn.Runtime == "provided.al2" || fn.Runtime == "provided.al2023" || fn.Runtime == "go1.x") && len(fn.Command) == 0:
+			add("%s.command: a provided function needs a command", where)
+		case len(fn.Runtime) > 6 && fn.Runtime[:6] == "nodejs" && (fn.Handler == "" || fn.Dir == ""):
+			add("%s: a nodejs function needs handler and dir", where)
+		}
+		if fn.Timeout < 0 || fn.Timeout > 900 {
+			add("%s.timeout: %d is not within 1..900 seconds", where, fn.Timeout)
+		}
+		if fn.ReservedConcurrency < 0 {
+			add("%s.reservedConcurrency: must not be negative", where)
+		}
+	}
+	apis := map[string]bool{}
+	defaults := 0
+	for i, a := range f.APIs {
+		where := fmt.Sprintf("apis[%d]", i)
+		if !nameRe.MatchString(a.Name) {
+			add("%s.name: %q is not a valid API name", where, a.Name)
+		}
+		if apis[a.Name] {
+			add("%s.name: duplicate API %q", where, a.Name)
+		}
+		apis[a.Name] = true
+		if (a.OpenAPI == "") == (a.Definition == nil) {
+			add("%s: give exactly one of openapi (a file) and definition (inline)", where)
+		}
+		if a.Default {
+			defaults++
+		}
+		if len(a.Stages) == 0 {
+			add("%s.stages: at least one stage is needed", where)
+		}
+		for j, s := range a.Stages {
+			if !stageRe.MatchString(s.Name) {
+				add("%s.stages[%d].name: %q is not a valid stage name", where, j, s.Name)
+			}
+		}
+	}
+	if defaults > 1 {
+		add("apis: %d APIs are marked default; at most one may be", defaults)
+	}
+	return errors.Join(errs...)
+}
