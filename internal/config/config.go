@@ -110,11 +110,22 @@ type Function struct {
 // API declares a REST API from an OpenAPI 3 / Swagger 2 document with
 // x-amazon-apigateway-* extensions: a file (OpenAPI) or inline (Definition).
 type API struct {
-	Name       string     `yaml:"name"`
-	OpenAPI    string     `yaml:"openapi"`
-	Definition *yaml.Node `yaml:"definition"`
-	Default    bool       `yaml:"default"`
-	Stages     []Stage    `yaml:"stages"`
+	Name       string    `yaml:"name"`
+	OpenAPI    string    `yaml:"openapi"`
+	Definition *Document `yaml:"definition"`
+	Default    bool      `yaml:"default"`
+	Stages     []Stage   `yaml:"stages"`
+}
+
+// Document is an inline document kept as YAML, decoded by its consumer.
+type Document struct {
+	node *yaml.Node
+}
+
+// UnmarshalYAML keeps the node as it is (strict decoding does not apply inside).
+func (d *Document) UnmarshalYAML(n *yaml.Node) error {
+	d.node = n
+	return nil
 }
 
 // Stage declares a stage of an API.
@@ -201,7 +212,7 @@ func (f *File) OpenAPIDocument(a API) ([]byte, error) {
 	if a.Definition != nil {
 		var buf bytes.Buffer
 		enc := yaml.NewEncoder(&buf)
-		if err := enc.Encode(a.Definition); err != nil {
+		if err := enc.Encode(a.Definition.node); err != nil {
 			return nil, fmt.Errorf("api %s: encode definition: %w", a.Name, err)
 		}
 		return buf.Bytes(), nil

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/cognate-dev/cognate/internal/app"
+)
+
+func runUp(ctx context.Context, args []string, std stdio) error {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(std.err)
+	var opts app.Options
+	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:4566", "listen address HOST:PORT (port 0 picks a free port)")
+	fs.StringVar(&opts.DataDir, "data", ".cognate", "data directory (SQLite database, server key)")
+	fs.StringVar(&opts.ConfigPath, "config", "", "configuration file (default: the built-in notes demo)")
+	fs.StringVar(&opts.StoreURL, "store", os.Getenv("COGNATE_STORE"), "store: empty for SQLite in the data directory, or postgres://... (default $COGNATE_STORE)")
+	fs.StringVar(&opts.PublicURL, "public-url", "", "base URL clients reach Cognate at (default http://ADDR)")
+	fs.StringVar(&opts.ServerKeyFile, "server-key-file", "", "file holding the key that seals secrets at rest (default DATA/server.key; $COGNATE_SERVER_KEY overrides)")
+	logLevel := fs.String("log-level", envOr("COGNATE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (default $COGNATE_LOG_LEVEL or info)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(std.err, "up: unexpected arguments %q\n", fs.Args())
+		return errUsage
+	}
+	logger, err := newLogger(std, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	opts.Logger = logger
+	opts.Banner = std.out
+	a, err := app.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return a.Wait(ctx)
+}
+
+func newLogger(std stdio, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	hopts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(std.err, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(std.err, hopts)), nil
+	default:
+		return nil, fmt.Errorf("log format %q is not text or json", format)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

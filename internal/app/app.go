@@ -1,0 +1,227 @@
+// Package app builds a Cognate process: it opens the store, loads the server
+// key, starts the key ring, user pools, function runner and API gateway,
+// applies the configuration (or the built-in notes demo), and serves them all
+// on one listener until it is told to stop, then drains.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/config"
+	"github.com/cognate-dev/cognate/internal/secret"
+	"github.com/cognate-dev/cognate/internal/store"
+)
+
+// Options configure a Cognate process. Flags of `cognate up` map onto them.
+type Options struct {
+	// Addr is the listen address (default 127.0.0.1:4566; port 0 picks one).
+	Addr string
+	// DataDir holds the SQLite database and the server key (default ./.cognate).
+	DataDir string
+	// ConfigPath is the configuration file; empty serves the notes demo.
+	ConfigPath string
+	// StoreURL selects the store: empty or sqlite:PATH for SQLite, postgres://... for PostgreSQL.
+	StoreURL string
+	// ServerKeyFile holds the key sealing secrets at rest (default DataDir/server.key).
+	// The COGNATE_SERVER_KEY environment variable (hex) takes precedence.
+	ServerKeyFile string
+	// PublicURL overrides the base URL clients use (default http://ADDR).
+	PublicURL string
+	// DrainTimeout bounds the graceful shutdown (default 30 s).
+	DrainTimeout time.Duration
+	// Logger receives all logs (required).
+	Logger *slog.Logger
+	// Banner receives the human summary printed at start (may be nil).
+	Banner io.Writer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// App is a running Cognate process.
+type App struct {
+	// URL is the base URL the listener serves.
+	URL string
+
+	opts     Options
+	log      *slog.Logger
+	ln       net.Listener
+	srv      *http.Server
+	store    store.Store
+	parts    *components
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
+	served   chan error
+	shutOnce sync.Once
+	shutErr  error
+}
+
+// Start opens everything, applies the configuration and begins serving.
+func Start(ctx context.Context, opts Options) (_ *App, err error) {
+	if opts.Logger == nil {
+		return nil, errors.New("app: a logger is required")
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:4566"
+	}
+	if opts.DataDir == "" {
+		opts.DataDir = ".cognate"
+	}
+	if opts.DrainTimeout == 0 {
+		opts.DrainTimeout = DefaultDrainTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	var cfg *config.File
+	if opts.ConfigPath != "" {
+		if cfg, err = config.Load(opts.ConfigPath); err != nil {
+			return nil, err
+		}
+	} else if cfg, err = demoConfig(); err != nil {
+		return nil, err
+	}
+
+	a := &App{opts: opts, log: opts.Logger, served: make(chan error, 1)}
+	runCtx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	defer func() {
+		if err != nil {
+			a.closeAll(context.Background())
+		}
+	}()
+
+	if a.ln, err = net.Listen("tcp", opts.Addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	a.URL = "http://" + a.ln.Addr().String()
+	base := strings.TrimRight(opts.PublicURL, "/")
+	if base == "" {
+		base = strings.TrimRight(cfg.PublicURL, "/")
+	}
+	if base == "" {
+		base = a.URL
+	}
+
+	if a.store, err = openStore(ctx, opts); err != nil {
+		return nil, err
+	}
+	sealer, err := loadSealer(opts)
+	if err != nil {
+		return nil, err
+	}
+	if a.parts, err = build(runCtx, a, cfg, sealer, base); err != nil {
+		return nil, err
+	}
+	summary, err := a.parts.apply(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("apply configuration: %w", err)
+	}
+
+	a.srv = &http.Server{
+		Handler:           a.parts.handler(),
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		WriteTimeout:      DefaultWriteTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+		MaxHeaderBytes:    DefaultMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() { a.served <- a.srv.Serve(a.ln) }()
+	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name())
+	if opts.Banner != nil {
+		printBanner(opts.Banner, a, base, cfg, summary)
+	}
+	return a, nil
+}
+
+// Wait blocks until the server stops serving on its own (an error) or ctx ends,
+// then shuts down gracefully.
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case err := <-a.served:
+		a.Shutdown(context.Background())
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+		return a.Shutdown(context.Background())
+	}
+}
+
+// Shutdown stops accepting requests, waits up to DrainTimeout for requests in
+// flight, stops every function instance and closes the store.
+func (a *App) Shutdown(ctx context.Context) error {
+	a.shutOnce.Do(func() {
+		a.log.Info("cognate shutting down", "drain", a.opts.DrainTimeout)
+		ctx, cancel := context.WithTimeout(ctx, a.opts.DrainTimeout)
+		defer cancel()
+		if a.srv != nil {
+			if err := a.srv.Shutdown(ctx); err != nil {
+				a.shutErr = fmt.Errorf("drain: %w", err)
+				a.srv.Close()
+			}
+		}
+		a.closeAll(ctx)
+	})
+	return a.shutErr
+}
+
+// closeAll stops background work and releases resources in reverse order.
+func (a *App) closeAll(ctx context.Context) {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	if a.parts != nil {
+		a.parts.close(ctx)
+	}
+	a.bg.Wait()
+	if a.ln != nil && a.srv == nil {
+		a.ln.Close()
+	}
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Error("close store", "err", err)
+		}
+	}
+}
+
+// go runs fn in the background until the app shuts down.
+func (a *App) goBackground(fn func()) {
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		fn()
+	}()
+}
+
+// loadSealer loads the server key from COGNATE_SERVER_KEY or the key file.
+func loadSealer(opts Options) (*secret.Sealer, error) {
+	var key []byte
+	var err error
+	if env := os.Getenv("COGNATE_SERVER_KEY"); env != "" {
+		key, err = secret.ParseKey(env)
+		if err != nil {
+			return nil, fmt.Errorf("COGNATE_SERVER_KEY: %w", err)
+		}
+	} else {
+		path := opts.ServerKeyFile
+		if path == "" {
+			path = filepath.Join(opts.DataDir, "server.key")
+		}
+		if key, err = secret.LoadOrCreateKey(path); err != nil {
+			return nil, err
+		}
+	}
+	return secret.NewSealer(key)
+}

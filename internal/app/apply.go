@@ -1,0 +1,210 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/config"
+	"github.com/cognate-dev/cognate/internal/demo"
+	"github.com/cognate-dev/cognate/internal/functions"
+	"github.com/cognate-dev/cognate/internal/gateway"
+	"github.com/cognate-dev/cognate/internal/gateway/openapi"
+	"github.com/cognate-dev/cognate/internal/store"
+	"github.com/cognate-dev/cognate/internal/tokens"
+	"github.com/cognate-dev/cognate/internal/userpool"
+)
+
+// BuildTimeout bounds a function's build command (npm ci, go build ...).
+const BuildTimeout = 5 * time.Minute
+
+// summary is what apply set up, for the banner.
+type summary struct {
+	pools     []poolSummary
+	functions []functions.FunctionConfig
+	routes    []gateway.RouteInfo
+}
+
+type poolSummary struct {
+	name, id string
+	clients  [][2]string // name, id
+}
+
+// demoConfig is the built-in notes demo.
+func demoConfig() (*config.File, error) {
+	f, err := config.Parse(demo.ConfigYAML())
+	if err != nil {
+		return nil, fmt.Errorf("demo config: %w", err)
+	}
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("demo config: %w", err)
+	}
+	return f, nil
+}
+
+// apply makes the store and runtime match cfg: pools, clients, groups and
+// users are found by name or created (existing ones are left as they are),
+// functions are registered, and each API stage is deployed.
+func (c *components) apply(ctx context.Context, cfg *config.File) (*summary, error) {
+	sum := &summary{}
+	for _, p := range cfg.Pools {
+		ps, err := c.applyPool(ctx, p)
+		if err != nil {
+			return nil, fmt.Errorf("pool %s: %w", p.Name, err)
+		}
+		sum.pools = append(sum.pools, ps)
+	}
+	for _, f := range cfg.Functions {
+		fc, err := c.applyFunction(ctx, cfg, f)
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", f.Name, err)
+		}
+		sum.functions = append(sum.functions, fc)
+	}
+	for _, a := range cfg.APIs {
+		if err := c.applyAPI(ctx, cfg, a); err != nil {
+			return nil, fmt.Errorf("api %s: %w", a.Name, err)
+		}
+	}
+	sum.routes = c.gateway.Routes()
+	return sum, nil
+}
+
+func (c *components) applyPool(ctx context.Context, p config.Pool) (poolSummary, error) {
+	spec := userpool.PoolSpec{
+		Name: p.Name, UsernameAttributes: p.UsernameAttributes, AliasAttributes: p.AliasAttributes,
+		AutoVerifiedAttributes: p.AutoVerifiedAttributes, CaseSensitive: p.CaseSensitive, CustomAttributes: p.CustomAttributes,
+	}
+	if pp := p.PasswordPolicy; pp != nil {
+		spec.PasswordMinLength = pp.MinimumLength
+		spec.RequireUppercase, spec.RequireLowercase = pp.RequireUppercase, pp.RequireLowercase
+		spec.RequireNumbers, spec.RequireSymbols = pp.RequireNumbers, pp.RequireSymbols
+	}
+	id, err := c.pools.EnsurePool(ctx, spec)
+	if err != nil {
+		return poolSummary{}, err
+	}
+	if err := c.keys.Ensure(ctx, id); err != nil {
+		return poolSummary{}, fmt.Errorf("signing keys: %w", err)
+	}
+	c.refs.pools[p.Name] = id
+	c.refs.issuers[p.Name] = c.issuer(id)
+	ps := poolSummary{name: p.Name, id: id}
+	for _, cl := range p.Clients {
+		cid, err := c.pools.EnsureClient(ctx, id, userpool.ClientSpec{
+			Name: cl.Name, GenerateSecret: cl.GenerateSecret, ExplicitAuthFlows: cl.ExplicitAuthFlows,
+		})
+		if err != nil {
+			return ps, fmt.Errorf("client %s: %w", cl.Name, err)
+		}
+		c.refs.clients[p.Name+"/"+cl.Name] = cid
+		ps.clients = append(ps.clients, [2]string{cl.Name, cid})
+	}
+	for _, g := range p.Groups {
+		now := c.app.opts.Now()
+		err := c.app.store.CreateGroup(ctx, store.Group{
+			PoolID: id, Name: g.Name, Description: g.Description, Precedence: g.Precedence, CreatedAt: now, UpdatedAt: now,
+		})
+		if err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+			return ps, fmt.Errorf("group %s: %w", g.Name, err)
+		}
+	}
+	for _, u := range p.Users {
+		if _, err := c.pools.EnsureUser(ctx, id, userpool.UserSpec{
+			Username: u.Username, Password: u.Password, Attributes: u.Attributes, Groups: u.Groups,
+		}); err != nil {
+			return ps, fmt.Errorf("user %s: %w", u.Username, err)
+		}
+	}
+	return ps, nil
+}
+
+func (c *components) applyFunction(ctx context.Context, cfg *config.File, f config.Function) (functions.FunctionConfig, error) {
+	env, err := c.refs.resolveMap(f.Environment)
+	if err != nil {
+		return functions.FunctionConfig{}, fmt.Errorf("environment: %w", err)
+	}
+	fc := functions.FunctionConfig{
+		Name: f.Name, Runtime: f.Runtime, Handler: f.Handler, Command: f.Command, Dir: cfg.Path(f.Dir),
+		Environment: env, Timeout: time.Duration(f.Timeout) * time.Second, MemorySize: f.MemorySize,
+		ReservedConcurrency: f.ReservedConcurrency,
+	}
+	if f.Runtime == functions.RuntimeBuiltin {
+		h, err := c.builtin(f.Handler, env)
+		if err != nil {
+			return fc, err
+		}
+		return fc, c.runner.RegisterBuiltin(f.Name, h, fc)
+	}
+	if len(f.Build) > 0 {
+		if err := c.runBuild(ctx, f.Name, fc.Dir, f.Build); err != nil {
+			return fc, err
+		}
+	}
+	return fc, c.runner.Register(fc)
+}
+
+// runBuild runs a function's build command in its directory.
+func (c *components) runBuild(ctx context.Context, name, dir string, argv []string) error {
+	ctx, cancel := context.WithTimeout(ctx, BuildTimeout)
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("build %q: %w\n%s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
+	}
+	c.app.log.Info("function built", "function", name, "command", strings.Join(argv, " "), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// builtin returns the Go handler a builtin function names.
+func (c *components) builtin(name string, env map[string]string) (functions.BuiltinHandler, error) {
+	switch name {
+	case "listAccountNotes":
+		return demo.ListAccountNotes, nil
+	case "notesAuthorizer":
+		poolID := env["POOL_ID"]
+		if poolID == "" {
+			return nil, errors.New("builtin notesAuthorizer needs POOL_ID in its environment (e.g. ${pool:notes-users})")
+		}
+		issuer := c.issuer(poolID)
+		return demo.NewNotesAuthorizer(func(ctx context.Context, token string) (map[string]any, error) {
+			return c.verifier.Verify(ctx, token, tokens.Expect{PoolID: poolID, Issuer: issuer, TokenUse: tokens.UseID})
+		}), nil
+	default:
+		return nil, fmt.Errorf("no builtin handler %q (builtins: listAccountNotes, notesAuthorizer)", name)
+	}
+}
+
+func (c *components) applyAPI(ctx context.Context, cfg *config.File, a config.API) error {
+	doc, err := cfg.OpenAPIDocument(a)
+	if err != nil {
+		return err
+	}
+	resolved, err := c.refs.resolve(string(doc))
+	if err != nil {
+		return err
+	}
+	api, err := openapi.Import([]byte(resolved))
+	if err != nil {
+		return fmt.Errorf("import OpenAPI: %w", err)
+	}
+	api.Name = a.Name
+	api.ID = gateway.APIID(a.Name)
+	api.Default = a.Default // the gateway also serves the only API without a prefix
+	for _, s := range a.Stages {
+		vars, err := c.refs.resolveMap(s.Variables)
+		if err != nil {
+			return fmt.Errorf("stage %s variables: %w", s.Name, err)
+		}
+		if _, err := c.gateway.Deploy(ctx, api, s.Name, vars); err != nil {
+			return fmt.Errorf("deploy stage %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}

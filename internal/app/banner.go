@@ -1,0 +1,56 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cognate-dev/cognate/internal/config"
+)
+
+// printBanner tells a person what is being served and how to use it.
+func printBanner(w io.Writer, a *App, base string, cfg *config.File, sum *summary) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Cognate listening on %s (store: %s)\n", a.URL, a.store.Name())
+	if a.opts.ConfigPath == "" {
+		b.WriteString("No --config: serving the built-in notes demo.\n")
+	} else {
+		fmt.Fprintf(&b, "Configuration: %s\n", a.opts.ConfigPath)
+	}
+	fmt.Fprintf(&b, "\nCognito user pools   POST %s/ (X-Amz-Target: AWSCognitoIdentityProviderService.*)\n", a.URL)
+	for _, p := range sum.pools {
+		fmt.Fprintf(&b, "  pool %-20s id %s\n", p.name, p.id)
+		fmt.Fprintf(&b, "    issuer %s\n    jwks   %s/%s/.well-known/jwks.json\n", tokensIssuer(a, p.id), base, p.id)
+		for _, c := range p.clients {
+			fmt.Fprintf(&b, "    client %-16s id %s\n", c[0], c[1])
+		}
+	}
+	if len(sum.functions) > 0 {
+		fmt.Fprintf(&b, "\nFunctions            POST %s/2015-03-31/functions/{name}/invocations\n", a.URL)
+		for _, f := range sum.functions {
+			fmt.Fprintf(&b, "  %-22s %s\n", f.Name, f.Runtime)
+		}
+	}
+	if len(sum.routes) > 0 {
+		b.WriteString("\nAPI routes\n")
+		for _, r := range sum.routes {
+			prefix := fmt.Sprintf("%s/restapis/%s/%s/_user_request_", a.URL, r.APIID, r.Stage)
+			if r.Default {
+				prefix = a.URL + "/" + r.Stage
+			}
+			fmt.Fprintf(&b, "  %-6s %s%s\n", r.Method, prefix, r.Path)
+		}
+	}
+	if a.opts.ConfigPath == "" && len(sum.pools) == 1 && len(sum.pools[0].clients) == 1 {
+		p := sum.pools[0]
+		fmt.Fprintf(&b, `
+Try it:
+  cognate admin create-user -endpoint %[1]s -pool-id %[2]s -username alice -attributes email=alice@example.com -password 'Passw0rd!'
+  echo 'Passw0rd!' | cognate login -endpoint %[1]s -pool-id %[2]s -client-id %[3]s -username alice -password-stdin -call %[1]s/dev/notes
+  (or: aws cognito-idp admin-create-user --endpoint-url %[1]s --user-pool-id %[2]s --username alice ...)
+`, a.URL, p.id, p.clients[0][1])
+	}
+	io.WriteString(w, b.String())
+}
+
+func tokensIssuer(a *App, poolID string) string { return a.parts.issuer(poolID) }

@@ -1,0 +1,219 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/config"
+	"github.com/cognate-dev/cognate/internal/functions"
+	"github.com/cognate-dev/cognate/internal/gateway"
+	"github.com/cognate-dev/cognate/internal/secret"
+	"github.com/cognate-dev/cognate/internal/tokens"
+	"github.com/cognate-dev/cognate/internal/userpool"
+)
+
+// components are the long-lived parts of a process, built once at start.
+type components struct {
+	app      *App
+	cfg      *config.File
+	base     string
+	keys     *tokens.KeyRing
+	revs     *tokens.Revocations
+	verifier *tokens.Verifier
+	pools    *userpool.Service
+	runner   *functions.Runner
+	gateway  *gateway.Gateway
+	refs     *refs
+}
+
+// build creates the components; background loops run until ctx ends.
+func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer, base string) (*components, error) {
+	log := a.log
+	c := &components{app: a, cfg: cfg, base: base, refs: &refs{
+		region: cfg.Region, account: cfg.AccountID,
+		pools: map[string]string{}, clients: map[string]string{}, issuers: map[string]string{},
+	}}
+	c.keys = tokens.NewKeyRing(a.store, sealer, tokens.KeyRingOptions{Now: a.opts.Now, Logger: log.With("component", "keys")})
+	c.revs = tokens.NewRevocations(a.store, tokens.RevocationsOptions{Now: a.opts.Now, Logger: log.With("component", "revocations")})
+	if err := c.revs.Sync(ctx); err != nil {
+		return nil, fmt.Errorf("load revocations: %w", err)
+	}
+	a.goBackground(func() { c.revs.Run(ctx) })
+	c.verifier = tokens.NewVerifier(c.keys, tokens.VerifierOptions{Now: a.opts.Now, Revocations: c.revs})
+
+	var err error
+	c.pools, err = userpool.New(userpool.Config{
+		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
+		Issuer: c.issuer, Region: cfg.Region,
+		// Codes are secrets: the log shows them only at debug level, for local use.
+		Sender: &userpool.LogSender{Logger: log.With("component", "codes"), RevealCodes: log.Enabled(ctx, -4)},
+		Now:    a.opts.Now, Logger: log.With("component", "userpool"),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	c.runner = functions.NewRunner(functions.Options{
+		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
+	})
+
+	c.gateway = gateway.New(gateway.Options{
+		Functions: invoker{c.runner},
+		Tokens:    cognitoVerifier{c},
+		Store:     a.store,
+		Logger:    log.With("component", "gateway"),
+		Now:       a.opts.Now,
+		Region:    cfg.Region,
+		AccountID: cfg.AccountID,
+	})
+	if err := c.gateway.Sync(ctx); err != nil {
+		return nil, fmt.Errorf("load deployments: %w", err)
+	}
+	a.goBackground(func() { c.gateway.Run(ctx) })
+	a.goBackground(func() { c.sweep(ctx) })
+	return c, nil
+}
+
+// issuer is the iss of a pool's tokens.
+func (c *components) issuer(poolID string) string {
+	return tokens.Issuer(c.base, c.cfg.Region, poolID, c.cfg.IssuerStyle == "aws")
+}
+
+// knownIssuer answers the well-known handler: the issuer of an existing pool.
+func (c *components) knownIssuer(poolID string) (string, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.app.store.GetPool(ctx, poolID); err != nil {
+		return "", false
+	}
+	return c.issuer(poolID), true
+}
+
+// handler is the listener's whole HTTP surface.
+func (c *components) handler() http.Handler {
+	admin := http.NewServeMux()
+	admin.HandleFunc("GET /_cognate/health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	admin.Handle("GET /_cognate/functions/{name}/logs", c.runner.LogsHandler())
+	admin.HandleFunc("POST /_cognate/pools/{poolId}/rotate-keys", c.rotateKeys)
+	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
+	})
+	return &routes{
+		userpool:  c.pools.Handler(),
+		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer),
+		invoke:    c.runner.Handler(),
+		admin:     admin,
+		gateway:   c.gateway.Handler(),
+	}
+}
+
+// MaxTokenLifetime is the longest id or access token lifetime Cognito allows
+// (1 day): retired keys stay published that long after a rotation.
+const MaxTokenLifetime = 24 * time.Hour
+
+// rotateKeys gives a pool new signing keys; the old ones stay published until
+// every token they signed has expired.
+func (c *components) rotateKeys(w http.ResponseWriter, r *http.Request) {
+	poolID := r.PathValue("poolId")
+	w.Header().Set("Content-Type", "application/json")
+	if _, err := c.app.store.GetPool(r.Context(), poolID); err != nil {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, `{"message":%q}`+"\n", "User pool "+poolID+" does not exist.")
+		return
+	}
+	if err := c.keys.Rotate(r.Context(), poolID, MaxTokenLifetime); err != nil {
+		c.app.log.Error("rotate keys", "pool", poolID, "err", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(`{"message":"Internal server error"}` + "\n"))
+		return
+	}
+	c.app.log.Info("signing keys rotated", "pool", poolID)
+	w.Write([]byte(`{"rotated":true}` + "\n"))
+}
+
+// sweep deletes expired sessions and refresh tokens once a minute.
+func (c *components) sweep(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := c.app.opts.Now()
+		if _, err := c.app.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
+			c.app.log.Warn("sweep sessions", "err", err)
+		}
+		if _, err := c.app.store.DeleteExpiredRefreshTokens(ctx, now); err != nil && ctx.Err() == nil {
+			c.app.log.Warn("sweep refresh tokens", "err", err)
+		}
+	}
+}
+
+// close stops every function instance.
+func (c *components) close(ctx context.Context) {
+	if c.runner != nil {
+		if err := c.runner.Close(ctx); err != nil {
+			c.app.log.Error("stop functions", "err", err)
+		}
+	}
+}
+
+// invoker adapts the function runner to the gateway's FunctionInvoker.
+type invoker struct{ r *functions.Runner }
+
+func (i invoker) InvokeFunction(ctx context.Context, name string, payload []byte) ([]byte, string, error) {
+	res, err := i.r.Invoke(ctx, name, payload)
+	if err != nil {
+		return nil, "", err
+	}
+	return res.Payload, res.FunctionError, nil
+}
+
+// cognitoVerifier adapts the strict token verifier to the gateway's Cognito
+// authorizer: no scopes → an id token; scopes → an access token with one of them.
+type cognitoVerifier struct{ c *components }
+
+func (v cognitoVerifier) VerifyCognitoToken(ctx context.Context, poolID, token string, scopes []string) (map[string]any, error) {
+	use := tokens.UseID
+	if len(scopes) > 0 {
+		use = tokens.UseAccess
+	}
+	claims, err := v.c.verifier.Verify(ctx, token, tokens.Expect{PoolID: poolID, Issuer: v.c.issuer(poolID), TokenUse: use})
+	if err != nil {
+		if errors.Is(err, tokens.ErrRevoked) {
+			return nil, fmt.Errorf("%w: %w", gateway.ErrTokenRevoked, err)
+		}
+		return nil, err
+	}
+	if len(scopes) > 0 && !hasScope(claims, scopes) {
+		return nil, fmt.Errorf("%w: no required scope", tokens.ErrInvalidToken)
+	}
+	return claims, nil
+}
+
+func hasScope(c tokens.Claims, want []string) bool {
+	granted := map[string]bool{}
+	if s, ok := c["scope"].(string); ok {
+		for _, sc := range strings.Fields(s) {
+			granted[sc] = true
+		}
+	}
+	for _, w := range want {
+		if granted[w] {
+			return true
+		}
+	}
+	return false
+}
+

@@ -1,0 +1,69 @@
+package app
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Limits of the listener, explicit and configurable through Options.
+const (
+	// DefaultMaxHeaderBytes bounds the request line plus headers (431 past it).
+	DefaultMaxHeaderBytes = 10 << 10
+	// DefaultReadHeaderTimeout bounds how long a client may take to send headers.
+	DefaultReadHeaderTimeout = 5 * time.Second
+	// DefaultWriteTimeout is above the gateway's longest integration timeout (29 s).
+	DefaultWriteTimeout = 35 * time.Second
+	// DefaultIdleTimeout closes idle keep-alive connections.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultDrainTimeout is how long SIGTERM waits for requests in flight.
+	DefaultDrainTimeout = 30 * time.Second
+)
+
+// routes dispatches one listener to the components (see DESIGN.md):
+// X-Amz-Target Cognito calls, the JWKS and OpenID documents, the Lambda Invoke
+// API, Cognate's own endpoints, and everything else to the API gateway.
+type routes struct {
+	userpool  http.Handler
+	wellKnown http.Handler
+	invoke    http.Handler
+	admin     http.Handler
+	gateway   http.Handler
+}
+
+const cognitoTargetPrefix = "AWSCognitoIdentityProviderService."
+
+func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cognitoTargetPrefix):
+		rt.userpool.ServeHTTP(w, r)
+	case p == "/" && (r.Method == http.MethodPost || r.Method == http.MethodOptions):
+		// Browsers' CORS preflight and target-less posts get the JSON protocol's answers.
+		rt.userpool.ServeHTTP(w, r)
+	case strings.HasPrefix(p, "/2015-03-31/functions/"):
+		rt.invoke.ServeHTTP(w, r)
+	case strings.HasPrefix(p, "/_cognate/"):
+		rt.admin.ServeHTTP(w, r)
+	case isWellKnown(p):
+		rt.wellKnown.ServeHTTP(w, r)
+	default:
+		rt.gateway.ServeHTTP(w, r)
+	}
+}
+
+// poolIDPattern matches user pool ids such as us-east-1_AbC123xyZ.
+var poolIDPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+$`)
+
+// isWellKnown reports whether p is /{poolId}/.well-known/{document}: the
+// issuer's JWKS and OpenID configuration. Only a region-shaped pool id takes
+// the path from the gateway.
+func isWellKnown(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/")
+	if !ok {
+		return false
+	}
+	pool, doc, ok := strings.Cut(rest, "/.well-known/")
+	return ok && (doc == "jwks.json" || doc == "openid-configuration") && poolIDPattern.MatchString(pool)
+}
