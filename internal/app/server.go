@@ -9,8 +9,10 @@ import (
 
 // Limits of the listener, explicit and configurable through Options.
 const (
-	// DefaultMaxHeaderBytes bounds the request line plus headers (431 past it).
-	DefaultMaxHeaderBytes = 10 << 10
+	// DefaultMaxHeaderBytes is the listener's hard cap on request line plus
+	// headers. It is above the gateway's own 10 KiB limit so that the gateway
+	// answers 431 itself, in AWS's shape; Go answers past this cap.
+	DefaultMaxHeaderBytes = 64 << 10
 	// DefaultReadHeaderTimeout bounds how long a client may take to send headers.
 	DefaultReadHeaderTimeout = 5 * time.Second
 	// DefaultWriteTimeout is above the gateway's longest integration timeout (29 s).

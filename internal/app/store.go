@@ -25,9 +25,17 @@ func openStore(ctx context.Context, opts Options) (store.Store, error) {
 			}
 			path = filepath.Join(opts.DataDir, "cognate.db")
 		}
-		return sqlite.Open(ctx, path, opts.Logger.With("component", "store"))
+		s, err := sqlite.Open(ctx, path, opts.Logger.With("component", "store"))
+		if err != nil { // never a typed nil in the interface
+			return nil, err
+		}
+		return s, nil
 	case strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://"):
-		return postgres.Open(ctx, u, opts.Logger.With("component", "store"))
+		s, err := postgres.Open(ctx, u, opts.Logger.With("component", "store"))
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	default:
 		return nil, fmt.Errorf("store %q: want sqlite:PATH or postgres://...", redactURL(u))
 	}

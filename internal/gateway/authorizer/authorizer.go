@@ -1,0 +1,231 @@
+// Package authorizer runs API Gateway authorizers: COGNITO_USER_POOLS
+// (token verification through a TokenVerifier), and Lambda TOKEN and REQUEST
+// authorizers (a function called with AWS's event, answering a policy,
+// principalId and context). Results are cached by authorizer and identity
+// sources; the cached policy is evaluated again for every method ARN.
+package authorizer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/iampolicy"
+)
+
+// FunctionInvoker calls a function by name. out is the function's answer;
+// functionError is "" on success, "Unhandled" or "Handled" when out is an
+// error object {"errorMessage", "errorType"}; err is an infrastructure failure.
+type FunctionInvoker interface {
+	InvokeFunction(ctx context.Context, name string, payload []byte) (out []byte, functionError string, err error)
+}
+
+// TokenVerifier verifies a Cognito token of poolID: without scopes an id
+// token, with scopes an access token carrying one of them. Errors wrapping
+// ErrRevoked mean the token was revoked (its cache entries are dropped).
+type TokenVerifier interface {
+	VerifyCognitoToken(ctx context.Context, poolID, token string, scopes []string) (claims map[string]any, err error)
+}
+
+// Errors of Authorize, mapped by the gateway to gateway responses.
+var (
+	// ErrUnauthorized: missing or invalid identity, or the function said
+	// "Unauthorized" (401).
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrConfiguration: the function failed or answered something malformed (500).
+	ErrConfiguration = errors.New("authorizer configuration error")
+	// ErrRevoked is what a TokenVerifier wraps for a revoked token.
+	ErrRevoked = errors.New("token revoked")
+)
+
+// Kinds of authorizer.
+const (
+	Token   = "TOKEN"
+	Request = "REQUEST"
+	Cognito = "COGNITO_USER_POOLS"
+)
+
+// DefaultTTL is the result cache TTL when none is configured.
+const DefaultTTL = 300 * time.Second
+
+// Config is a compiled authorizer definition.
+type Config struct {
+	// ID identifies the authorizer in cache keys; include the deployment so
+	// a redeployment starts from an empty cache, as AWS does.
+	ID       string
+	Type     string
+	Function string
+	// IdentitySource is the comma-separated source list (default
+	// method.request.header.Authorization for TOKEN and Cognito).
+	IdentitySource               string
+	IdentityValidationExpression string
+	TTL                          time.Duration
+	PoolIDs                      []string
+}
+
+// Deps are the collaborators of authorizers.
+type Deps struct {
+	Functions FunctionInvoker
+	Tokens    TokenVerifier
+	Cache     *Cache
+	Logger    *slog.Logger
+	// CognitoMaxTTL caps the cache TTL of Cognito results so that revoked
+	// tokens are refused quickly (default 1 s).
+	CognitoMaxTTL time.Duration
+}
+
+// Input is what an authorizer sees of a request.
+type Input struct {
+	Header         http.Header
+	Query          url.Values
+	PathParams     map[string]string
+	StageVariables map[string]string
+	// Context resolves context.X identity sources.
+	Context    func(name string) string
+	MethodArn  string
+	Resource   string
+	Path       string
+	HTTPMethod string
+	// RequestContext is the requestContext object of REQUEST events.
+	RequestContext any
+	// Scopes are the method's authorization scopes (Cognito).
+	Scopes []string
+}
+
+// Result is an authorizer's answer.
+type Result struct {
+	PrincipalID string
+	// Context holds the Lambda authorizer's context (string, float64, bool).
+	Context map[string]any
+	// Claims holds a Cognito token's claims as strings.
+	Claims map[string]string
+	// Policy is the Lambda authorizer's policy; nil (Cognito) allows.
+	Policy *iampolicy.Policy
+	// Cached is set when the result came from the cache.
+	Cached bool
+}
+
+// Decide evaluates the result's policy for a method ARN.
+func (r *Result) Decide(methodArn string) iampolicy.Decision {
+	if r.Policy == nil {
+		return iampolicy.Allowed
+	}
+	return r.Policy.Evaluate(iampolicy.InvokeAction, methodArn)
+}
+
+// Authorizer is one compiled authorizer.
+type Authorizer struct {
+	cfg     Config
+	deps    Deps
+	sources []Source
+	valid   *regexp.Regexp
+}
+
+// New compiles an authorizer.
+func New(cfg Config, deps Deps) (*Authorizer, error) {
+	switch cfg.Type {
+	case Token, Request:
+		if cfg.Function == "" {
+			return nil, fmt.Errorf("authorizer %s: no function", cfg.ID)
+		}
+	case Cognito:
+		if len(cfg.PoolIDs) == 0 {
+			return nil, fmt.Errorf("authorizer %s: no user pool", cfg.ID)
+		}
+	default:
+		return nil, fmt.Errorf("authorizer %s: unknown type %q", cfg.ID, cfg.Type)
+	}
+	src := cfg.IdentitySource
+	if src == "" && cfg.Type != Request {
+		src = "method.request.header.Authorization"
+	}
+	sources, err := ParseIdentitySource(src)
+	if err != nil {
+		return nil, fmt.Errorf("authorizer %s: %w", cfg.ID, err)
+	}
+	if cfg.Type != Request && len(sources) != 1 {
+		return nil, fmt.Errorf("authorizer %s: %s takes exactly one identity source", cfg.ID, cfg.Type)
+	}
+	a := &Authorizer{cfg: cfg, deps: deps, sources: sources}
+	if e := cfg.IdentityValidationExpression; e != "" {
+		if a.valid, err = regexp.Compile(`^(?:` + e + `)$`); err != nil {
+			return nil, fmt.Errorf("authorizer %s: identityValidationExpression: %w", cfg.ID, err)
+		}
+	}
+	if a.deps.Logger == nil {
+		a.deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if a.deps.CognitoMaxTTL <= 0 {
+		a.deps.CognitoMaxTTL = time.Second
+	}
+	return a, nil
+}
+
+// Type is the authorizer's kind.
+func (a *Authorizer) Type() string { return a.cfg.Type }
+
+// Authorize authenticates a request. It returns ErrUnauthorized (401) or
+// ErrConfiguration (500), wrapped; the caller evaluates Result.Decide.
+func (a *Authorizer) Authorize(ctx context.Context, in *Input) (*Result, error) {
+	values, ok := a.identity(in)
+	if !ok {
+		return nil, fmt.Errorf("%w: missing identity source", ErrUnauthorized)
+	}
+	// The expression checks the token of TOKEN authorizers; Cognito
+	// authorizers match it against the token's aud after verification, and
+	// REQUEST authorizers ignore it (as API Gateway does).
+	if a.valid != nil && a.cfg.Type == Token && !a.valid.MatchString(values[0]) {
+		return nil, fmt.Errorf("%w: identity fails validation expression", ErrUnauthorized)
+	}
+	ttl := a.cfg.TTL
+	if a.cfg.Type == Cognito && ttl > a.deps.CognitoMaxTTL {
+		ttl = a.deps.CognitoMaxTTL
+	}
+	var key string
+	if ttl > 0 && a.deps.Cache != nil && len(values) > 0 {
+		key = a.cacheKey(values, in.Scopes)
+		if r, ok := a.deps.Cache.Get(key); ok {
+			return r, nil
+		}
+	}
+	var (
+		res *Result
+		exp time.Time
+		err error
+	)
+	switch a.cfg.Type {
+	case Cognito:
+		res, exp, err = a.cognito(ctx, values[0], in.Scopes)
+	case Token:
+		res, err = a.lambda(ctx, tokenEvent{Type: Token, AuthorizationToken: values[0], MethodArn: in.MethodArn})
+	default:
+		res, err = a.lambda(ctx, newRequestEvent(in))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		a.deps.Cache.Put(key, values[0], res, ttl, exp)
+	}
+	return res, nil
+}
+
+func (a *Authorizer) cacheKey(values []string, scopes []string) string {
+	var b strings.Builder
+	b.WriteString(a.cfg.ID)
+	for _, v := range values {
+		b.WriteByte(0)
+		b.WriteString(v)
+	}
+	if a.cfg.Type == Cognito {
+		b.WriteByte(1)
+		b.WriteString(strings.Join(scopes, " "))
+	}
+	return b.String()
+}

@@ -1,0 +1,82 @@
+package authorizer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cognito verifies the token against each configured pool in turn and
+// returns its claims as strings, plus the token's expiry (to bound caching).
+func (a *Authorizer) cognito(ctx context.Context, token string, scopes []string) (*Result, time.Time, error) {
+	if after, ok := strings.CutPrefix(token, "Bearer "); ok {
+		token = strings.TrimSpace(after)
+	}
+	var lastErr error
+	for _, pool := range a.cfg.PoolIDs {
+		claims, err := a.deps.Tokens.VerifyCognitoToken(ctx, pool, token, scopes)
+		if err != nil {
+			lastErr = err
+			if errors.Is(err, ErrRevoked) && a.deps.Cache != nil {
+				a.deps.Cache.DropIdentity(token)
+				a.deps.Cache.DropIdentity("Bearer " + token)
+			}
+			continue
+		}
+		res := &Result{Claims: make(map[string]string, len(claims))}
+		for k, v := range claims {
+			res.Claims[k] = claimString(v)
+		}
+		if a.valid != nil {
+			aud, ok := res.Claims["aud"]
+			if !ok {
+				aud = res.Claims["client_id"]
+			}
+			if !a.valid.MatchString(aud) {
+				return nil, time.Time{}, fmt.Errorf("%w: aud fails identity validation expression", ErrUnauthorized)
+			}
+		}
+		res.PrincipalID = res.Claims["sub"]
+		var exp time.Time
+		if f, ok := claims["exp"].(float64); ok {
+			exp = time.Unix(int64(f), 0)
+		}
+		return res, exp, nil
+	}
+	return nil, time.Time{}, fmt.Errorf("%w: %w", ErrUnauthorized, lastErr)
+}
+
+// claimString renders a claim as API Gateway exposes it: a string.
+func claimString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case []string:
+		return strings.Join(v, ",")
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = claimString(e)
+		}
+		return strings.Join(parts, ",")
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
+	}
+}

@@ -1,0 +1,241 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
+	"github.com/cognate-dev/cognate/internal/iampolicy"
+)
+
+// exchange is one request's method execution state.
+type exchange struct {
+	g   *Gateway
+	w   http.ResponseWriter
+	r   *http.Request
+	st  *stage
+	dep *deployment
+	rt  *route
+
+	start      time.Time
+	requestID  string
+	extendedID string
+	// stagePath is the escaped request path after the stage ("/notes/1").
+	stagePath string
+	params    []param
+	query     url.Values
+	body      []byte
+	methodArn string
+	auth      *authorizer.Result
+
+	authLatency  time.Duration
+	integLatency time.Duration
+	status       int
+	respBytes    int64
+	errType      string
+	ctxMap       map[string]any
+}
+
+func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	x := &exchange{g: g, w: w, r: r, start: g.now()}
+	x.requestID, x.extendedID = newRequestIDs()
+	if err := x.run(); err != nil {
+		x.fail(err)
+	}
+	x.accessLog()
+}
+
+// run executes the method; a returned error becomes a gateway response.
+func (x *exchange) run() error {
+	g, r := x.g, x.r
+	if urlBytes(r) > g.limits.MaxURLBytes {
+		return gwErr(uriTooLong, nil)
+	}
+	if headerBytes(r) > g.limits.MaxHeaderBytes {
+		return gwErr(headersTooLarge, nil)
+	}
+	x.st, x.stagePath = g.resolve(r)
+	if x.st == nil {
+		return gwErr(MissingAuthenticationToken, errors.New("no such api or stage"))
+	}
+	x.dep = x.st.dep
+	if !x.st.bucket.allow() {
+		return gwErr(Throttled, nil)
+	}
+	if r.ContentLength > g.limits.MaxBodyBytes {
+		return gwErr(RequestTooLarge, nil)
+	}
+	segs, raw, ok := splitPath(x.stagePath)
+	if !ok {
+		return gwErr(MissingAuthenticationToken, errors.New("rejected path"))
+	}
+	res, params := x.dep.root.match(segs, raw, nil)
+	if res == nil {
+		return gwErr(MissingAuthenticationToken, nil)
+	}
+	x.rt = res.lookup(r.Method)
+	if x.rt == nil {
+		return gwErr(MissingAuthenticationToken, nil)
+	}
+	x.params = params
+	if r.URL.RawQuery != "" {
+		x.query = r.URL.Query()
+	}
+	if err := x.authorize(); err != nil {
+		return err
+	}
+	return x.integrate()
+}
+
+// resolve finds the stage of a request and the escaped path after it:
+// by Host {apiId}.execute-api.*, by /restapis/{apiId}/{stage}/_user_request_/,
+// else the default API.
+func (g *Gateway) resolve(r *http.Request) (*stage, string) {
+	s := g.state.Load()
+	path := r.URL.EscapedPath()
+	apiID := s.defaultAPI
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if i := strings.Index(host, ".execute-api."); i > 0 {
+		apiID = strings.ToLower(host[:i])
+	} else if rest, ok := strings.CutPrefix(path, "/restapis/"); ok {
+		id, after, _ := strings.Cut(rest, "/")
+		stageName, tail, _ := strings.Cut(after, "/")
+		user, tail2, _ := strings.Cut(tail, "/")
+		if user != "_user_request_" {
+			return nil, ""
+		}
+		st := s.apis[id][stageName]
+		if st == nil {
+			return nil, ""
+		}
+		return st, "/" + tail2
+	}
+	if len(path) < 2 || path[0] != '/' {
+		return nil, ""
+	}
+	stageName, rest, found := strings.Cut(path[1:], "/")
+	st := s.apis[apiID][stageName]
+	if st == nil {
+		return nil, ""
+	}
+	if found {
+		rest = "/" + rest
+	}
+	return st, rest
+}
+
+// authorize runs the method's authorizer and evaluates its policy for the
+// request's method ARN.
+func (x *exchange) authorize() error {
+	au := x.rt.auth
+	if au == nil {
+		return nil
+	}
+	x.methodArn = x.g.methodARN(x.st.apiID, x.st.name, x.r.Method, x.stagePath)
+	if len(x.methodArn) > x.g.limits.MaxMethodARNBytes {
+		return gwErr(uriTooLong, errors.New("method ARN too long"))
+	}
+	in := &authorizer.Input{
+		Header:         x.r.Header,
+		Query:          x.query,
+		StageVariables: x.st.variables,
+		Context:        x.contextValue,
+		MethodArn:      x.methodArn,
+		Resource:       x.rt.res.path,
+		Path:           x.fullPath(),
+		HTTPMethod:     x.r.Method,
+		Scopes:         x.rt.method.AuthorizationScopes,
+	}
+	if au.Type() == authorizer.Request {
+		in.PathParams = x.pathParams()
+		in.RequestContext = x.requestContext(false)
+	}
+	t0 := x.g.now()
+	res, err := au.Authorize(x.r.Context(), in)
+	x.authLatency = x.g.now().Sub(t0)
+	switch {
+	case err == nil:
+	case errors.Is(err, authorizer.ErrUnauthorized):
+		return gwErr(Unauthorized, err)
+	case errors.Is(err, authorizer.ErrConfiguration):
+		return gwErr(AuthorizerConfigurationError, err)
+	default:
+		return gwErr(AuthorizerFailure, err)
+	}
+	x.auth = res
+	x.ctxMap = nil // rebuilt with the authorizer's output
+	switch res.Decide(x.methodArn) {
+	case iampolicy.Allowed:
+		return nil
+	case iampolicy.ExplicitDeny:
+		return &gatewayError{typ: AccessDenied, message: "User is not authorized to access this resource with an explicit deny"}
+	default:
+		return gwErr(AccessDenied, nil)
+	}
+}
+
+// fullPath is $context.path: the stage and the path ("/dev/notes").
+func (x *exchange) fullPath() string {
+	return "/" + x.st.name + x.stagePath
+}
+
+// pathParams returns the path parameters as a map, nil when none.
+func (x *exchange) pathParams() map[string]string {
+	if len(x.params) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(x.params))
+	for _, p := range x.params {
+		m[p.name] = p.value
+	}
+	return m
+}
+
+// principalID is the authorizer's principal, for logs and $context.
+func (x *exchange) principalID() string {
+	if x.auth == nil {
+		return ""
+	}
+	return x.auth.PrincipalID
+}
+
+// accessLog writes one Info line per request with $context-style fields.
+func (x *exchange) accessLog() {
+	ctx := context.Background()
+	if !x.g.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	apiID, stageName, resourcePath := "", "", ""
+	if x.st != nil {
+		apiID, stageName = x.st.apiID, x.st.name
+	}
+	if x.rt != nil {
+		resourcePath = x.rt.res.path
+	}
+	x.g.log.LogAttrs(ctx, slog.LevelInfo, "gateway request",
+		slog.String("requestId", x.requestID),
+		slog.String("ip", x.sourceIP()),
+		slog.String("httpMethod", x.r.Method),
+		slog.String("apiId", apiID),
+		slog.String("stage", stageName),
+		slog.String("resourcePath", resourcePath),
+		slog.String("path", x.r.URL.Path),
+		slog.String("protocol", x.r.Proto),
+		slog.Int("status", x.status),
+		slog.Int64("responseLength", x.respBytes),
+		slog.String("principalId", x.principalID()),
+		slog.String("errorType", x.errType),
+		slog.Duration("latency", x.g.now().Sub(x.start)),
+		slog.Duration("integrationLatency", x.integLatency),
+		slog.Duration("authorizerLatency", x.authLatency),
+	)
+}

@@ -1,0 +1,126 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
+)
+
+// FunctionInvoker calls a function by name (see authorizer.FunctionInvoker).
+type FunctionInvoker = authorizer.FunctionInvoker
+
+// TokenVerifier verifies Cognito tokens (see authorizer.TokenVerifier).
+type TokenVerifier = authorizer.TokenVerifier
+
+// ErrTokenRevoked is what a TokenVerifier wraps for a revoked token; the
+// gateway then drops the token's cached authorizer results.
+var ErrTokenRevoked = authorizer.ErrRevoked
+
+// Options configure a Gateway. Functions is required for AWS, AWS_PROXY and
+// Lambda authorizers, Tokens for Cognito authorizers; Store is optional
+// (without it deployments live in memory only).
+type Options struct {
+	Functions FunctionInvoker
+	Tokens    TokenVerifier
+	Store     DeploymentStore
+	// Logger receives errors and, at Info, one access log line per request.
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Region and AccountID appear in method ARNs and $context (defaults
+	// us-east-1 and 000000000000).
+	Region    string
+	AccountID string
+	Limits    Limits
+	// HTTPClient calls HTTP and HTTP_PROXY backends (default: a pooled,
+	// keep-alive transport without redirects).
+	HTTPClient *http.Client
+	// CompileTemplate parses mapping templates (default: internal/vtl).
+	CompileTemplate TemplateCompiler
+	// SyncInterval is Run's polling period for stages changed by other
+	// nodes (default 1 s).
+	SyncInterval time.Duration
+	// CacheEntries bounds the authorizer result cache (default 100,000).
+	CacheEntries int
+	// CognitoCacheMaxTTL caps the cache TTL of Cognito authorizer results so
+	// revoked tokens are refused quickly (default 1 s).
+	CognitoCacheMaxTTL time.Duration
+}
+
+// Gateway serves deployed APIs. Create it with New; it is safe for
+// concurrent use.
+type Gateway struct {
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	limits Limits
+	client *http.Client
+	cache  *authorizer.Cache
+
+	mu    sync.Mutex // serialises Deploy and Sync
+	state atomic.Pointer[routingState]
+	// compiled caches compiled deployments by API id and deployment id.
+	compiled map[string]*deployment
+}
+
+// New returns a Gateway with no APIs deployed.
+func New(opts Options) *Gateway {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
+	if opts.CompileTemplate == nil {
+		opts.CompileTemplate = defaultCompiler
+	}
+	if opts.SyncInterval <= 0 {
+		opts.SyncInterval = time.Second
+	}
+	g := &Gateway{
+		opts:     opts,
+		log:      opts.Logger,
+		now:      opts.Now,
+		limits:   opts.Limits.withDefaults(),
+		client:   opts.HTTPClient,
+		cache:    authorizer.NewCache(opts.CacheEntries, opts.Now),
+		compiled: make(map[string]*deployment),
+	}
+	if g.client == nil {
+		g.client = NewHTTPClient()
+	}
+	g.state.Store(&routingState{apis: map[string]map[string]*stage{}})
+	return g
+}
+
+// Handler serves every deployed API: /{stage}/{path} for the default API,
+// Host {apiId}.execute-api.* for any API, and
+// /restapis/{apiId}/{stage}/_user_request_/{path}.
+func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
+
+// Run polls the store every SyncInterval for stages deployed by other nodes
+// until ctx ends. Errors are logged, not fatal.
+func (g *Gateway) Run(ctx context.Context) error {
+	t := time.NewTicker(g.opts.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := g.Sync(ctx); err != nil && ctx.Err() == nil {
+				g.log.Warn("gateway sync", "err", err)
+			}
+		}
+	}
+}
