@@ -3,14 +3,19 @@
 // subpackages (sqlite, postgres) and all pass the conformance suite in storetest.
 //
 // Contract rules shared by every method:
-//   - Lookups of a missing row return an error wrapping ErrNotFound.
+//   - Lookups, updates and deletes of a missing row return an error wrapping
+//     ErrNotFound (UpdateKeys and UpdateLockout create theirs instead); so
+//     does creating a row in a missing pool.
 //   - Creating a row whose key exists returns an error wrapping ErrAlreadyExists.
 //   - UpdateX(ctx, key, fn) reads the row, calls fn with a copy and writes what fn
 //     returns, all in one transaction. fn may be called more than once (on a
 //     serialization retry) and must not have side effects. If fn returns an
 //     error, nothing is written and that error is returned unwrapped-compatible
-//     (errors.Is works on it).
-//   - Writes are durable when the method returns nil.
+//     (errors.Is works on it). The row's key fields and CreatedAt are kept
+//     whatever fn returns.
+//   - Writes are durable when the method returns nil. (The SQLite backend makes
+//     an exception for sessions and lockout counters: they survive a process
+//     crash but a power failure may drop the last ones; see package sqlite.)
 //   - Times are stored with millisecond precision, in UTC.
 package store
 
@@ -133,7 +138,7 @@ type Users interface {
 	ListUsers(ctx context.Context, poolID string, page Page) ([]User, error)
 	CountUsers(ctx context.Context, poolID string) (int, error)
 	UpdateUser(ctx context.Context, poolID, username string, fn func(User) (User, error)) (User, error)
-	// DeleteUser also removes the user's group memberships.
+	// DeleteUser also removes the user's group memberships and refresh tokens.
 	DeleteUser(ctx context.Context, poolID, username string) error
 }
 
@@ -279,6 +284,7 @@ type Lockout struct {
 // Lockouts stores failed-login counters; keys need not name an existing user
 // (unknown users are counted the same way, to avoid enumeration).
 type Lockouts interface {
+	// GetLockout returns a zero Lockout and ErrNotFound when the key has no failures.
 	GetLockout(ctx context.Context, poolID, key string) (Lockout, error)
 	// UpdateLockout is atomic under concurrency: N concurrent calls that each
 	// add one failure leave Failures increased by exactly N. A zero Lockout

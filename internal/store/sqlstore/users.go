@@ -1,0 +1,171 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cognate-dev/cognate/internal/store"
+)
+
+const userCols = "pool_id, username, status, enabled, attributes, credentials, private, created_at, updated_at"
+
+// aliasColumns maps each indexed alias attribute to its column.
+var aliasColumns = map[string]string{
+	store.AttrSub:               "sub",
+	store.AttrEmail:             "email",
+	store.AttrPhoneNumber:       "phone_number",
+	store.AttrPreferredUsername: "preferred_username",
+}
+
+func scanUser(r interface{ Scan(...any) error }) (store.User, error) {
+	var u store.User
+	err := r.Scan(&u.PoolID, &u.Username, &u.Status, &u.Enabled, strMap(&u.Attributes),
+		blob(&u.Credentials), rawJSON(&u.Private), ms(&u.CreatedAt), ms(&u.UpdatedAt))
+	return u, err
+}
+
+// alias returns the lower-cased indexed value of attribute attr, or NULL.
+func alias(attrs map[string]string, attr string) any {
+	v, ok := attrs[attr]
+	if !ok || v == "" {
+		return nil
+	}
+	return strings.ToLower(v)
+}
+
+// CreateUser stores a new user.
+func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	attrs, err := mapOf(u.Attributes)
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	_, err = s.execW(ctx, s.q("INSERT INTO users ("+userCols+
+		", sub, email, phone_number, preferred_username) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		u.PoolID, u.Username, u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private),
+		msOf(u.CreatedAt), msOf(u.UpdatedAt),
+		alias(u.Attributes, store.AttrSub), alias(u.Attributes, store.AttrEmail),
+		alias(u.Attributes, store.AttrPhoneNumber), alias(u.Attributes, store.AttrPreferredUsername))
+	return s.mapErr("create user", err)
+}
+
+// GetUser returns one user.
+func (s *Store) GetUser(ctx context.Context, poolID, username string) (store.User, error) {
+	u, err := scanUser(s.read.QueryRowContext(ctx,
+		s.q("SELECT "+userCols+" FROM users WHERE pool_id = ? AND username = ?"), poolID, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.User{}, notFound("get user")
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("get user: %w", err)
+	}
+	return u, nil
+}
+
+// FindUsers returns the users whose alias attribute attr equals value,
+// case-insensitively, in username order.
+func (s *Store) FindUsers(ctx context.Context, poolID, attr, value string) ([]store.User, error) {
+	col, ok := aliasColumns[attr]
+	if !ok {
+		return nil, fmt.Errorf("find users: attribute %q is not indexed", attr)
+	}
+	rows, err := s.read.QueryContext(ctx,
+		s.q("SELECT "+userCols+" FROM users WHERE pool_id = ? AND "+col+" = ? ORDER BY username"),
+		poolID, strings.ToLower(value))
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	return collect(rows, "find users", scanUser)
+}
+
+// ListUsers pages through a pool's users by username.
+func (s *Store) ListUsers(ctx context.Context, poolID string, page store.Page) ([]store.User, error) {
+	rows, err := s.read.QueryContext(ctx,
+		s.q("SELECT "+userCols+" FROM users WHERE pool_id = ? AND username > ? ORDER BY username LIMIT ?"),
+		poolID, page.After, limit(page))
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	out, err := collect(rows, "list users", scanUser)
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	return nil, s.requirePool(ctx, "list users", poolID)
+}
+
+// CountUsers returns how many users a pool has.
+func (s *Store) CountUsers(ctx context.Context, poolID string) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM users WHERE pool_id = ?"), poolID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	if n == 0 {
+		return 0, s.requirePool(ctx, "count users", poolID)
+	}
+	return n, nil
+}
+
+// UpdateUser rewrites a user with what fn returns, re-indexing its aliases.
+func (s *Store) UpdateUser(ctx context.Context, poolID, username string, fn func(store.User) (store.User, error)) (store.User, error) {
+	var out store.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := scanUser(tx.QueryRowContext(ctx,
+			s.forUpdate("SELECT "+userCols+" FROM users WHERE pool_id = ? AND username = ?"), poolID, username))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("update user")
+		}
+		if err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+		u, err := fn(old)
+		if err != nil {
+			return err
+		}
+		u.PoolID, u.Username, u.CreatedAt = old.PoolID, old.Username, old.CreatedAt
+		attrs, err := mapOf(u.Attributes)
+		if err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, s.q("UPDATE users SET status = ?, enabled = ?, attributes = ?, credentials = ?, "+
+			"private = ?, updated_at = ?, sub = ?, email = ?, phone_number = ?, preferred_username = ? "+
+			"WHERE pool_id = ? AND username = ?"),
+			u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private), msOf(u.UpdatedAt),
+			alias(u.Attributes, store.AttrSub), alias(u.Attributes, store.AttrEmail),
+			alias(u.Attributes, store.AttrPhoneNumber), alias(u.Attributes, store.AttrPreferredUsername),
+			poolID, username)
+		if err != nil {
+			return s.mapErr("update user", err)
+		}
+		out = u
+		return nil
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return roundUser(out), nil
+}
+
+// DeleteUser removes a user, its group memberships (by cascade) and its
+// refresh tokens.
+func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q("DELETE FROM users WHERE pool_id = ? AND username = ?"), poolID, username)
+		if err != nil {
+			return s.mapErr("delete user", err)
+		}
+		n, err := affected(res)
+		if err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		if n == 0 {
+			return notFound("delete user")
+		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM refresh_tokens WHERE pool_id = ? AND username = ?"),
+			poolID, username); err != nil {
+			return fmt.Errorf("delete user refresh tokens: %w", err)
+		}
+		return nil
+	})
+}
