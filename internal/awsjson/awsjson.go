@@ -1,0 +1,208 @@
+// Package awsjson serves the AWS JSON 1.1 protocol: every call is a POST to /
+// naming its operation in X-Amz-Target ("<Service>.<Operation>") with a JSON
+// body; answers are JSON, and failures are {"__type": ..., "message": ...}
+// with the type repeated in the x-amzn-ErrorType header.
+//
+// Operations are plain functions that return a value or an error; one
+// renderer turns *Error values into AWS error documents and anything else
+// into a 500 InternalErrorException whose detail is only logged.
+package awsjson
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// ContentType is the media type of requests and responses.
+const ContentType = "application/x-amz-json-1.1"
+
+// DefaultMaxBody is the default request body limit (1 MiB).
+const DefaultMaxBody = 1 << 20
+
+// Op is one operation: it receives the raw JSON body and returns the value to
+// encode as the response, or an error (an *Error to choose the wire error).
+type Op func(ctx context.Context, body []byte) (any, error)
+
+// Typed adapts a function taking a decoded input struct into an Op. Malformed
+// JSON and values of the wrong type are SerializationException; unknown
+// fields are ignored, as AWS services do for forward compatibility.
+func Typed[In any, Out any](fn func(ctx context.Context, in *In) (Out, error)) Op {
+	return func(ctx context.Context, body []byte) (any, error) {
+		in := new(In)
+		if len(strings.TrimSpace(string(body))) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return nil, &Error{Type: "SerializationException", Message: serializationMessage(err)}
+			}
+		}
+		return fn(ctx, in)
+	}
+}
+
+func serializationMessage(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Sprintf("Unexpected value type for field %s", te.Field)
+	}
+	return "Malformed request body"
+}
+
+// Error is an AWS error answer. Status defaults to 400.
+type Error struct {
+	Type    string
+	Message string
+	Status  int
+}
+
+// Error implements error.
+func (e *Error) Error() string { return e.Type + ": " + e.Message }
+
+// Errorf returns an *Error of type typ with a formatted message and status 400.
+func Errorf(typ, format string, args ...any) *Error {
+	return &Error{Type: typ, Message: fmt.Sprintf(format, args...)}
+}
+
+// Options tune a Handler.
+type Options struct {
+	// MaxBody limits request bodies (DefaultMaxBody when 0).
+	MaxBody int64
+	// Logger receives unclassified failures with their request id (discarded when nil).
+	Logger *slog.Logger
+	// AllowOrigin is sent as Access-Control-Allow-Origin ("*" when empty);
+	// "-" disables CORS headers.
+	AllowOrigin string
+}
+
+// Handler serves one AWS JSON 1.1 service.
+type Handler struct {
+	service string
+	ops     map[string]Op
+	opts    Options
+	log     *slog.Logger
+}
+
+// NewHandler returns a Handler dispatching "<service>.<name>" to ops[name].
+func NewHandler(service string, ops map[string]Op, opts Options) *Handler {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.AllowOrigin == "" {
+		opts.AllowOrigin = "*"
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{service: service, ops: ops, opts: opts, log: log}
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the request id of the call being served, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.cors(w, r)
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	id := newRequestID()
+	w.Header().Set("x-amzn-RequestId", id)
+	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	if r.Method != http.MethodPost {
+		h.render(ctx, w, "", nil, &Error{Type: "UnknownOperationException", Message: "Only POST is supported", Status: http.StatusMethodNotAllowed})
+		return
+	}
+	target := r.Header.Get("X-Amz-Target")
+	name, ok := strings.CutPrefix(target, h.service+".")
+	op := h.ops[name]
+	if !ok || op == nil {
+		h.render(ctx, w, name, nil, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + target})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.render(ctx, w, name, nil, &Error{Type: "SerializationException", Message: "Request body too large", Status: http.StatusRequestEntityTooLarge})
+			return
+		}
+		h.render(ctx, w, name, nil, &Error{Type: "SerializationException", Message: "Cannot read request body"})
+		return
+	}
+	out, err := op(ctx, body)
+	h.render(ctx, w, name, out, err)
+}
+
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) {
+	if h.opts.AllowOrigin == "-" || r.Header.Get("Origin") == "" {
+		return
+	}
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", h.opts.AllowOrigin)
+	hd.Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date")
+	if r.Method == http.MethodOptions {
+		hd.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+		allow := r.Header.Get("Access-Control-Request-Headers")
+		if allow == "" {
+			allow = "Content-Type, X-Amz-Target, X-Amz-User-Agent, X-Amz-Date, Authorization, Cache-Control"
+		}
+		hd.Set("Access-Control-Allow-Headers", allow)
+		hd.Set("Access-Control-Max-Age", "600")
+	}
+}
+
+// render writes out, or the wire form of err.
+func (h *Handler) render(ctx context.Context, w http.ResponseWriter, op string, out any, err error) {
+	w.Header().Set("Content-Type", ContentType)
+	if err == nil {
+		b, merr := json.Marshal(out)
+		if merr != nil {
+			err = fmt.Errorf("encode %s response: %w", op, merr)
+		} else {
+			if out == nil || string(b) == "null" {
+				b = []byte("{}")
+			}
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(b)
+			return
+		}
+	}
+	var ae *Error
+	if !errors.As(err, &ae) {
+		h.log.ErrorContext(ctx, "operation failed", "op", op, "request_id", RequestID(ctx), "err", err)
+		ae = &Error{Type: "InternalErrorException", Message: "Internal server error", Status: http.StatusInternalServerError}
+	}
+	status := ae.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	w.Header().Set("x-amzn-ErrorType", ae.Type)
+	w.WriteHeader(status)
+	b, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}{ae.Type, ae.Message})
+	_, _ = w.Write(b)
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	s := hex.EncodeToString(b[:])
+	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}

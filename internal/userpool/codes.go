@@ -1,0 +1,188 @@
+package userpool
+
+import (
+	"context"
+	"crypto/hmac"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/store"
+)
+
+// CodeKind says what a verification code is for.
+type CodeKind string
+
+// Code kinds.
+const (
+	CodeSignUp         CodeKind = "signup"
+	CodeForgotPassword CodeKind = "forgot"
+	CodeAttribute      CodeKind = "attribute"
+)
+
+// Code lifetimes and the number of wrong entries a code survives.
+const (
+	signUpCodeTTL  = 24 * time.Hour
+	forgotCodeTTL  = time.Hour
+	maxCodeAttempt = 5
+)
+
+// Delivery is one verification code to deliver.
+type Delivery struct {
+	PoolID   string
+	Username string
+	Kind     CodeKind
+	// Attribute is the attribute the code verifies or is sent to ("email", "phone_number").
+	Attribute string
+	// Medium is "EMAIL" or "SMS".
+	Medium      string
+	Destination string
+	Code        string
+}
+
+// CodeSender delivers verification codes.
+type CodeSender interface {
+	Send(ctx context.Context, d Delivery) error
+}
+
+// LogSender is the development sender: it logs that a code was sent. Codes
+// are secrets, so the code itself is logged only when RevealCodes is set,
+// which `cognate up` does for the local demo and nothing else should.
+type LogSender struct {
+	Logger      *slog.Logger
+	RevealCodes bool
+}
+
+// Send implements CodeSender.
+func (l *LogSender) Send(ctx context.Context, d Delivery) error {
+	attrs := []any{"pool", d.PoolID, "username", d.Username, "kind", string(d.Kind), "medium", d.Medium, "destination", maskDestination(d.Destination)}
+	if l.RevealCodes {
+		attrs = append(attrs, "code", d.Code)
+	}
+	l.Logger.InfoContext(ctx, "verification code sent", attrs...)
+	return nil
+}
+
+// Inbox is a CodeSender for tests: it records every delivery.
+type Inbox struct {
+	mu   sync.Mutex
+	sent []Delivery
+}
+
+// Send implements CodeSender.
+func (in *Inbox) Send(_ context.Context, d Delivery) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.sent = append(in.sent, d)
+	return nil
+}
+
+// Last returns the latest code sent to username of pool poolID.
+func (in *Inbox) Last(poolID, username string) (string, bool) {
+	d, ok := in.LastDelivery(poolID, username)
+	return d.Code, ok
+}
+
+// LastDelivery returns the latest delivery to username of pool poolID.
+func (in *Inbox) LastDelivery(poolID, username string) (Delivery, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for i := len(in.sent) - 1; i >= 0; i-- {
+		if d := in.sent[i]; d.PoolID == poolID && d.Username == username {
+			return d, true
+		}
+	}
+	return Delivery{}, false
+}
+
+// Count returns how many codes were sent.
+func (in *Inbox) Count() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.sent)
+}
+
+// maskDestination hides most of an address as Cognito does ("a***@e***").
+func maskDestination(dest string) string {
+	if dest == "" {
+		return ""
+	}
+	if local, domain, ok := strings.Cut(dest, "@"); ok && local != "" && domain != "" {
+		return local[:1] + "***@" + domain[:1] + "***"
+	}
+	if len(dest) > 4 {
+		return "+*******" + dest[len(dest)-4:]
+	}
+	return "***"
+}
+
+// issueCode creates a code of kind for the user (stored hashed in
+// priv) and returns it. The caller writes the user and then sends it.
+func (s *Service) issueCode(p *pool, u *store.User, priv *userPrivate, kind CodeKind, attr string) (string, error) {
+	key, err := s.poolSecret(p)
+	if err != nil {
+		return "", err
+	}
+	code := newCode()
+	ttl := signUpCodeTTL
+	if kind == CodeForgotPassword {
+		ttl = forgotCodeTTL
+	}
+	if priv.Codes == nil {
+		priv.Codes = map[string]*pendingCode{}
+	}
+	priv.Codes[codeKey(kind, attr)] = &pendingCode{
+		Hash:      keyedHash(key, "code", codeKey(kind, attr), u.Username, code),
+		ExpiresAt: s.clock().Add(ttl),
+		Attribute: attr,
+	}
+	return code, nil
+}
+
+// codeKey names a pending code: one per kind, and for attribute
+// verification one per attribute.
+func codeKey(kind CodeKind, attr string) string {
+	if kind == CodeAttribute {
+		return string(kind) + ":" + attr
+	}
+	return string(kind)
+}
+
+// checkCode verifies a code of kind (for attr, with CodeAttribute),
+// counting a wrong entry in priv. A consumed code is removed. The caller
+// must write priv back in both cases.
+func (s *Service) checkCode(p *pool, u *store.User, priv *userPrivate, kind CodeKind, attr, code string) (*pendingCode, error) {
+	key, err := s.poolSecret(p)
+	if err != nil {
+		return nil, err
+	}
+	name := codeKey(kind, attr)
+	pc := priv.Codes[name]
+	if pc == nil || s.clock().After(pc.ExpiresAt) {
+		return nil, apiErr(excExpiredCode, msgCodeExpired)
+	}
+	if pc.Attempts >= maxCodeAttempt {
+		return nil, apiErr(excLimitExceeded, msgCodeLimit)
+	}
+	if !hmac.Equal(pc.Hash, keyedHash(key, "code", name, u.Username, code)) {
+		pc.Attempts++
+		return nil, apiErr(excCodeMismatch, msgCodeMismatch)
+	}
+	delete(priv.Codes, name)
+	return pc, nil
+}
+
+// deliver sends a code and returns its CodeDeliveryDetails.
+func (s *Service) deliver(ctx context.Context, p *pool, u *store.User, kind CodeKind, attr, code string) (*codeDeliveryDetails, error) {
+	medium := "EMAIL"
+	if attr == "phone_number" {
+		medium = "SMS"
+	}
+	dest := u.Attributes[attr]
+	if err := s.sender.Send(ctx, Delivery{PoolID: p.ID, Username: u.Username, Kind: kind, Attribute: attr,
+		Medium: medium, Destination: dest, Code: code}); err != nil {
+		return nil, wrap("send code", err)
+	}
+	return &codeDeliveryDetails{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(dest)}, nil
+}

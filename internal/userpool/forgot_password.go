@@ -1,0 +1,88 @@
+package userpool
+
+import (
+	"context"
+
+	"github.com/cognate-dev/cognate/internal/store"
+)
+
+func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDeliveryOutput, error) {
+	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if in.Username == "" {
+		return nil, missing("Username")
+	}
+	u, ok, err := s.resolveUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if c.preventExistenceErrors() {
+			return &codeDeliveryOutput{CodeDeliveryDetails: fakeDelivery(in.Username)}, nil
+		}
+		return nil, userNotFound()
+	}
+	if !u.Enabled {
+		return nil, notAuthorized(msgUserDisabled)
+	}
+	attr := verifiedContact(u)
+	if attr == "" {
+		return nil, invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
+	}
+	var code string
+	_, u, err = s.updateUser(ctx, p.ID, u.Username, func(p *pool, u *store.User) error {
+		priv, err := decodePrivate(*u)
+		if err != nil {
+			return err
+		}
+		if code, err = s.issueCode(p, u, &priv, CodeForgotPassword, attr); err != nil {
+			return err
+		}
+		return encodePrivate(u, priv)
+	})
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.deliver(ctx, p, &u, CodeForgotPassword, attr, code)
+	if err != nil {
+		return nil, err
+	}
+	return &codeDeliveryOutput{CodeDeliveryDetails: d}, nil
+}
+
+type confirmForgotPasswordInput struct {
+	ClientId         string
+	Username         string
+	ConfirmationCode string
+	Password         string
+	SecretHash       string
+}
+
+func (s *Service) confirmForgotPassword(ctx context.Context, in *confirmForgotPasswordInput) (*empty, error) {
+	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if in.ConfirmationCode == "" {
+		return nil, missing("ConfirmationCode")
+	}
+	if err := checkPassword(p.passwordPolicy(), in.Password); err != nil {
+		return nil, err
+	}
+	u, ok, err := s.resolveUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, unknownUser(c)
+	}
+	if err := s.useCode(ctx, p, u.Username, CodeForgotPassword, in.ConfirmationCode, func(u *store.User, _ *pendingCode) error {
+		return s.setPermanentPassword(p, u, in.Password)
+	}); err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "password reset", "pool", p.ID, "username", u.Username)
+	return &empty{}, nil
+}

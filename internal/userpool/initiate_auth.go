@@ -1,0 +1,198 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/store"
+)
+
+type initiateAuthInput struct {
+	AuthFlow       string
+	ClientId       string
+	UserPoolId     string
+	AuthParameters map[string]string
+	ClientMetadata map[string]string
+	Session        string
+}
+
+// authOutput is the output of InitiateAuth and RespondToAuthChallenge (and
+// their admin forms): tokens, or the next challenge.
+type authOutput struct {
+	AuthenticationResult *authenticationResult `json:",omitempty"`
+	ChallengeName        string                `json:",omitempty"`
+	ChallengeParameters  map[string]string
+	Session              string `json:",omitempty"`
+}
+
+func (s *Service) initiateAuth(ctx context.Context, in *initiateAuthInput) (*authOutput, error) {
+	c, err := s.loadClient(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.loadPool(ctx, c.PoolID)
+	if err != nil {
+		return nil, err
+	}
+	return s.initiate(ctx, p, c, in, false)
+}
+
+func (s *Service) adminInitiateAuth(ctx context.Context, in *initiateAuthInput) (*authOutput, error) {
+	p, c, err := s.loadPoolClient(ctx, in.UserPoolId, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	return s.initiate(ctx, p, c, in, true)
+}
+
+func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiateAuthInput, admin bool) (*authOutput, error) {
+	if in.AuthFlow == "" {
+		return nil, missing("AuthFlow")
+	}
+	flow := in.AuthFlow
+	switch flow {
+	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+	case "USER_PASSWORD_AUTH":
+		if admin {
+			return nil, invalidParameter("Initiate Auth method not supported.")
+		}
+	case "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH":
+		if !admin {
+			return nil, invalidParameter("Initiate Auth method not supported.")
+		}
+	default:
+		return nil, invalidParameter("Initiate Auth method not supported.")
+	}
+	if !c.allows(flow) {
+		return nil, invalidParameter("%s flow not enabled for this client", flow)
+	}
+	params := in.AuthParameters
+	switch flow {
+	case "USER_SRP_AUTH":
+		return s.startSRP(ctx, p, c, params, admin)
+	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+		return s.refresh(ctx, p, c, params)
+	default:
+		if params["USERNAME"] == "" {
+			return nil, missing("USERNAME")
+		}
+		if params["PASSWORD"] == "" {
+			return nil, missing("PASSWORD")
+		}
+		if err := c.checkSecretHash(params["SECRET_HASH"], params["USERNAME"]); err != nil {
+			return nil, err
+		}
+		return s.passwordLogin(ctx, p, c, params["USERNAME"], params["PASSWORD"], admin)
+	}
+}
+
+// lockKey is the lockout key of a login: the stored username when the user
+// exists, else the normalized name given (so unknown users count alike).
+func lockKey(p *pool, u store.User, found bool, name string) string {
+	if found {
+		return "user|" + u.Username
+	}
+	return "user|" + p.normalize(name)
+}
+
+// badCredentials is the answer to a failed password: the same for unknown
+// users and wrong passwords unless the client opted into LEGACY errors.
+func badCredentials(c *client, found bool) error {
+	if !found && !c.preventExistenceErrors() {
+		return userNotFound()
+	}
+	return notAuthorized(msgIncorrect)
+}
+
+// passwordLogin runs USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH.
+func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, password string, admin bool) (*authOutput, error) {
+	u, found, err := s.resolveUser(ctx, p, name)
+	if err != nil {
+		return nil, err
+	}
+	key := lockKey(p, u, found, name)
+	locked, dirty, err := s.lockout.check(ctx, p.ID, key)
+	if err != nil {
+		return nil, err
+	}
+	if locked {
+		return nil, notAuthorized(msgAttemptsExceeded)
+	}
+	ok := false
+	if found && len(u.Credentials) > 0 {
+		if ok, err = s.checkUserPassword(p, &u, password); err != nil {
+			return nil, err
+		}
+	} else {
+		// Same modular exponentiation as a real check, against fake material.
+		if _, err := s.fakeVerify(p, name, password); err != nil {
+			return nil, err
+		}
+	}
+	if !ok {
+		if err := s.lockout.fail(ctx, p.ID, key); err != nil {
+			return nil, err
+		}
+		return nil, badCredentials(c, found)
+	}
+	if err := s.lockout.succeed(ctx, p.ID, key, dirty); err != nil {
+		return nil, err
+	}
+	return s.afterPassword(ctx, p, c, u, admin)
+}
+
+// afterPassword continues a login whose password was proven: status checks,
+// then tokens or the NEW_PASSWORD_REQUIRED challenge.
+func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store.User, admin bool) (*authOutput, error) {
+	if !u.Enabled {
+		return nil, notAuthorized(msgUserDisabled)
+	}
+	switch u.Status {
+	case statusUnconfirmed:
+		return nil, apiErr(excUserNotConfirmed, msgUserNotConfirmed)
+	case statusResetRequired:
+		return nil, apiErr(excPasswordResetRequired, msgResetRequired)
+	case statusForceChangePassword:
+		return s.newPasswordChallenge(ctx, p, c, u, admin)
+	}
+	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: newUUID(), authTime: s.clock()}, true)
+	if err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "user signed in", "pool", p.ID, "client", c.ID, "username", u.Username)
+	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+}
+
+// refresh runs REFRESH_TOKEN_AUTH: new id and access tokens, same refresh token.
+func (s *Service) refresh(ctx context.Context, p *pool, c *client, params map[string]string) (*authOutput, error) {
+	tok := params["REFRESH_TOKEN"]
+	if tok == "" {
+		return nil, missing("REFRESH_TOKEN")
+	}
+	rt, ok := s.openRefreshToken(tok)
+	if !ok || rt.PoolID != p.ID || rt.ClientID != c.ID || s.clock().Unix() >= rt.ExpiresAt {
+		return nil, notAuthorized(msgInvalidRefresh)
+	}
+	if s.refreshRevoked(rt) {
+		return nil, notAuthorized(msgRevokedRefresh)
+	}
+	u, err := s.store.GetUser(ctx, p.ID, rt.Username)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Attributes["sub"] != rt.Sub) {
+		return nil, notAuthorized(msgInvalidRefresh)
+	}
+	if err != nil {
+		return nil, wrap("get user", err)
+	}
+	if err := c.checkSecretHash(params["SECRET_HASH"], params["USERNAME"], u.Username, u.Attributes["sub"]); err != nil {
+		return nil, err
+	}
+	if !u.Enabled {
+		return nil, notAuthorized(msgUserDisabled)
+	}
+	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: rt.OriginJTI, authTime: time.Unix(rt.AuthTime, 0)}, false)
+	if err != nil {
+		return nil, err
+	}
+	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+}

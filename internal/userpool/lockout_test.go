@@ -1,0 +1,161 @@
+package userpool
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/cognate-dev/cognate/internal/store"
+)
+
+func TestLockDuration(t *testing.T) {
+	tests := []struct {
+		failures int
+		want     time.Duration
+	}{
+		{1, 0}, {4, 0}, {5, time.Second}, {6, 2 * time.Second}, {7, 4 * time.Second},
+		{10, 32 * time.Second}, {14, 512 * time.Second}, {15, maxLockout}, {40, maxLockout},
+	}
+	for _, tc := range tests {
+		if got := lockDuration(tc.failures); got != tc.want {
+			t.Errorf("lockDuration(%d) = %v, want %v", tc.failures, got, tc.want)
+		}
+	}
+}
+
+func TestLockoutSchedule(t *testing.T) {
+	e := newEnv(t)
+	poolID, clientID := e.setup(t)
+	attempt := func(user, pw string) error { _, err := e.passwordAuth(clientID, user, pw); return err }
+	wrong := func(user string) {
+		t.Helper()
+		wantErr(t, attempt(user, "Wrong-Passw0rd"), "NotAuthorizedException", "Incorrect username or password.")
+	}
+	locked := func(user, pw string) {
+		t.Helper()
+		wantErr(t, attempt(user, pw), "NotAuthorizedException", "Password attempts exceeded")
+	}
+	for range 5 {
+		wrong("alice")
+	}
+	// Locked for 1 s: even the right password is refused unchecked.
+	locked("alice", goodPassword)
+	e.clock.Advance(time.Second)
+	wrong("alice") // 6th failure: 2 s
+	e.clock.Advance(time.Second)
+	locked("alice", "Wrong-Passw0rd")
+	e.clock.Advance(time.Second)
+	wrong("alice") // 7th: 4 s
+	e.clock.Advance(3 * time.Second)
+	locked("alice", goodPassword)
+	e.clock.Advance(time.Second)
+	// A success after the lockout resets the counter.
+	if err := attempt("alice", goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		wrong("alice")
+	}
+	if err := attempt("alice", goodPassword); err != nil {
+		t.Fatalf("4 failures must not lock: %v", err)
+	}
+
+	// The cap is about 15 minutes, and 15 quiet minutes reset everything.
+	st := e.store
+	for range 5 {
+		wrong("alice")
+	}
+	var lo store.Lockout
+	for range 10 { // failures 6..15, each right when the previous lockout ends
+		lo = must(st.GetLockout(e.ctx, poolID, "user|alice"))
+		e.clock.Advance(lo.LockedUntil.Sub(e.clock.Now()))
+		wrong("alice")
+	}
+	lo = must(st.GetLockout(e.ctx, poolID, "user|alice"))
+	if lo.Failures != 15 {
+		t.Fatalf("failures %d, want 15", lo.Failures)
+	}
+	if d := lo.LockedUntil.Sub(e.clock.Now()); d != maxLockout {
+		t.Errorf("lockout after %d failures is %v, want %v", lo.Failures, d, maxLockout)
+	}
+	e.clock.Advance(quietReset)
+	wrong("alice")
+	if err := attempt("alice", goodPassword); err != nil {
+		t.Fatalf("after 15 quiet minutes one failure must not lock: %v", err)
+	}
+
+	// Unknown users are counted the same way, over SRP too.
+	for range 5 {
+		wrong("ghost")
+	}
+	locked("ghost", "Wrong-Passw0rd")
+	for range 5 {
+		wrong("alice")
+	}
+	c, out, err := e.srpStart(t, clientID, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.respondSRP(clientID, srpAnswer(t, poolID, c, out.ChallengeParameters, goodPassword, e.clock.Now()))
+	wantErr(t, err, "NotAuthorizedException", "Password attempts exceeded")
+}
+
+func TestLockoutConcurrent(t *testing.T) {
+	e := newEnv(t)
+	poolID, clientID := e.setup(t)
+	const n = 12
+	var (
+		wg                 sync.WaitGroup
+		mu                 sync.Mutex
+		incorrect, blocked int
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.passwordAuth(clientID, "alice", "Wrong-Passw0rd")
+			var ae smithy.APIError
+			if !errors.As(err, &ae) {
+				t.Errorf("unexpected result %v", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch ae.ErrorMessage() {
+			case msgIncorrect:
+				incorrect++
+			case msgAttemptsExceeded:
+				blocked++
+			default:
+				t.Errorf("unexpected error %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	lo, err := e.store.GetLockout(e.ctx, poolID, "user|alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if incorrect+blocked != n || lo.Failures != incorrect || incorrect < freeFailures {
+		t.Fatalf("incorrect %d blocked %d, stored failures %d", incorrect, blocked, lo.Failures)
+	}
+
+	// The counter itself is exact under concurrent failures.
+	l := &lockout{store: e.store, now: e.clock.Now}
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.fail(e.ctx, poolID, "user|bob"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if lo, err := e.store.GetLockout(e.ctx, poolID, "user|bob"); err != nil || lo.Failures != n {
+		t.Fatalf("failures %d (%v), want %d", lo.Failures, err, n)
+	}
+}

@@ -1,0 +1,176 @@
+// Package userpool implements Cognito user pools: pools, app clients, users,
+// groups, sign-up and password reset with codes, the USER_SRP_AUTH,
+// USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH flows,
+// token issuance, sign-out and revocation, and lockout.
+//
+// Service.Handler serves the AWS JSON 1.1 protocol
+// (X-Amz-Target: AWSCognitoIdentityProviderService.<Op>) so that AWS SDKs and
+// amazon-cognito-identity-js work by changing only the endpoint. The Ensure*
+// methods let configuration code create pools, clients and users
+// idempotently.
+//
+// Secrets at rest: SRP salts and verifiers, client secrets and each pool's
+// anti-enumeration secret are sealed with the server key (secret.Sealer);
+// verification codes are stored only as keyed hashes; refresh tokens are
+// sealed state, never stored (see refresh_tokens.go).
+// Nothing secret (passwords, codes, tokens) is ever logged, except codes by a
+// LogSender explicitly told to reveal them for local development.
+package userpool
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/awsjson"
+	"github.com/cognate-dev/cognate/internal/secret"
+	"github.com/cognate-dev/cognate/internal/store"
+	"github.com/cognate-dev/cognate/internal/tokens"
+)
+
+// ServiceName is the X-Amz-Target prefix of the Cognito user pools API.
+const ServiceName = "AWSCognitoIdentityProviderService"
+
+// Config carries a Service's dependencies.
+type Config struct {
+	Store  store.Store
+	Sealer *secret.Sealer
+	Keys   *tokens.KeyRing
+	// Revocations is the revocation feed: sign-outs and RevokeToken write
+	// to it, and it is consulted for access and refresh tokens.
+	Revocations *tokens.Revocations
+	// Issuer returns the iss claim of a pool's tokens.
+	Issuer func(poolID string) string
+	// Region prefixes pool ids ("us-east-1" when empty).
+	Region string
+	// Sender delivers verification codes (a LogSender that hides codes when nil).
+	Sender CodeSender
+	// Now is the clock (time.Now when nil).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service is the user pools service. It is safe for concurrent use.
+type Service struct {
+	store    store.Store
+	sealer   *secret.Sealer
+	keys     *tokens.KeyRing
+	revs     *tokens.Revocations
+	verifier *tokens.Verifier
+	issuer   func(string) string
+	region   string
+	sender   CodeSender
+	now      func() time.Time
+	log      *slog.Logger
+	lockout  *lockout
+	handler  http.Handler
+	cache    *configCache
+
+	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Sealer == nil || cfg.Keys == nil || cfg.Revocations == nil || cfg.Issuer == nil {
+		return nil, errors.New("userpool: Store, Sealer, Keys, Revocations and Issuer are required")
+	}
+	s := &Service{
+		store:  cfg.Store,
+		sealer: cfg.Sealer,
+		keys:   cfg.Keys,
+		revs:   cfg.Revocations,
+		issuer: cfg.Issuer,
+		region: cfg.Region,
+		sender: cfg.Sender,
+		now:    cfg.Now,
+		log:    cfg.Logger,
+	}
+	if s.region == "" {
+		s.region = "us-east-1"
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.sender == nil {
+		s.sender = &LogSender{Logger: s.log}
+	}
+	s.lockout = &lockout{store: cfg.Store, now: s.now}
+	s.cache = newConfigCache()
+	s.verifier = tokens.NewVerifier(cfg.Keys, tokens.VerifierOptions{Now: s.now, Revocations: s.revs})
+	s.handler = awsjson.NewHandler(ServiceName, s.operations(), awsjson.Options{Logger: s.log})
+	return s, nil
+}
+
+// Handler returns the JSON 1.1 protocol handler (POST /).
+func (s *Service) Handler() http.Handler { return s.handler }
+
+func (s *Service) operations() map[string]awsjson.Op {
+	return map[string]awsjson.Op{
+		"CreateUserPool":   awsjson.Typed(s.createUserPool),
+		"DescribeUserPool": awsjson.Typed(s.describeUserPool),
+		"ListUserPools":    awsjson.Typed(s.listUserPools),
+		"UpdateUserPool":   awsjson.Typed(s.updateUserPool),
+		"DeleteUserPool":   awsjson.Typed(s.deleteUserPool),
+
+		"CreateUserPoolClient":   awsjson.Typed(s.createUserPoolClient),
+		"DescribeUserPoolClient": awsjson.Typed(s.describeUserPoolClient),
+		"ListUserPoolClients":    awsjson.Typed(s.listUserPoolClients),
+		"UpdateUserPoolClient":   awsjson.Typed(s.updateUserPoolClient),
+		"DeleteUserPoolClient":   awsjson.Typed(s.deleteUserPoolClient),
+
+		"AdminCreateUser":           awsjson.Typed(s.adminCreateUser),
+		"AdminSetUserPassword":      awsjson.Typed(s.adminSetUserPassword),
+		"AdminGetUser":              awsjson.Typed(s.adminGetUser),
+		"AdminDeleteUser":           awsjson.Typed(s.adminDeleteUser),
+		"AdminUpdateUserAttributes": awsjson.Typed(s.adminUpdateUserAttributes),
+		"AdminDeleteUserAttributes": awsjson.Typed(s.adminDeleteUserAttributes),
+		"AdminDisableUser":          awsjson.Typed(s.adminDisableUser),
+		"AdminEnableUser":           awsjson.Typed(s.adminEnableUser),
+		"AdminConfirmSignUp":        awsjson.Typed(s.adminConfirmSignUp),
+		"AdminResetUserPassword":    awsjson.Typed(s.adminResetUserPassword),
+		"ListUsers":                 awsjson.Typed(s.listUsers),
+
+		"SignUp":                           awsjson.Typed(s.signUp),
+		"ConfirmSignUp":                    awsjson.Typed(s.confirmSignUp),
+		"ResendConfirmationCode":           awsjson.Typed(s.resendConfirmationCode),
+		"ForgotPassword":                   awsjson.Typed(s.forgotPassword),
+		"ConfirmForgotPassword":            awsjson.Typed(s.confirmForgotPassword),
+		"ChangePassword":                   awsjson.Typed(s.changePassword),
+		"GetUser":                          awsjson.Typed(s.getUser),
+		"UpdateUserAttributes":             awsjson.Typed(s.updateUserAttributes),
+		"VerifyUserAttribute":              awsjson.Typed(s.verifyUserAttribute),
+		"GetUserAttributeVerificationCode": awsjson.Typed(s.getUserAttributeVerificationCode),
+		"DeleteUser":                       awsjson.Typed(s.deleteUser),
+
+		"CreateGroup":              awsjson.Typed(s.createGroup),
+		"GetGroup":                 awsjson.Typed(s.getGroup),
+		"ListGroups":               awsjson.Typed(s.listGroups),
+		"DeleteGroup":              awsjson.Typed(s.deleteGroup),
+		"AdminAddUserToGroup":      awsjson.Typed(s.adminAddUserToGroup),
+		"AdminRemoveUserFromGroup": awsjson.Typed(s.adminRemoveUserFromGroup),
+		"AdminListGroupsForUser":   awsjson.Typed(s.adminListGroupsForUser),
+		"ListUsersInGroup":         awsjson.Typed(s.listUsersInGroup),
+
+		"InitiateAuth":                awsjson.Typed(s.initiateAuth),
+		"AdminInitiateAuth":           awsjson.Typed(s.adminInitiateAuth),
+		"RespondToAuthChallenge":      awsjson.Typed(s.respondToAuthChallenge),
+		"AdminRespondToAuthChallenge": awsjson.Typed(s.adminRespondToAuthChallenge),
+		"GlobalSignOut":               awsjson.Typed(s.globalSignOut),
+		"AdminUserGlobalSignOut":      awsjson.Typed(s.adminUserGlobalSignOut),
+		"RevokeToken":                 awsjson.Typed(s.revokeToken),
+	}
+}
+
+// empty is the output of operations that return nothing.
+type empty struct{}
+
+// wrap adds context to a store or infrastructure error.
+func wrap(what string, err error) error { return fmt.Errorf("%s: %w", what, err) }
+
+func (s *Service) clock() time.Time { return s.now().UTC() }

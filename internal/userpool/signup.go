@@ -1,0 +1,225 @@
+package userpool
+
+import (
+	"context"
+	"maps"
+
+	"github.com/cognate-dev/cognate/internal/store"
+)
+
+type signUpInput struct {
+	ClientId       string
+	Username       string
+	Password       string
+	SecretHash     string
+	UserAttributes []attributeType
+	ValidationData []attributeType
+}
+
+type signUpOutput struct {
+	UserConfirmed       bool
+	UserSub             string
+	CodeDeliveryDetails *codeDeliveryDetails `json:",omitempty"`
+}
+
+// publicClient loads the client named in a public (unauthenticated) call,
+// its pool, and checks SECRET_HASH.
+func (s *Service) publicClient(ctx context.Context, clientID, secretHash string, usernames ...string) (*pool, *client, error) {
+	c, err := s.loadClient(ctx, clientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.loadPool(ctx, c.PoolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.checkSecretHash(secretHash, usernames...); err != nil {
+		return nil, nil, err
+	}
+	return p, c, nil
+}
+
+func (s *Service) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, error) {
+	p, _, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if p.cfg.AdminCreateUserConfig != nil && p.cfg.AdminCreateUserConfig.AllowAdminCreateUserOnly {
+		return nil, notAuthorized("SignUp is not permitted for this user pool")
+	}
+	if err := checkPassword(p.passwordPolicy(), in.Password); err != nil {
+		return nil, err
+	}
+	u, err := s.prepareUser(ctx, p, newUserSpec{Name: in.Username, Attributes: in.UserAttributes, Status: statusUnconfirmed})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.setPassword(p, &u, in.Password); err != nil {
+		return nil, err
+	}
+	attr := autoVerifyTarget(p, u)
+	var code string
+	if attr != "" {
+		priv := userPrivate{}
+		if code, err = s.issueCode(p, &u, &priv, CodeSignUp, attr); err != nil {
+			return nil, err
+		}
+		if err := encodePrivate(&u, priv); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.insertUser(ctx, u, "User already exists"); err != nil {
+		return nil, err
+	}
+	out := &signUpOutput{UserSub: u.Attributes["sub"]}
+	if attr != "" {
+		if out.CodeDeliveryDetails, err = s.deliver(ctx, p, &u, CodeSignUp, attr, code); err != nil {
+			return nil, err
+		}
+	}
+	s.log.InfoContext(ctx, "user signed up", "pool", p.ID, "username", u.Username)
+	return out, nil
+}
+
+type confirmSignUpInput struct {
+	ClientId           string
+	Username           string
+	ConfirmationCode   string
+	SecretHash         string
+	ForceAliasCreation bool
+}
+
+// unknownUser is the error for a code operation on a user that does not
+// exist: a code mismatch when the client hides existence, else AWS's
+// UserNotFoundException.
+func unknownUser(c *client) error {
+	if c.preventExistenceErrors() {
+		return apiErr(excCodeMismatch, msgCodeMismatch)
+	}
+	return userNotFound()
+}
+
+func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*empty, error) {
+	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if in.ConfirmationCode == "" {
+		return nil, missing("ConfirmationCode")
+	}
+	u, ok, err := s.resolveUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, unknownUser(c)
+	}
+	if err := s.useCode(ctx, p, u.Username, CodeSignUp, in.ConfirmationCode, func(u *store.User, pc *pendingCode) error {
+		if u.Status != statusUnconfirmed {
+			return notAuthorized("User cannot be confirmed. Current status is " + u.Status)
+		}
+		u.Status = statusConfirmed
+		if pc.Attribute != "" {
+			u.Attributes = maps.Clone(u.Attributes)
+			u.Attributes[pc.Attribute+"_verified"] = "true"
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return &empty{}, nil
+}
+
+// useCode checks a code of kind and, when it matches, applies fn to the user,
+// all in one update. A wrong code is counted even though the call fails.
+func (s *Service) useCode(ctx context.Context, p *pool, username string, kind CodeKind, code string, fn func(*store.User, *pendingCode) error) error {
+	var codeErr error
+	_, _, err := s.updateUser(ctx, p.ID, username, func(p *pool, u *store.User) error {
+		codeErr = nil
+		priv, err := decodePrivate(*u)
+		if err != nil {
+			return err
+		}
+		if kind == CodeSignUp && u.Status != statusUnconfirmed {
+			return notAuthorized("User cannot be confirmed. Current status is " + u.Status)
+		}
+		pc, err := s.checkCode(p, u, &priv, kind, "", code)
+		if err != nil {
+			codeErr = err
+			return encodePrivate(u, priv)
+		}
+		if err := fn(u, pc); err != nil {
+			return err
+		}
+		return encodePrivate(u, priv)
+	})
+	if err != nil {
+		return err
+	}
+	return codeErr
+}
+
+type resendInput struct {
+	ClientId   string
+	Username   string
+	SecretHash string
+}
+
+type codeDeliveryOutput struct {
+	CodeDeliveryDetails *codeDeliveryDetails
+}
+
+// fakeDelivery is what an unknown user gets when existence is hidden.
+func fakeDelivery(name string) *codeDeliveryDetails {
+	dest := "u***@e***"
+	if len(name) > 0 && name[0] == '+' {
+		return &codeDeliveryDetails{AttributeName: "phone_number", DeliveryMedium: "SMS", Destination: maskDestination(name)}
+	}
+	if m := maskDestination(name); len(m) > 4 && m[1:5] == "***@" {
+		dest = m
+	}
+	return &codeDeliveryDetails{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: dest}
+}
+
+func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (*codeDeliveryOutput, error) {
+	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	u, ok, err := s.resolveUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if c.preventExistenceErrors() {
+			return &codeDeliveryOutput{CodeDeliveryDetails: fakeDelivery(in.Username)}, nil
+		}
+		return nil, userNotFound()
+	}
+	if u.Status != statusUnconfirmed {
+		return nil, invalidParameter("User is already confirmed.")
+	}
+	attr := autoVerifyTarget(p, u)
+	if attr == "" {
+		return nil, invalidParameter("Auto verification not turned on.")
+	}
+	var code string
+	_, u, err = s.updateUser(ctx, p.ID, u.Username, func(p *pool, u *store.User) error {
+		priv, err := decodePrivate(*u)
+		if err != nil {
+			return err
+		}
+		if code, err = s.issueCode(p, u, &priv, CodeSignUp, attr); err != nil {
+			return err
+		}
+		return encodePrivate(u, priv)
+	})
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.deliver(ctx, p, &u, CodeSignUp, attr, code)
+	if err != nil {
+		return nil, err
+	}
+	return &codeDeliveryOutput{CodeDeliveryDetails: d}, nil
+}
