@@ -94,9 +94,12 @@ func (c *components) applyPool(ctx context.Context, p config.Pool) (poolSummary,
 	c.refs.issuers[p.Name] = c.issuer(id)
 	ps := poolSummary{name: p.Name, id: id}
 	for _, cl := range p.Clients {
-		cid, err := c.pools.EnsureClient(ctx, id, userpool.ClientSpec{
-			Name: cl.Name, GenerateSecret: cl.GenerateSecret, ExplicitAuthFlows: cl.ExplicitAuthFlows,
-		})
+		spec := userpool.ClientSpec{Name: cl.Name, GenerateSecret: cl.GenerateSecret, ExplicitAuthFlows: cl.ExplicitAuthFlows}
+		// Validate already checked these parse as positive durations.
+		spec.IDTokenValidity, _ = time.ParseDuration(orZero(cl.IDTokenValidity))
+		spec.AccessTokenValidity, _ = time.ParseDuration(orZero(cl.AccessTokenValidity))
+		spec.RefreshTokenValidity, _ = time.ParseDuration(orZero(cl.RefreshTokenValidity))
+		cid, err := c.pools.EnsureClient(ctx, id, spec)
 		if err != nil {
 			return ps, fmt.Errorf("client %s: %w", cl.Name, err)
 		}
@@ -207,4 +210,11 @@ func (c *components) applyAPI(ctx context.Context, cfg *config.File, a config.AP
 		}
 	}
 	return nil
+}
+
+func orZero(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return s
 }

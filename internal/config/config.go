@@ -68,7 +68,8 @@ type Client struct {
 	Name              string   `yaml:"name"`
 	GenerateSecret    bool     `yaml:"generateSecret"`
 	ExplicitAuthFlows []string `yaml:"explicitAuthFlows"`
-	// Token lifetimes as Go durations ("1h", "720h"); empty means Cognito's defaults.
+	// Token lifetimes as Go durations in whole minutes ("1h", "720h"); empty
+	// means Cognito's defaults. They apply when the client is created.
 	IDTokenValidity      string `yaml:"idTokenValidity"`
 	AccessTokenValidity  string `yaml:"accessTokenValidity"`
 	RefreshTokenValidity string `yaml:"refreshTokenValidity"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -33,6 +34,8 @@ type ClientSpec struct {
 	GenerateSecret bool
 	// ExplicitAuthFlows as in AWS (ALLOW_USER_SRP_AUTH ...); empty means AWS's default.
 	ExplicitAuthFlows []string
+	// Token lifetimes in whole minutes; zero keeps AWS's defaults (1 h, 1 h, 30 days).
+	IDTokenValidity, AccessTokenValidity, RefreshTokenValidity time.Duration
 }
 
 // UserSpec declares a confirmed user with a permanent password for EnsureUser.
@@ -108,6 +111,21 @@ func (s *Service) EnsureClient(ctx context.Context, poolID string, spec ClientSp
 	}
 	in := &createClientInput{UserPoolId: poolID, ClientName: spec.Name, GenerateSecret: spec.GenerateSecret}
 	in.ExplicitAuthFlows = spec.ExplicitAuthFlows
+	if spec.IDTokenValidity > 0 || spec.AccessTokenValidity > 0 || spec.RefreshTokenValidity > 0 {
+		minutes := func(d time.Duration) *int32 {
+			if d <= 0 {
+				return nil
+			}
+			m := int32(d / time.Minute)
+			return &m
+		}
+		in.IdTokenValidity, in.AccessTokenValidity = minutes(spec.IDTokenValidity), minutes(spec.AccessTokenValidity)
+		units := &tokenValidityUnits{AccessToken: "minutes", IdToken: "minutes"}
+		if r := minutes(spec.RefreshTokenValidity); r != nil {
+			in.RefreshTokenValidity, units.RefreshToken = *r, "minutes"
+		}
+		in.TokenValidityUnits = units
+	}
 	out, err := s.createUserPoolClient(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("create client %s: %w", spec.Name, err)
