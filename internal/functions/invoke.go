@@ -1,0 +1,198 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// function is a registered function and its warm pool.
+type function struct {
+	r       *Runner
+	cfg     FunctionConfig
+	builtin BuiltinHandler
+	arn     string
+	ring    *logRing
+
+	slots   chan struct{} // one token per running invocation
+	waiting atomic.Int32  // invocations queued for a slot
+
+	mu     sync.Mutex
+	idle   []*instance // most recently used last
+	all    map[*instance]struct{}
+	closed bool
+}
+
+func newFunction(r *Runner, cfg FunctionConfig, h BuiltinHandler) *function {
+	return &function{
+		r: r, cfg: cfg, builtin: h, arn: r.functionARN(cfg.Name),
+		ring:  newLogRing(r.opts.LogLines),
+		slots: make(chan struct{}, cfg.ReservedConcurrency),
+		all:   make(map[*instance]struct{}),
+	}
+}
+
+// invocation is the runner's record of one invocation.
+type invocation struct {
+	id            string
+	payload       []byte
+	clientContext string
+	coldStart     time.Duration // init duration when the invocation started an instance
+
+	mu   sync.Mutex
+	tail []byte
+}
+
+func (inv *invocation) appendTail(msg string) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.tail = append(inv.tail, msg...)
+	inv.tail = append(inv.tail, '\n')
+	if len(inv.tail) > 2*tailSize {
+		inv.tail = append(inv.tail[:0], inv.tail[len(inv.tail)-tailSize:]...)
+	}
+}
+
+func (inv *invocation) logTail() []byte {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	t := inv.tail
+	if len(t) > tailSize {
+		t = t[len(t)-tailSize:]
+	}
+	return append([]byte(nil), t...)
+}
+
+// outcome is what a builtin or an instance produced.
+type outcome struct {
+	payload  []byte
+	failed   bool
+	duration time.Duration
+	maxRSS   int64 // bytes; 0 when unknown
+}
+
+// Invoke runs the function synchronously (RequestResponse). The error is
+// only for infrastructure failures: ErrFunctionNotFound, ErrRequestTooLarge,
+// ErrTooManyRequests, ErrClosed or ctx's error; the function's own failures
+// come back in Result.FunctionError with Lambda's error document as Payload.
+func (r *Runner) Invoke(ctx context.Context, name string, payload []byte) (Result, error) {
+	return r.invoke(ctx, name, payload, "")
+}
+
+func (r *Runner) invoke(ctx context.Context, name string, payload []byte, clientContext string) (Result, error) {
+	f := r.lookup(name)
+	if f == nil {
+		return Result{}, fmt.Errorf("invoke %s: %w", name, ErrFunctionNotFound)
+	}
+	if len(payload) > MaxRequestSize {
+		return Result{}, fmt.Errorf("invoke %s: %w", name, ErrRequestTooLarge)
+	}
+	if !r.begin() {
+		return Result{}, fmt.Errorf("invoke %s: %w", name, ErrClosed)
+	}
+	if err := f.acquire(ctx); err != nil {
+		r.work.Done()
+		return Result{}, fmt.Errorf("invoke %s: %w", name, err)
+	}
+	inv := &invocation{id: newRequestID(), payload: payload, clientContext: clientContext}
+	if ctx.Done() == nil {
+		// Nothing can cancel the caller: run in its goroutine.
+		defer r.work.Done()
+		defer f.release()
+		return f.run(inv), nil
+	}
+	done := make(chan Result, 1)
+	go func() {
+		defer r.work.Done()
+		defer f.release()
+		done <- f.run(inv)
+	}()
+	select {
+	case res := <-done:
+		return res, nil
+	case <-ctx.Done():
+		// Like Lambda, the invocation runs on; only the caller stops waiting.
+		return Result{RequestID: inv.id}, fmt.Errorf("invoke %s: %w", name, ctx.Err())
+	}
+}
+
+// acquire takes a concurrency slot, queueing (bounded in size and time)
+// when all are taken.
+func (f *function) acquire(ctx context.Context) error {
+	select {
+	case f.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if f.waiting.Add(1) > int32(f.r.opts.QueueSize) {
+		f.waiting.Add(-1)
+		return ErrTooManyRequests
+	}
+	defer f.waiting.Add(-1)
+	wait := f.r.opts.QueueTimeout
+	if wait <= 0 {
+		wait = f.cfg.Timeout
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case f.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrTooManyRequests
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-f.r.closing:
+		return ErrClosed
+	}
+}
+
+func (f *function) release() { <-f.slots }
+
+// run executes inv and writes its END and REPORT lines.
+func (f *function) run(inv *invocation) Result {
+	var o outcome
+	if f.builtin != nil {
+		o = f.runBuiltin(inv)
+	} else {
+		o = f.runProcess(inv)
+	}
+	f.platformf(inv, "END RequestId: %s", inv.id)
+	f.platformf(inv, "%s", f.report(inv, o))
+	res := Result{Payload: o.payload, RequestID: inv.id, LogTail: inv.logTail()}
+	if o.failed {
+		res.FunctionError = FunctionErrorUnhandled
+	}
+	return res
+}
+
+// report formats Lambda's REPORT line.
+func (f *function) report(inv *invocation, o outcome) string {
+	ms := float64(o.duration) / float64(time.Millisecond)
+	s := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB",
+		inv.id, ms, int64(math.Ceil(ms)), f.cfg.MemorySize)
+	if o.maxRSS > 0 {
+		s += fmt.Sprintf("\tMax Memory Used: %d MB", (o.maxRSS+(1<<20)-1)>>20)
+	}
+	if inv.coldStart > 0 {
+		s += fmt.Sprintf("\tInit Duration: %.2f ms", float64(inv.coldStart)/float64(time.Millisecond))
+	}
+	return s
+}
+
+// checkResponse applies the response rules shared by every kind: valid
+// JSON, at most the response size limit.
+func checkResponse(id string, payload []byte) ([]byte, bool) {
+	if len(payload) > maxResponseSize {
+		return errorDoc("Function.ResponseSizeTooLarge",
+			fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxResponseSize)), false
+	}
+	if len(payload) > 0 && !json.Valid(payload) {
+		return errorDoc("Runtime.InvalidResponsePayload", "RequestId: "+id+" Error: the function's response is not valid JSON"), false
+	}
+	return payload, true
+}

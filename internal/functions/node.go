@@ -1,0 +1,30 @@
+package functions
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cognate-dev/cognate/internal/functions/nodeboot"
+)
+
+// nodeBootstrap writes the embedded Node bootstrap to a private temporary
+// directory once per runner and returns its path; Close removes it.
+func (r *Runner) nodeBootstrap() (string, error) {
+	r.bootMu.Lock()
+	defer r.bootMu.Unlock()
+	if r.bootPath != "" {
+		return r.bootPath, nil
+	}
+	dir, err := os.MkdirTemp("", "cognate-node-")
+	if err != nil {
+		return "", fmt.Errorf("node bootstrap: %w", err)
+	}
+	path := filepath.Join(dir, nodeboot.FileName)
+	if err := os.WriteFile(path, nodeboot.Bootstrap, 0o600); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("node bootstrap: %w", err)
+	}
+	r.bootDir, r.bootPath = dir, path
+	return path, nil
+}
