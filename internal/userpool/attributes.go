@@ -229,21 +229,7 @@ func (s *Service) getUserAttributeVerificationCode(ctx context.Context, in *attr
 	if (attr != "email" && attr != "phone_number") || a.user.Attributes[attr] == "" {
 		return nil, invalidParameter("Invalid attribute name %s: it must be email or phone_number and have a value", attr)
 	}
-	var code string
-	_, u, err := s.updateUser(ctx, a.pool.ID, a.user.Username, func(p *pool, u *store.User) error {
-		priv, err := decodePrivate(*u)
-		if err != nil {
-			return err
-		}
-		if code, err = s.issueCode(p, u, &priv, CodeAttribute, attr); err != nil {
-			return err
-		}
-		return encodePrivate(u, priv)
-	})
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.deliver(ctx, a.pool, &u, CodeAttribute, attr, code)
+	d, err := s.sendCode(ctx, a.pool, a.user.Username, CodeAttribute, attr, nil)
 	if err != nil {
 		return nil, err
 	}

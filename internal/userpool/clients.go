@@ -54,6 +54,20 @@ func (s *Service) decodeClient(c store.Client) (*client, error) {
 }
 
 // loadPoolClient loads a client that must belong to poolID.
+// loadClientPool loads a client by id alone (the public auth operations name
+// only the client) and then its pool.
+func (s *Service) loadClientPool(ctx context.Context, clientID string) (*pool, *client, error) {
+	c, err := s.loadClient(ctx, clientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.loadPool(ctx, c.PoolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, c, nil
+}
+
 func (s *Service) loadPoolClient(ctx context.Context, poolID, clientID string) (*pool, *client, error) {
 	p, err := s.loadPool(ctx, poolID)
 	if err != nil {

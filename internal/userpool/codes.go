@@ -173,6 +173,30 @@ func (s *Service) checkCode(p *pool, u *store.User, priv *userPrivate, kind Code
 	return pc, nil
 }
 
+// sendCode issues a fresh code of kind for attr, stores its hash with the
+// user in one update (applying also, when not nil, in the same update) and
+// delivers it.
+func (s *Service) sendCode(ctx context.Context, p *pool, username string, kind CodeKind, attr string, also func(*store.User)) (*codeDeliveryDetails, error) {
+	var code string
+	_, u, err := s.updateUser(ctx, p.ID, username, func(p *pool, u *store.User) error {
+		priv, err := decodePrivate(*u)
+		if err != nil {
+			return err
+		}
+		if code, err = s.issueCode(p, u, &priv, kind, attr); err != nil {
+			return err
+		}
+		if also != nil {
+			also(u)
+		}
+		return encodePrivate(u, priv)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.deliver(ctx, p, &u, kind, attr, code)
+}
+
 // deliver sends a code and returns its CodeDeliveryDetails.
 func (s *Service) deliver(ctx context.Context, p *pool, u *store.User, kind CodeKind, attr, code string) (*codeDeliveryDetails, error) {
 	medium := "EMAIL"

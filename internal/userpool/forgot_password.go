@@ -31,21 +31,7 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 	if attr == "" {
 		return nil, invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
-	var code string
-	_, u, err = s.updateUser(ctx, p.ID, u.Username, func(p *pool, u *store.User) error {
-		priv, err := decodePrivate(*u)
-		if err != nil {
-			return err
-		}
-		if code, err = s.issueCode(p, u, &priv, CodeForgotPassword, attr); err != nil {
-			return err
-		}
-		return encodePrivate(u, priv)
-	})
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.deliver(ctx, p, &u, CodeForgotPassword, attr, code)
+	d, err := s.sendCode(ctx, p, u.Username, CodeForgotPassword, attr, nil)
 	if err != nil {
 		return nil, err
 	}

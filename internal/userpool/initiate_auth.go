@@ -27,11 +27,7 @@ type authOutput struct {
 }
 
 func (s *Service) initiateAuth(ctx context.Context, in *initiateAuthInput) (*authOutput, error) {
-	c, err := s.loadClient(ctx, in.ClientId)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.loadPool(ctx, c.PoolID)
+	p, c, err := s.loadClientPool(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
 	}

@@ -22,11 +22,7 @@ type respondInput struct {
 }
 
 func (s *Service) respondToAuthChallenge(ctx context.Context, in *respondInput) (*authOutput, error) {
-	c, err := s.loadClient(ctx, in.ClientId)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.loadPool(ctx, c.PoolID)
+	p, c, err := s.loadClientPool(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
 	}

@@ -203,21 +203,7 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (
 	if attr == "" {
 		return nil, invalidParameter("Auto verification not turned on.")
 	}
-	var code string
-	_, u, err = s.updateUser(ctx, p.ID, u.Username, func(p *pool, u *store.User) error {
-		priv, err := decodePrivate(*u)
-		if err != nil {
-			return err
-		}
-		if code, err = s.issueCode(p, u, &priv, CodeSignUp, attr); err != nil {
-			return err
-		}
-		return encodePrivate(u, priv)
-	})
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.deliver(ctx, p, &u, CodeSignUp, attr, code)
+	d, err := s.sendCode(ctx, p, u.Username, CodeSignUp, attr, nil)
 	if err != nil {
 		return nil, err
 	}

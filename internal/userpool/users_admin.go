@@ -279,22 +279,9 @@ func (s *Service) adminResetUserPassword(ctx context.Context, in *userInput) (*e
 	if attr == "" {
 		return nil, invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
-	var code string
-	_, u, err = s.updateUser(ctx, p.ID, u.Username, func(p *pool, u *store.User) error {
-		priv, err := decodePrivate(*u)
-		if err != nil {
-			return err
-		}
-		if code, err = s.issueCode(p, u, &priv, CodeForgotPassword, attr); err != nil {
-			return err
-		}
-		u.Status = statusResetRequired
-		return encodePrivate(u, priv)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.deliver(ctx, p, &u, CodeForgotPassword, attr, code); err != nil {
+	// The user must set a new password: RESET_REQUIRED, with a code to do it.
+	resetRequired := func(u *store.User) { u.Status = statusResetRequired }
+	if _, err := s.sendCode(ctx, p, u.Username, CodeForgotPassword, attr, resetRequired); err != nil {
 		return nil, err
 	}
 	return &empty{}, nil
