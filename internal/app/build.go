@@ -216,4 +216,3 @@ func hasScope(c tokens.Claims, want []string) bool {
 	}
 	return false
 }
-
