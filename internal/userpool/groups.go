@@ -188,11 +188,7 @@ func (s *Service) adminRemoveUserFromGroup(ctx context.Context, in *membershipIn
 }
 
 func (s *Service) adminListGroupsForUser(ctx context.Context, in *listGroupsInput) (*listGroupsOutput, error) {
-	p, err := s.loadPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustUser(ctx, p, in.Username)
+	p, u, err := s.loadPoolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

@@ -74,11 +74,7 @@ func (s *Service) globalSignOut(ctx context.Context, in *accessTokenInput) (*emp
 }
 
 func (s *Service) adminUserGlobalSignOut(ctx context.Context, in *userInput) (*empty, error) {
-	p, err := s.loadPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustUser(ctx, p, in.Username)
+	p, u, err := s.loadPoolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

@@ -72,6 +72,19 @@ func (s *Service) resolveUser(ctx context.Context, p *pool, name string) (store.
 	return store.User{}, false, nil
 }
 
+// loadPoolUser loads a pool and one of its users (the admin operations' inputs).
+func (s *Service) loadPoolUser(ctx context.Context, poolID, username string) (*pool, store.User, error) {
+	p, err := s.loadPool(ctx, poolID)
+	if err != nil {
+		return nil, store.User{}, err
+	}
+	u, err := s.mustUser(ctx, p, username)
+	if err != nil {
+		return nil, store.User{}, err
+	}
+	return p, u, nil
+}
+
 // mustUser resolves name or fails with UserNotFoundException.
 func (s *Service) mustUser(ctx context.Context, p *pool, name string) (store.User, error) {
 	if name == "" {

@@ -185,11 +185,7 @@ type adminGetUserOutput struct {
 }
 
 func (s *Service) adminGetUser(ctx context.Context, in *userInput) (*adminGetUserOutput, error) {
-	p, err := s.loadPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustUser(ctx, p, in.Username)
+	_, u, err := s.loadPoolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -198,11 +194,7 @@ func (s *Service) adminGetUser(ctx context.Context, in *userInput) (*adminGetUse
 }
 
 func (s *Service) adminDeleteUser(ctx context.Context, in *userInput) (*empty, error) {
-	p, err := s.loadPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustUser(ctx, p, in.Username)
+	p, u, err := s.loadPoolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -267,11 +259,7 @@ func (s *Service) adminConfirmSignUp(ctx context.Context, in *userInput) (*empty
 }
 
 func (s *Service) adminResetUserPassword(ctx context.Context, in *userInput) (*empty, error) {
-	p, err := s.loadPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustUser(ctx, p, in.Username)
+	p, u, err := s.loadPoolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
