@@ -10,8 +10,6 @@ package awsjson
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +17,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/cognate-dev/cognate/internal/uuid"
 )
 
 // ContentType is the media type of requests and responses.
@@ -198,11 +198,5 @@ func (h *Handler) render(ctx context.Context, w http.ResponseWriter, op string, 
 	_, _ = w.Write(b)
 }
 
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	s := hex.EncodeToString(b[:])
-	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
-}
+// newRequestID returns a request id for x-amzn-RequestId.
+func newRequestID() string { return uuid.New() }

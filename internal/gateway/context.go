@@ -7,6 +7,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/cognate-dev/cognate/internal/uuid"
 )
 
 // requestTimeLayout is $context.requestTime's format (CLF).
@@ -18,20 +20,7 @@ func newRequestIDs() (string, string) {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	const hex = "0123456789abcdef"
-	var s [36]byte
-	j := 0
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			s[j] = '-'
-			j++
-		}
-		s[j], s[j+1] = hex[c>>4], hex[c&0xf]
-		j += 2
-	}
-	return string(s[:]), base64.StdEncoding.EncodeToString(b[:10])
+	return uuid.Format(b), base64.StdEncoding.EncodeToString(b[:10])
 }
 
 // sourceIP is the client address of the connection (X-Forwarded-For is not

@@ -3,14 +3,14 @@ package tokens
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/cognate-dev/cognate/internal/uuid"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -77,22 +77,4 @@ func signJWS(k *key, payload []byte) (string, error) {
 
 // NewJTI returns a random version 4 UUID, the form Cognito uses for jti,
 // origin_jti and event_id.
-func NewJTI() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("tokens: crypto/rand failed: " + err.Error())
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
+func NewJTI() string { return uuid.New() }

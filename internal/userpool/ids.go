@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"math/big"
+
+	"github.com/cognate-dev/cognate/internal/uuid"
 )
 
 const (
@@ -50,17 +52,10 @@ func randomBytes(n int) []byte {
 }
 
 // newUUID returns a random (version 4) UUID.
-func newUUID() string { return formatUUID(randomBytes(16)) }
+func newUUID() string { return uuid.New() }
 
 // formatUUID formats 16 bytes as a version 4 UUID.
-func formatUUID(b []byte) string {
-	var u [16]byte
-	copy(u[:], b)
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	h := hex.EncodeToString(u[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+func formatUUID(b []byte) string { return uuid.Format([16]byte(b)) }
 
 // newOpaqueToken returns a random bearer value and the id under which its
 // state is stored (a hash, so the store never holds the value itself).

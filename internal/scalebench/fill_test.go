@@ -1,0 +1,151 @@
+package scalebench
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// fillBatch is how many filler rows one transaction inserts.
+const fillBatch = 50_000
+
+// openRaw opens the SQLite file directly, bypassing the store: one
+// connection, no fsync (a crash while building only loses the cache), a
+// large page cache for the random index inserts.
+func openRaw(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(OFF)&_pragma=cache_size(-262144)")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// templateRow is a real user's row, which the fillers copy.
+type templateRow struct {
+	status               string
+	enabled              bool
+	attrs                map[string]string
+	credentials, private []byte
+	created, updated     sql.NullInt64
+}
+
+// fill inserts fillers until the pool has n users: every username(i) for i
+// in [0, n) that is not a real user, each a copy of the first real user's
+// row with its own username, sub and email. Fillers' sealed credentials are
+// bound (by their AEAD associated data) to the template's username, so they
+// cannot sign in; they only make the tables and indexes big.
+func fill(path, poolID string, real []string, n int) error {
+	db, err := openRaw(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var t templateRow
+	var attrs string
+	err = db.QueryRow("SELECT status, enabled, attributes, credentials, private, created_at, updated_at "+
+		"FROM users WHERE pool_id = ? AND username = ?", poolID, real[0]).
+		Scan(&t.status, &t.enabled, &attrs, &t.credentials, &t.private, &t.created, &t.updated)
+	if err != nil {
+		return fmt.Errorf("read template user: %w", err)
+	}
+	if err := json.Unmarshal([]byte(attrs), &t.attrs); err != nil {
+		return fmt.Errorf("decode template attributes: %w", err)
+	}
+	isReal := make(map[string]bool, len(real))
+	for _, u := range real {
+		isReal[u] = true
+	}
+	rng := rand.New(rand.NewPCG(uint64(n), 0x5ca1e))
+	for lo := 0; lo < n; lo += fillBatch {
+		if err := fillRange(db, poolID, &t, isReal, rng, lo, min(lo+fillBatch, n)); err != nil {
+			return err
+		}
+	}
+	var count int
+	if err := db.QueryRow("SELECT COUNT(*) FROM users WHERE pool_id = ?", poolID).Scan(&count); err != nil {
+		return fmt.Errorf("count users: %w", err)
+	}
+	if count != n {
+		return fmt.Errorf("pool has %d users after filling, want %d", count, n)
+	}
+	if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// fillRange inserts the fillers username(lo) .. username(hi-1) in one transaction.
+func fillRange(db *sql.DB, poolID string, t *templateRow, isReal map[string]bool, rng *rand.Rand, lo, hi int) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.Prepare("INSERT INTO users (pool_id, username, status, enabled, attributes, credentials, private, " +
+		"created_at, updated_at, sub, email, phone_number, preferred_username) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)")
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	defer stmt.Close()
+	attrs := make(map[string]string, len(t.attrs))
+	for k, v := range t.attrs {
+		attrs[k] = v
+	}
+	for i := lo; i < hi; i++ {
+		name := username(i)
+		if isReal[name] {
+			continue
+		}
+		sub := uuid(rng)
+		email := name + "@example.com"
+		attrs["sub"], attrs["email"] = sub, email
+		raw, err := json.Marshal(attrs)
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.Exec(poolID, name, t.status, t.enabled, string(raw), t.credentials, t.private,
+			t.created, t.updated, sub, strings.ToLower(email)); err != nil {
+			return fmt.Errorf("insert %s: %w", name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// uuid formats 16 random bytes as a version-4 UUID, like a Cognito sub.
+func uuid(rng *rand.Rand) string {
+	var b [16]byte
+	for i := 0; i < 16; i += 8 {
+		v := rng.Uint64()
+		for j := range 8 {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// resetState clears what earlier runs left behind (sessions, refresh
+// tokens, lockout counters), so every run starts from the same tables.
+func resetState(path string) error {
+	db, err := openRaw(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, q := range []string{"DELETE FROM sessions", "DELETE FROM refresh_tokens", "DELETE FROM lockouts",
+		"PRAGMA wal_checkpoint(TRUNCATE)"} {
+		if _, err := db.Exec(q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
+}

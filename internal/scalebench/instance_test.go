@@ -1,0 +1,136 @@
+package scalebench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cognate-dev/cognate/internal/app"
+)
+
+// instance is a Cognate serving one fixture.
+type instance struct {
+	f *fixture
+	a *app.App
+	c *client
+}
+
+// startInstances serves each fixture from its own Cognate in this process;
+// they are shut down when the test ends.
+func startInstances(tb testing.TB, fixtures []*fixture) []*instance {
+	tb.Helper()
+	var out []*instance
+	for _, f := range fixtures {
+		a, err := startApp(context.Background(), f.dir)
+		if err != nil {
+			tb.Fatalf("start Cognate on the %d-user fixture: %v", f.N, err)
+		}
+		c := newClient(a.URL)
+		tb.Cleanup(func() {
+			c.close()
+			if err := a.Shutdown(context.Background()); err != nil {
+				tb.Errorf("shut down: %v", err)
+			}
+		})
+		out = append(out, &instance{f: f, a: a, c: c})
+	}
+	return out
+}
+
+// sample is one round's measurements.
+type sample struct {
+	login, client, authz, authzCached time.Duration
+}
+
+// round signs a random real user in with SRP, then calls the Cognito-
+// authorizer route twice with the fresh id token: the first call verifies
+// the token, the second is answered from the authorizer cache. It checks
+// that the gateway saw the right user.
+func (in *instance) round(rng *rand.Rand) (sample, error) {
+	var s sample
+	user := in.f.Users[rng.IntN(len(in.f.Users))]
+	lt, err := in.c.srpLogin(in.f.PoolID, in.f.ClientID, user, password)
+	if err != nil {
+		return s, fmt.Errorf("N=%d: login %s: %w", in.f.N, user, err)
+	}
+	s.login, s.client = lt.server, lt.client
+	for i, d := range []*time.Duration{&s.authz, &s.authzCached} {
+		spent, title, err := in.c.authorizedGet(lt.idToken)
+		if err != nil {
+			return s, fmt.Errorf("N=%d: authorized GET %d for %s: %w", in.f.N, i+1, user, err)
+		}
+		if want := "Notes for " + user; title != want {
+			return s, fmt.Errorf("N=%d: GET %d answered %q, want %q", in.f.N, i+1, title, want)
+		}
+		*d = spent
+	}
+	return s, nil
+}
+
+// adminOp is a user pool operation whose cost may grow with the pool.
+type adminOp struct {
+	name string
+	// reps is how many times to run it per pool; a slow run stops early.
+	reps int
+	in   func(f *fixture, user string) (op string, body map[string]any)
+}
+
+// adminOps are the user-administration calls measured beside logins.
+var adminOps = []adminOp{
+	{"AdminGetUser", 30, func(f *fixture, user string) (string, map[string]any) {
+		return "AdminGetUser", map[string]any{"UserPoolId": f.PoolID, "Username": user}
+	}},
+	{"ListUsers(first page)", 30, func(f *fixture, _ string) (string, map[string]any) {
+		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Limit": 60}
+	}},
+	{"ListUsers(email=)", 30, func(f *fixture, user string) (string, map[string]any) {
+		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Filter": fmt.Sprintf("email = %q", user+"@example.com")}
+	}},
+	{"DescribeUserPool", 10, func(f *fixture, _ string) (string, map[string]any) {
+		return "DescribeUserPool", map[string]any{"UserPoolId": f.PoolID}
+	}},
+	{"ListUsers(username=)", 3, func(f *fixture, user string) (string, map[string]any) {
+		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Filter": fmt.Sprintf("username = %q", user)}
+	}},
+}
+
+// adminBudget bounds the time one admin operation may take per pool size.
+const adminBudget = 20 * time.Second
+
+// runAdmin measures op on every instance, interleaved, and returns the
+// samples per instance. It checks the answers where they are known.
+func runAdmin(insts []*instance, op adminOp, rng *rand.Rand) ([]series, error) {
+	out := make([]series, len(insts))
+	spent := make([]time.Duration, len(insts))
+	for rep := range op.reps {
+		for k := range insts {
+			j := (k + rep) % len(insts)
+			in := insts[j]
+			if spent[j] > adminBudget {
+				continue
+			}
+			user := in.f.Users[rng.IntN(len(in.f.Users))]
+			name, body := op.in(in.f, user)
+			var res struct {
+				Users    []struct{ Username string }
+				UserPool *struct{ EstimatedNumberOfUsers int }
+			}
+			d, err := in.c.timedCall(name, body, &res)
+			if err != nil {
+				return out, fmt.Errorf("N=%d: %s: %w", in.f.N, op.name, err)
+			}
+			if strings.Contains(op.name, "=)") && (len(res.Users) != 1 || res.Users[0].Username != user) {
+				return out, fmt.Errorf("N=%d: %s for %s found %v", in.f.N, op.name, user, res.Users)
+			}
+			if res.UserPool != nil && res.UserPool.EstimatedNumberOfUsers != in.f.N {
+				return out, fmt.Errorf("N=%d: DescribeUserPool counts %d users", in.f.N, res.UserPool.EstimatedNumberOfUsers)
+			}
+			out[j] = append(out[j], d)
+			spent[j] += d
+		}
+	}
+	return out, nil
+}
