@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/cognate-dev/cognate/internal/app"
 )
@@ -40,6 +42,16 @@ func runUp(ctx context.Context, args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup { // SIGHUP re-applies the configuration file
+			if err := a.Reload(ctx); err != nil {
+				logger.Error("reload failed (an invalid file changes nothing; an apply error keeps what was applied before it)", "err", err)
+			}
+		}
+	}()
 	return a.Wait(ctx)
 }
 

@@ -64,6 +64,7 @@ type App struct {
 	served   chan error
 	shutOnce sync.Once
 	shutErr  error
+	reloadMu sync.Mutex
 }
 
 // Start opens everything, applies the configuration and begins serving.
@@ -142,6 +143,28 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		printBanner(opts.Banner, a, base, cfg, summary)
 	}
 	return a, nil
+}
+
+// Reload reads the configuration file again and applies it: new and changed
+// pools, clients, users and functions, and a new deployment of every API
+// stage (swapped in atomically; requests in flight finish on the old one).
+// Things removed from the file are left in place. Without --config (the
+// demo) there is nothing to reload.
+func (a *App) Reload(ctx context.Context) error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	if a.opts.ConfigPath == "" {
+		return errors.New("reload: no --config file (the built-in demo does not change)")
+	}
+	cfg, err := config.Load(a.opts.ConfigPath)
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	if _, err := a.parts.apply(ctx, cfg); err != nil {
+		return fmt.Errorf("reload: apply configuration: %w", err)
+	}
+	a.log.Info("configuration reloaded", "config", a.opts.ConfigPath)
+	return nil
 }
 
 // Wait blocks until the server stops serving on its own (an error) or ctx ends,

@@ -135,19 +135,19 @@ func (c *components) applyFunction(ctx context.Context, cfg *config.File, f conf
 		Environment: env, Timeout: time.Duration(f.Timeout) * time.Second, MemorySize: f.MemorySize,
 		ReservedConcurrency: f.ReservedConcurrency,
 	}
+	var h functions.BuiltinHandler
 	if f.Runtime == functions.RuntimeBuiltin {
-		h, err := c.builtin(f.Handler, env)
-		if err != nil {
+		if h, err = c.builtin(f.Handler, env); err != nil {
 			return fc, err
 		}
-		return fc, c.runner.RegisterBuiltin(f.Name, h, fc)
-	}
-	if len(f.Build) > 0 {
+	} else if len(f.Build) > 0 {
 		if err := c.runBuild(ctx, f.Name, fc.Dir, f.Build); err != nil {
 			return fc, err
 		}
 	}
-	return fc, c.runner.Register(fc)
+	// Apply keeps an unchanged function warm and swaps a changed one in.
+	_, err = c.runner.Apply(fc, h)
+	return fc, err
 }
 
 // runBuild runs a function's build command in its directory.

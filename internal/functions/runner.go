@@ -68,6 +68,7 @@ type Runner struct {
 	workMu    sync.Mutex     // orders work.Add against Close
 	work      sync.WaitGroup // in-flight and Event invocations
 	reaper    sync.WaitGroup
+	draining  sync.WaitGroup // replaced functions being drained (Apply)
 
 	bootMu   sync.Mutex
 	bootDir  string
@@ -208,6 +209,7 @@ func (r *Runner) Close(ctx context.Context) error {
 		r.workMu.Unlock()
 	})
 	r.reaper.Wait()
+	r.draining.Wait() // replaced functions stop their instances on closing
 	r.mu.RLock()
 	fns := make([]*function, 0, len(r.fns))
 	for _, f := range r.fns {

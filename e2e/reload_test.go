@@ -1,0 +1,78 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const reloadConfig = `apis:
+  - name: hello
+    stages: [{name: v, variables: {greeting: GREETING}}]
+    definition:
+      openapi: 3.0.1
+      info: {title: hello, version: "1"}
+      paths:
+        /hello:
+          get:
+            responses: {"200": {description: ok}}
+            x-amazon-apigateway-integration:
+              type: mock
+              requestTemplates: {application/json: '{"statusCode": 200}'}
+              responses:
+                default:
+                  statusCode: "200"
+                  responseTemplates: {application/json: '{"says":"$stageVariables.greeting"}'}
+`
+
+// TestReloadOnSIGHUP edits the configuration of a running server and sends
+// SIGHUP: the new deployment is served; a broken file changes nothing.
+func TestReloadOnSIGHUP(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "cognate.yaml")
+	write := func(s string) {
+		if err := os.WriteFile(cfg, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(strings.Replace(reloadConfig, "GREETING", "hello", 1))
+	srv := startServer(t, "", "--config", cfg)
+	url := srv.URL + "/v/hello"
+	if status, body, _ := get(t, url, ""); status != 200 || body != `{"says":"hello"}` {
+		t.Fatalf("before reload: %d %s", status, body)
+	}
+
+	write(strings.Replace(reloadConfig, "GREETING", "bonjour", 1))
+	srv.cmd.Process.Signal(syscall.SIGHUP)
+	waitBody(t, url, `{"says":"bonjour"}`, 5*time.Second)
+
+	write("apis: [{name: hello, colour: red}]\n") // invalid: unknown key
+	srv.cmd.Process.Signal(syscall.SIGHUP)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(srv.output(), "reload failed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload failure logged:\n%s", srv.output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if status, body, _ := get(t, url, ""); status != 200 || body != `{"says":"bonjour"}` {
+		t.Fatalf("after a failed reload: %d %s", status, body)
+	}
+}
+
+func waitBody(t *testing.T, url, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		status, body, _ := get(t, url, "")
+		if status == 200 && body == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d %s after %v, want %s", url, status, body, within, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
