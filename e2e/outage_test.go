@@ -141,8 +141,8 @@ func TestBadStoreURL(t *testing.T) {
 	defer cancel()
 	for arg, want := range map[string]string{
 		"postgres://cognate:secret@127.0.0.1:1/cognate?connect_timeout=2": "connect to 127.0.0.1:1/cognate",
-		"mysql://x":            "want sqlite:PATH or postgres://",
-		"postgres://%zz":       "invalid database URL",
+		"mysql://x":      "want sqlite:PATH or postgres://",
+		"postgres://%zz": "invalid database URL",
 	} {
 		_, err := runCLI(t, ctx, "", "up", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--store", arg)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -132,6 +132,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	a.srv = &http.Server{
 		Handler:           a.parts.handler(),
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		ReadTimeout:       DefaultReadTimeout,
 		WriteTimeout:      DefaultWriteTimeout,
 		IdleTimeout:       DefaultIdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,

@@ -15,6 +15,10 @@ const (
 	DefaultMaxHeaderBytes = 64 << 10
 	// DefaultReadHeaderTimeout bounds how long a client may take to send headers.
 	DefaultReadHeaderTimeout = 5 * time.Second
+	// DefaultReadTimeout bounds reading a whole request, body included, so a
+	// client dribbling its body cannot hold a connection (Go clears the read
+	// deadline once the body is read, so long handlers are not cut short).
+	DefaultReadTimeout = 30 * time.Second
 	// DefaultWriteTimeout is above the gateway's longest integration timeout (29 s).
 	DefaultWriteTimeout = 35 * time.Second
 	// DefaultIdleTimeout closes idle keep-alive connections.
@@ -37,6 +41,13 @@ type routes struct {
 const cognitoTargetPrefix = "AWSCognitoIdentityProviderService."
 
 func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if len(r.TransferEncoding) > 0 {
+		// net/http frames a request that has both Transfer-Encoding and
+		// Content-Length by the former and drops the latter; RFC 9112 §6.1
+		// requires closing the connection after answering it, so nothing
+		// smuggled behind it is read as a second request.
+		w = &closeAfterReply{ResponseWriter: w}
+	}
 	p := r.URL.Path
 	switch {
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cognitoTargetPrefix):
@@ -69,3 +80,27 @@ func isWellKnown(p string) bool {
 	pool, doc, ok := strings.Cut(rest, "/.well-known/")
 	return ok && (doc == "jwks.json" || doc == "openid-configuration") && poolIDPattern.MatchString(pool)
 }
+
+// closeAfterReply makes the server close the connection after the response.
+type closeAfterReply struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (c *closeAfterReply) WriteHeader(code int) {
+	if !c.wrote {
+		c.wrote = true
+		c.ResponseWriter.Header().Set("Connection", "close")
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *closeAfterReply) Write(b []byte) (int, error) {
+	if !c.wrote {
+		c.WriteHeader(http.StatusOK)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (c *closeAfterReply) Unwrap() http.ResponseWriter { return c.ResponseWriter }

@@ -2,11 +2,13 @@ package userpool
 
 import (
 	"context"
+	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
 func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDeliveryOutput, error) {
+	start := time.Now() // real time: the answer's timing is what is hidden
 	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
 		return nil, err
@@ -20,7 +22,7 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 	}
 	if !ok {
 		if c.preventExistenceErrors() {
-			return &codeDeliveryOutput{CodeDeliveryDetails: fakeDelivery(in.Username)}, nil
+			return s.fakeCodeDelivery(ctx, p, in.Username, start)
 		}
 		return nil, userNotFound()
 	}
@@ -35,6 +37,7 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 	if err != nil {
 		return nil, err
 	}
+	s.codePad.observe(start)
 	return &codeDeliveryOutput{CodeDeliveryDetails: d}, nil
 }
 

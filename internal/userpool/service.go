@@ -66,8 +66,10 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	lockout  *lockout
-	handler  http.Handler
-	cache    *configCache
+	// codePad is how long real code requests take, to pad unknown users' answers.
+	codePad timingPad
+	handler http.Handler
+	cache   *configCache
 
 	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
 }

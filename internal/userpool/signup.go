@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"maps"
+	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -169,6 +170,21 @@ type codeDeliveryOutput struct {
 	CodeDeliveryDetails *codeDeliveryDetails
 }
 
+// fakeCodeDelivery answers a code request for an unknown user as if a code had
+// been sent, after the same kind of fully durable single-row write that a
+// real request makes (the pool row rewritten unchanged), so that neither the
+// answer nor its timing tells whether the user exists.
+// The write alone is cheaper than a real request's reads and indexed user
+// update, so the answer is then held back to the running average duration
+// of real requests (see timingPad).
+func (s *Service) fakeCodeDelivery(ctx context.Context, p *pool, name string, start time.Time) (*codeDeliveryOutput, error) {
+	if _, err := s.store.UpdatePool(ctx, p.ID, func(sp store.Pool) (store.Pool, error) { return sp, nil }); err != nil {
+		return nil, wrap("hide unknown user", err)
+	}
+	s.codePad.wait(ctx, start)
+	return &codeDeliveryOutput{CodeDeliveryDetails: fakeDelivery(name)}, nil
+}
+
 // fakeDelivery is what an unknown user gets when existence is hidden.
 func fakeDelivery(name string) *codeDeliveryDetails {
 	dest := "u***@e***"
@@ -182,6 +198,7 @@ func fakeDelivery(name string) *codeDeliveryDetails {
 }
 
 func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (*codeDeliveryOutput, error) {
+	start := time.Now() // real time: the answer's timing is what is hidden
 	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
 		return nil, err
@@ -192,7 +209,7 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (
 	}
 	if !ok {
 		if c.preventExistenceErrors() {
-			return &codeDeliveryOutput{CodeDeliveryDetails: fakeDelivery(in.Username)}, nil
+			return s.fakeCodeDelivery(ctx, p, in.Username, start)
 		}
 		return nil, userNotFound()
 	}
@@ -207,5 +224,6 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (
 	if err != nil {
 		return nil, err
 	}
+	s.codePad.observe(start)
 	return &codeDeliveryOutput{CodeDeliveryDetails: d}, nil
 }
