@@ -86,6 +86,7 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 	}
 	urls := make(chan string, 1)
 	go func() {
+		var url string
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			line := sc.Text()
@@ -93,8 +94,11 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 			s.out.WriteString(line + "\n")
 			s.mu.Unlock()
 			if m := listening.FindStringSubmatch(line); m != nil {
+				url = m[1]
+			}
+			if strings.HasPrefix(line, "Press Ctrl-C to stop") { // the banner's last line
 				select {
-				case urls <- m[1]:
+				case urls <- url:
 				default:
 				}
 			}

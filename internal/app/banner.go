@@ -50,6 +50,7 @@ Try it:
   (or: aws cognito-idp admin-create-user --endpoint-url %[1]s --user-pool-id %[2]s --username alice ...)
 `, a.URL, p.id, p.clients[0][1])
 	}
+	b.WriteString("\nPress Ctrl-C to stop (SIGHUP re-applies --config).\n")
 	io.WriteString(w, b.String())
 }
 
