@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -91,6 +92,20 @@ func TestAuthorizerCache(t *testing.T) {
 	httpCase{target: "/dev/notes", header: auth("allow-get"), status: 200, calls: map[string]int{"notesAuthorizer": 4}}.run(t, env.h, env.inv)
 	env.clock.Add(2 * time.Second)
 	httpCase{target: "/dev/notes", header: auth("allow-get"), status: 200, calls: map[string]int{"notesAuthorizer": 5}}.run(t, env.h, env.inv)
+}
+
+// TestAuthorizerCachePerStage: a result cached on one stage is not reused on
+// another (AWS caches per stage); "allow-get" allows its own stage only.
+func TestAuthorizerCachePerStage(t *testing.T) {
+	env := newTestEnv(t, nil)
+	api := testAPI(env.backend.URL)
+	if _, err := env.gw.Deploy(context.Background(), api, "prod", map[string]string{"color": "red", "fn": "echo"}); err != nil {
+		t.Fatal(err)
+	}
+	httpCase{target: "/dev/notes", header: auth("allow-get"), status: 200, calls: map[string]int{"notesAuthorizer": 1}}.run(t, env.h, env.inv)
+	httpCase{target: "/prod/notes", header: auth("allow-get"), status: 200, calls: map[string]int{"notesAuthorizer": 2}}.run(t, env.h, env.inv)
+	httpCase{target: "/prod/notes", header: auth("allow-get"), status: 200, calls: map[string]int{"notesAuthorizer": 2}}.run(t, env.h, env.inv)
+	httpCase{target: "/dev/notes", header: auth("allow-get"), status: 200, calls: map[string]int{"notesAuthorizer": 2}}.run(t, env.h, env.inv)
 }
 
 func TestAuthorizerCacheDisabledAndValidation(t *testing.T) {

@@ -145,6 +145,7 @@ func (x *exchange) authorize() error {
 		return gwErr(uriTooLong, errors.New("method ARN too long"))
 	}
 	in := &authorizer.Input{
+		Stage:          x.st.name,
 		Header:         x.r.Header,
 		Query:          x.query,
 		StageVariables: x.st.variables,

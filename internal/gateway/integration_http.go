@@ -184,7 +184,7 @@ func (x *exchange) httpProxy() error {
 		return gwErr(APIConfigurationError, err)
 	}
 	t0 := x.g.now()
-	resp, err := x.g.client.Do(out)
+	resp, err := x.g.roundTrip(out)
 	if err != nil {
 		x.integLatency = x.g.now().Sub(t0)
 		return x.backendError(ctx, err)
@@ -243,4 +243,14 @@ func (x *exchange) httpMapped() error {
 		return gwErr(APIConfigurationError, errors.New("no integration response matches and none is default"))
 	}
 	return x.writeMapped(cr, data, resp.Header)
+}
+
+// roundTrip sends req without http.Client's redirect bookkeeping (it clones
+// every request's headers) when the client is the gateway's own, which never
+// follows redirects and has no jar or timeout.
+func (g *Gateway) roundTrip(req *http.Request) (*http.Response, error) {
+	if g.opts.HTTPClient == nil {
+		return g.client.Transport.RoundTrip(req)
+	}
+	return g.client.Do(req)
 }

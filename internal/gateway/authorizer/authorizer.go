@@ -13,7 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/iampolicy"
@@ -82,6 +82,8 @@ type Deps struct {
 
 // Input is what an authorizer sees of a request.
 type Input struct {
+	// Stage scopes cached results: AWS caches authorizer results per stage.
+	Stage          string
 	Header         http.Header
 	Query          url.Values
 	PathParams     map[string]string
@@ -189,8 +191,15 @@ func (a *Authorizer) Authorize(ctx context.Context, in *Input) (*Result, error) 
 	}
 	var key string
 	if ttl > 0 && a.deps.Cache != nil && len(values) > 0 {
-		key = a.cacheKey(values, in.Scopes)
-		if r, ok := a.deps.Cache.Get(key); ok {
+		bp := keyBufs.Get().(*[]byte)
+		kb := a.appendCacheKey((*bp)[:0], in.Stage, values, in.Scopes)
+		r, ok := a.deps.Cache.GetBytes(kb)
+		if !ok {
+			key = string(kb)
+		}
+		*bp = kb
+		keyBufs.Put(bp)
+		if ok {
 			return r, nil
 		}
 	}
@@ -216,16 +225,28 @@ func (a *Authorizer) Authorize(ctx context.Context, in *Input) (*Result, error) 
 	return res, nil
 }
 
-func (a *Authorizer) cacheKey(values []string, scopes []string) string {
-	var b strings.Builder
-	b.WriteString(a.cfg.ID)
+// keyBufs recycles cache-key buffers: a cache hit (the hot path) then
+// allocates nothing; the key is copied into a string only to store a miss.
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// appendCacheKey appends the result cache key (authorizer, stage, identity
+// values, and the scopes of Cognito authorizers) to b.
+func (a *Authorizer) appendCacheKey(b []byte, stage string, values []string, scopes []string) []byte {
+	b = append(b, a.cfg.ID...)
+	b = append(b, 0)
+	b = append(b, stage...)
 	for _, v := range values {
-		b.WriteByte(0)
-		b.WriteString(v)
+		b = append(b, 0)
+		b = append(b, v...)
 	}
 	if a.cfg.Type == Cognito {
-		b.WriteByte(1)
-		b.WriteString(strings.Join(scopes, " "))
+		b = append(b, 1)
+		for i, s := range scopes {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, s...)
+		}
 	}
-	return b.String()
+	return b
 }

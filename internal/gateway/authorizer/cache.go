@@ -46,6 +46,17 @@ func (c *Cache) Get(key string) (*Result, bool) {
 	return e.res, true
 }
 
+// GetBytes is Get for a key held in a byte slice, without allocating.
+func (c *Cache) GetBytes(key []byte) (*Result, bool) {
+	c.mu.RLock()
+	e, ok := c.m[string(key)]
+	c.mu.RUnlock()
+	if !ok || !c.now().Before(e.exp) {
+		return nil, false
+	}
+	return e.res, true
+}
+
 // Put stores res under key for ttl, or until notAfter if that is earlier
 // and non-zero; identity is the primary identity value (for DropIdentity).
 func (c *Cache) Put(key, identity string, res *Result, ttl time.Duration, notAfter time.Time) {
