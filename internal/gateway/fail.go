@@ -43,7 +43,7 @@ func (x *exchange) fail(err error) {
 	}
 	x.errType = string(ge.typ)
 	lvl := slog.LevelDebug
-	if status >= 500 {
+	if status >= 500 && x.r.Context().Err() == nil { // a client that went away is not a server fault
 		lvl = slog.LevelWarn
 	}
 	if ge.err != nil {
