@@ -76,3 +76,29 @@ func waitBody(t *testing.T, url, want string, within time.Duration) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestThrottlingFromConfig: the config's throttling is each stage's token
+// bucket; past the burst, AWS's 429 answer.
+func TestThrottlingFromConfig(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "cognate.yaml")
+	body := "throttling: {rateLimit: 1, burstLimit: 2}\n" + strings.Replace(reloadConfig, "GREETING", "hi", 1)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, "", "--config", cfg)
+	var ok, throttled int
+	for range 6 {
+		status, body, hdr := get(t, srv.URL+"/v/hello", "")
+		switch {
+		case status == 200:
+			ok++
+		case status == 429 && body == `{"message":"Too Many Requests"}` && hdr.Get("x-amzn-ErrorType") != "":
+			throttled++
+		default:
+			t.Fatalf("unexpected answer %d %s", status, body)
+		}
+	}
+	if ok < 2 || throttled == 0 {
+		t.Fatalf("%d answered, %d throttled: want the burst of 2 answered and the rest throttled", ok, throttled)
+	}
+}

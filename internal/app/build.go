@@ -61,7 +61,12 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
 	})
 
+	var limits gateway.Limits
+	if t := cfg.Throttling; t != nil {
+		limits.Rate, limits.Burst = t.RateLimit, t.BurstLimit
+	}
 	c.gateway = gateway.New(gateway.Options{
+		Limits:    limits,
 		Functions: invoker{c.runner},
 		Tokens:    cognitoVerifier{c},
 		Store:     a.store,

@@ -30,13 +30,21 @@ type File struct {
 	// PublicURL is the base URL clients reach Cognate at (default http://ADDR).
 	PublicURL string `yaml:"publicUrl"`
 	// IssuerStyle is "local" ({publicUrl}/{poolId}) or "aws" (cognito-idp.{region}.amazonaws.com).
-	IssuerStyle string     `yaml:"issuerStyle"`
-	Pools       []Pool     `yaml:"pools"`
-	Functions   []Function `yaml:"functions"`
-	APIs        []API      `yaml:"apis"`
+	IssuerStyle string `yaml:"issuerStyle"`
+	// Throttling is every stage's token bucket (AWS's default 10,000 requests/s, burst 5,000).
+	Throttling *Throttling `yaml:"throttling"`
+	Pools      []Pool      `yaml:"pools"`
+	Functions  []Function  `yaml:"functions"`
+	APIs       []API       `yaml:"apis"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
+}
+
+// Throttling sets a stage's request rate limit; rateLimit -1 turns it off.
+type Throttling struct {
+	RateLimit  float64 `yaml:"rateLimit"`
+	BurstLimit int     `yaml:"burstLimit"`
 }
 
 // Pool declares a user pool, found by name or created.

@@ -67,6 +67,7 @@ func TestParseRejects(t *testing.T) {
 func TestValidateListsEveryProblem(t *testing.T) {
 	f, err := Parse([]byte(`
 issuerStyle: weird
+throttling: {rateLimit: 0}
 pools:
   - name: p
     clients: [{name: c, idTokenValidity: soon}]
@@ -87,7 +88,7 @@ apis:
 		t.Fatal("invalid config accepted")
 	}
 	for _, want := range []string{
-		"issuerStyle", "idTokenValidity", "password: required", `group "nope"`, `duplicate pool "p"`,
+		"issuerStyle", "throttling: rateLimit", "idTokenValidity", "password: required", `group "nope"`, `duplicate pool "p"`,
 		"not a valid function name", `"cobol" is not supported`, "nodejs function needs handler and dir",
 		"exactly one of openapi", "at least one stage", "not a valid stage name", "2 APIs are marked default",
 	} {

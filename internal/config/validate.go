@@ -26,6 +26,9 @@ func (f *File) Validate() error {
 	if f.IssuerStyle != "local" && f.IssuerStyle != "aws" {
 		add("issuerStyle: %q is not local or aws", f.IssuerStyle)
 	}
+	if t := f.Throttling; t != nil && (t.RateLimit == 0 || t.RateLimit < -1 || t.BurstLimit < 0) {
+		add("throttling: rateLimit must be positive (or -1 for none) and burstLimit not negative")
+	}
 	pools := map[string]bool{}
 	for i, p := range f.Pools {
 		where := fmt.Sprintf("pools[%d]", i)
