@@ -34,12 +34,25 @@ type templateRow struct {
 	created, updated     sql.NullInt64
 }
 
-// fill inserts fillers until the pool has n users: every username(i) for i
-// in [0, n) that is not a real user, each a copy of the first real user's
-// row with its own username, sub and email. Fillers' sealed credentials are
-// bound (by their AEAD associated data) to the template's username, so they
-// cannot sign in; they only make the tables and indexes big.
-func fill(path, poolID string, real []string, n int) error {
+// fillSpec says which pool to fill and how its users are named.
+type fillSpec struct {
+	poolID string
+	// template is the stored username of the real user the fillers copy.
+	template string
+	// real holds the indexes i whose users exist already.
+	real map[int]bool
+	n    int
+	// bySub names users by their sub, as pools with UsernameAttributes do;
+	// otherwise user i is username(i). Its email is username(i)@example.com.
+	bySub bool
+}
+
+// fill inserts fillers until the pool has n users: user i for every i in
+// [0, n) not in spec.real, each a copy of the template user's row with its
+// own username, sub and email. Fillers' sealed credentials are bound (by
+// their AEAD associated data) to the template's username, so they cannot
+// sign in; they only make the tables and indexes big.
+func fill(path string, spec fillSpec) error {
 	db, err := openRaw(path)
 	if err != nil {
 		return err
@@ -48,7 +61,7 @@ func fill(path, poolID string, real []string, n int) error {
 	var t templateRow
 	var attrs string
 	err = db.QueryRow("SELECT status, enabled, attributes, credentials, private, created_at, updated_at "+
-		"FROM users WHERE pool_id = ? AND username = ?", poolID, real[0]).
+		"FROM users WHERE pool_id = ? AND username = ?", spec.poolID, spec.template).
 		Scan(&t.status, &t.enabled, &attrs, &t.credentials, &t.private, &t.created, &t.updated)
 	if err != nil {
 		return fmt.Errorf("read template user: %w", err)
@@ -56,22 +69,22 @@ func fill(path, poolID string, real []string, n int) error {
 	if err := json.Unmarshal([]byte(attrs), &t.attrs); err != nil {
 		return fmt.Errorf("decode template attributes: %w", err)
 	}
-	isReal := make(map[string]bool, len(real))
-	for _, u := range real {
-		isReal[u] = true
+	seed := uint64(0x5ca1e)
+	if spec.bySub {
+		seed++
 	}
-	rng := rand.New(rand.NewPCG(uint64(n), 0x5ca1e))
-	for lo := 0; lo < n; lo += fillBatch {
-		if err := fillRange(db, poolID, &t, isReal, rng, lo, min(lo+fillBatch, n)); err != nil {
+	rng := rand.New(rand.NewPCG(uint64(spec.n), seed))
+	for lo := 0; lo < spec.n; lo += fillBatch {
+		if err := fillRange(db, &spec, &t, rng, lo, min(lo+fillBatch, spec.n)); err != nil {
 			return err
 		}
 	}
 	var count int
-	if err := db.QueryRow("SELECT COUNT(*) FROM users WHERE pool_id = ?", poolID).Scan(&count); err != nil {
+	if err := db.QueryRow("SELECT COUNT(*) FROM users WHERE pool_id = ?", spec.poolID).Scan(&count); err != nil {
 		return fmt.Errorf("count users: %w", err)
 	}
-	if count != n {
-		return fmt.Errorf("pool has %d users after filling, want %d", count, n)
+	if count != spec.n {
+		return fmt.Errorf("pool has %d users after filling, want %d", count, spec.n)
 	}
 	if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -79,8 +92,8 @@ func fill(path, poolID string, real []string, n int) error {
 	return nil
 }
 
-// fillRange inserts the fillers username(lo) .. username(hi-1) in one transaction.
-func fillRange(db *sql.DB, poolID string, t *templateRow, isReal map[string]bool, rng *rand.Rand, lo, hi int) error {
+// fillRange inserts the fillers lo .. hi-1 in one transaction.
+func fillRange(db *sql.DB, spec *fillSpec, t *templateRow, rng *rand.Rand, lo, hi int) error {
 	tx, err := db.Begin()
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -97,18 +110,20 @@ func fillRange(db *sql.DB, poolID string, t *templateRow, isReal map[string]bool
 		attrs[k] = v
 	}
 	for i := lo; i < hi; i++ {
-		name := username(i)
-		if isReal[name] {
+		if spec.real[i] {
 			continue
 		}
 		sub := uuid(rng)
-		email := name + "@example.com"
+		name, email := username(i), username(i)+"@example.com"
+		if spec.bySub {
+			name = sub
+		}
 		attrs["sub"], attrs["email"] = sub, email
 		raw, err := json.Marshal(attrs)
 		if err != nil {
 			return err
 		}
-		if _, err := stmt.Exec(poolID, name, t.status, t.enabled, string(raw), t.credentials, t.private,
+		if _, err := stmt.Exec(spec.poolID, name, t.status, t.enabled, string(raw), t.credentials, t.private,
 			t.created, t.updated, sub, strings.ToLower(email)); err != nil {
 			return fmt.Errorf("insert %s: %w", name, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 
 // fixtureVersion names the layout of cached data directories; bump it when
 // the way they are built changes.
-const fixtureVersion = 1
+const fixtureVersion = 2
 
 // password is every real user's password (it satisfies AWS's default policy).
 const password = "Sc4le-Bench!"
@@ -29,14 +30,25 @@ const (
 	demoClient = "notes-client"
 )
 
-// fixture is a data directory holding the demo pool with N users, of which
-// Users can sign in with password.
+// emailPool names the second pool of a fixture, where users sign in with
+// their email address (UsernameAttributes [email]; stored usernames are subs).
+const emailPool = "scale-email"
+
+// fixture is a data directory holding the demo pool and an email-sign-in
+// pool with N users each, of which Users (resp. EmailUsers, by email) can
+// sign in with password.
 type fixture struct {
 	N        int      `json:"n"`
 	PoolID   string   `json:"poolId"`
 	ClientID string   `json:"clientId"`
 	Users    []string `json:"users"`
-	dir      string
+
+	EmailPoolID   string   `json:"emailPoolId"`
+	EmailClientID string   `json:"emailClientId"`
+	EmailUsers    []string `json:"emailUsers"`
+	// emailTemplate is the stored username of EmailUsers[0].
+	EmailTemplate string `json:"emailTemplate"`
+	dir           string
 }
 
 // dbPath is the fixture's SQLite file.
@@ -123,10 +135,24 @@ func buildFixture(dir string, n, r int) (*fixture, error) {
 		}
 		for _, i := range realIndexes(n, r) {
 			name := username(i)
-			if err := createUser(c, f.PoolID, name); err != nil {
+			if _, err := createUser(c, f.PoolID, name); err != nil {
 				return err
 			}
 			f.Users = append(f.Users, name)
+		}
+		if f.EmailPoolID, f.EmailClientID, err = createEmailPool(c); err != nil {
+			return err
+		}
+		for _, i := range realIndexes(n, r) {
+			email := username(i) + "@example.com"
+			stored, err := createUser(c, f.EmailPoolID, email)
+			if err != nil {
+				return err
+			}
+			if f.EmailTemplate == "" {
+				f.EmailTemplate = stored
+			}
+			f.EmailUsers = append(f.EmailUsers, email)
 		}
 		return nil
 	}()
@@ -136,7 +162,14 @@ func buildFixture(dir string, n, r int) (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := fill(f.dbPath(), f.PoolID, f.Users, n); err != nil {
+	real := map[int]bool{}
+	for _, i := range realIndexes(n, r) {
+		real[i] = true
+	}
+	if err := fill(f.dbPath(), fillSpec{poolID: f.PoolID, template: f.Users[0], real: real, n: n}); err != nil {
+		return nil, err
+	}
+	if err := fill(f.dbPath(), fillSpec{poolID: f.EmailPoolID, template: f.EmailTemplate, real: real, n: n, bySub: true}); err != nil {
 		return nil, err
 	}
 	raw, err := json.MarshalIndent(f, "", "  ")
@@ -185,14 +218,35 @@ func discover(c *client) (poolID, clientID string, err error) {
 	return "", "", fmt.Errorf("no client %s in %s", demoClient, poolID)
 }
 
-// createUser creates a CONFIRMED user with a verified email and password.
-func createUser(c *client, poolID, name string) error {
-	err := c.call("AdminCreateUser", map[string]any{"UserPoolId": poolID, "Username": name, "MessageAction": "SUPPRESS",
-		"UserAttributes": []map[string]string{{"Name": "email", "Value": name + "@example.com"},
-			{"Name": "email_verified", "Value": "true"}}}, nil)
-	if err != nil {
-		return err
+// createUser creates a CONFIRMED user with a verified email and password
+// and returns its stored username. A name containing "@" is the email.
+func createUser(c *client, poolID, name string) (string, error) {
+	email := name
+	if !strings.Contains(name, "@") {
+		email = name + "@example.com"
 	}
-	return c.call("AdminSetUserPassword", map[string]any{"UserPoolId": poolID, "Username": name,
+	var out struct{ User struct{ Username string } }
+	err := c.call("AdminCreateUser", map[string]any{"UserPoolId": poolID, "Username": name, "MessageAction": "SUPPRESS",
+		"UserAttributes": []map[string]string{{"Name": "email", "Value": email},
+			{"Name": "email_verified", "Value": "true"}}}, &out)
+	if err != nil {
+		return "", err
+	}
+	return out.User.Username, c.call("AdminSetUserPassword", map[string]any{"UserPoolId": poolID, "Username": name,
 		"Password": password, "Permanent": true}, nil)
+}
+
+// createEmailPool creates the pool whose users sign in with their email,
+// and its SRP client.
+func createEmailPool(c *client) (poolID, clientID string, err error) {
+	var p struct{ UserPool struct{ Id string } }
+	if err := c.call("CreateUserPool", map[string]any{"PoolName": emailPool, "UsernameAttributes": []string{"email"}}, &p); err != nil {
+		return "", "", err
+	}
+	var cl struct{ UserPoolClient struct{ ClientId string } }
+	if err := c.call("CreateUserPoolClient", map[string]any{"UserPoolId": p.UserPool.Id, "ClientName": "app",
+		"ExplicitAuthFlows": []string{"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}}, &cl); err != nil {
+		return "", "", err
+	}
+	return p.UserPool.Id, cl.UserPoolClient.ClientId, nil
 }

@@ -70,63 +70,87 @@ func (in *instance) round(rng *rand.Rand) (sample, error) {
 	return s, nil
 }
 
-// adminOp is a user pool operation whose cost may grow with the pool.
-type adminOp struct {
+// extraOp is an operation whose cost may grow with the pool, measured
+// after the main rounds with few repetitions.
+type extraOp struct {
 	name string
-	// reps is how many times to run it per pool; a slow run stops early.
+	// reps is how many times to run it per pool; a slow one stops early.
 	reps int
-	in   func(f *fixture, user string) (op string, body map[string]any)
+	run  func(in *instance, rng *rand.Rand) (time.Duration, error)
 }
 
-// adminOps are the user-administration calls measured beside logins.
-var adminOps = []adminOp{
-	{"AdminGetUser", 30, func(f *fixture, user string) (string, map[string]any) {
+// extraOps are the email login and user-administration calls.
+var extraOps = []extraOp{
+	{"login-by-email", 30, loginByEmail},
+	adminCall("AdminGetUser", 30, func(f *fixture, user string) (string, map[string]any) {
 		return "AdminGetUser", map[string]any{"UserPoolId": f.PoolID, "Username": user}
-	}},
-	{"ListUsers(first page)", 30, func(f *fixture, _ string) (string, map[string]any) {
+	}),
+	adminCall("ListUsers(first page)", 30, func(f *fixture, _ string) (string, map[string]any) {
 		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Limit": 60}
-	}},
-	{"ListUsers(email=)", 30, func(f *fixture, user string) (string, map[string]any) {
+	}),
+	adminCall("ListUsers(email=)", 30, func(f *fixture, user string) (string, map[string]any) {
 		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Filter": fmt.Sprintf("email = %q", user+"@example.com")}
-	}},
-	{"DescribeUserPool", 10, func(f *fixture, _ string) (string, map[string]any) {
+	}),
+	adminCall("DescribeUserPool", 10, func(f *fixture, _ string) (string, map[string]any) {
 		return "DescribeUserPool", map[string]any{"UserPoolId": f.PoolID}
-	}},
-	{"ListUsers(username=)", 3, func(f *fixture, user string) (string, map[string]any) {
+	}),
+	adminCall("ListUsers(username=)", 3, func(f *fixture, user string) (string, map[string]any) {
 		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Filter": fmt.Sprintf("username = %q", user)}
-	}},
+	}),
 }
 
-// adminBudget bounds the time one admin operation may take per pool size.
-const adminBudget = 20 * time.Second
+// loginByEmail signs a random user of the email pool in with SRP by email
+// address and returns the server time.
+func loginByEmail(in *instance, rng *rand.Rand) (time.Duration, error) {
+	email := in.f.EmailUsers[rng.IntN(len(in.f.EmailUsers))]
+	lt, err := in.c.srpLogin(in.f.EmailPoolID, in.f.EmailClientID, email, password)
+	if err != nil {
+		return 0, fmt.Errorf("login %s: %w", email, err)
+	}
+	return lt.server, nil
+}
 
-// runAdmin measures op on every instance, interleaved, and returns the
-// samples per instance. It checks the answers where they are known.
-func runAdmin(insts []*instance, op adminOp, rng *rand.Rand) ([]series, error) {
+// adminCall is an extraOp calling one user pool operation on the demo pool
+// for a random real user; it checks the answers where they are known.
+func adminCall(name string, reps int, in func(f *fixture, user string) (op string, body map[string]any)) extraOp {
+	return extraOp{name: name, reps: reps, run: func(inst *instance, rng *rand.Rand) (time.Duration, error) {
+		user := inst.f.Users[rng.IntN(len(inst.f.Users))]
+		op, body := in(inst.f, user)
+		var res struct {
+			Users    []struct{ Username string }
+			UserPool *struct{ EstimatedNumberOfUsers int }
+		}
+		d, err := inst.c.timedCall(op, body, &res)
+		if err != nil {
+			return d, err
+		}
+		if strings.Contains(name, "=)") && (len(res.Users) != 1 || res.Users[0].Username != user) {
+			return d, fmt.Errorf("%s for %s found %v", name, user, res.Users)
+		}
+		if res.UserPool != nil && res.UserPool.EstimatedNumberOfUsers != inst.f.N {
+			return d, fmt.Errorf("DescribeUserPool counts %d users", res.UserPool.EstimatedNumberOfUsers)
+		}
+		return d, nil
+	}}
+}
+
+// extraBudget bounds the time one extra operation may take per pool size.
+const extraBudget = 20 * time.Second
+
+// runExtra measures op on every instance, interleaved, and returns the
+// samples per instance.
+func runExtra(insts []*instance, op extraOp, rng *rand.Rand) ([]series, error) {
 	out := make([]series, len(insts))
 	spent := make([]time.Duration, len(insts))
 	for rep := range op.reps {
 		for k := range insts {
 			j := (k + rep) % len(insts)
-			in := insts[j]
-			if spent[j] > adminBudget {
+			if spent[j] > extraBudget {
 				continue
 			}
-			user := in.f.Users[rng.IntN(len(in.f.Users))]
-			name, body := op.in(in.f, user)
-			var res struct {
-				Users    []struct{ Username string }
-				UserPool *struct{ EstimatedNumberOfUsers int }
-			}
-			d, err := in.c.timedCall(name, body, &res)
+			d, err := op.run(insts[j], rng)
 			if err != nil {
-				return out, fmt.Errorf("N=%d: %s: %w", in.f.N, op.name, err)
-			}
-			if strings.Contains(op.name, "=)") && (len(res.Users) != 1 || res.Users[0].Username != user) {
-				return out, fmt.Errorf("N=%d: %s for %s found %v", in.f.N, op.name, user, res.Users)
-			}
-			if res.UserPool != nil && res.UserPool.EstimatedNumberOfUsers != in.f.N {
-				return out, fmt.Errorf("N=%d: DescribeUserPool counts %d users", in.f.N, res.UserPool.EstimatedNumberOfUsers)
+				return out, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
 			}
 			out[j] = append(out[j], d)
 			spent[j] += d

@@ -2,6 +2,8 @@ package userpool
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -46,7 +48,12 @@ func (s *Service) listUsers(ctx context.Context, in *listUsersInput) (*listUsers
 	}
 	out := &listUsersOutput{Users: []userType{}}
 	var matched []store.User
-	if attr, ok := f.indexed(); ok {
+	if f != nil && f.attr == "username" {
+		// The primary key answers username filters: one lookup, or a range.
+		if matched, err = s.usersByName(ctx, p.ID, f, after, limit); err != nil {
+			return nil, err
+		}
+	} else if attr, ok := f.indexed(); ok {
 		list, err := s.store.FindUsers(ctx, p.ID, attr, f.value)
 		if err != nil {
 			return nil, wrap("find users", err)
@@ -80,6 +87,43 @@ func (s *Service) listUsers(ctx context.Context, in *listUsersInput) (*listUsers
 	}
 	for _, u := range matched {
 		out.Users = append(out.Users, toUserType(u, keep))
+	}
+	return out, nil
+}
+
+// usersByName answers `username = "v"` with one lookup and `username ^= "v"`
+// with a scan of the key range starting at v, after the pagination cursor,
+// stopping at the first name without the prefix; at most limit+1 users.
+func (s *Service) usersByName(ctx context.Context, poolID string, f *userFilter, after string, limit int) ([]store.User, error) {
+	var out []store.User
+	if f.value > after { // the name equal to the value sorts first
+		u, err := s.store.GetUser(ctx, poolID, f.value)
+		switch {
+		case err == nil:
+			out = append(out, u)
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, wrap("get user", err)
+		}
+	}
+	if !f.prefix {
+		return out, nil
+	}
+	cursor := max(after, f.value)
+	for len(out) <= limit {
+		page, err := s.store.ListUsers(ctx, poolID, store.Page{After: cursor, Limit: 60})
+		if err != nil {
+			return nil, wrap("list users", err)
+		}
+		for _, u := range page {
+			if !strings.HasPrefix(u.Username, f.value) {
+				return out, nil
+			}
+			out = append(out, u)
+		}
+		if len(page) < 60 {
+			break
+		}
+		cursor = page[len(page)-1].Username
 	}
 	return out, nil
 }

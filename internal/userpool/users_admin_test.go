@@ -187,6 +187,10 @@ func TestListUsers(t *testing.T) {
 	}{
 		{``, "[ann bella bob]"},
 		{`username ^= "b"`, "[bella bob]"},
+		{`username ^= "bob"`, "[bob]"},
+		{`username ^= "c"`, "[]"},
+		{`username = "bella"`, "[bella]"},
+		{`username = "Bella"`, "[]"},
 		{`email = "ann@example.com"`, "[ann]"},
 		{`given_name = "Bella"`, "[bella]"},
 		{`status = "Disabled"`, "[bob]"},
@@ -208,6 +212,15 @@ func TestListUsers(t *testing.T) {
 	page2 := must(e.api.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: pool, Limit: aws.Int32(2), PaginationToken: page1.PaginationToken}))
 	if fmt.Sprint(names(page2)) != "[bob]" || page2.PaginationToken != nil {
 		t.Fatalf("page 2: %v", names(page2))
+	}
+	// A prefix filter pages through its key range.
+	pre1 := must(e.api.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: pool, Limit: aws.Int32(1), Filter: aws.String(`username ^= "b"`)}))
+	if fmt.Sprint(names(pre1)) != "[bella]" || pre1.PaginationToken == nil {
+		t.Fatalf("prefix page 1: %v", names(pre1))
+	}
+	pre2 := must(e.api.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: pool, Limit: aws.Int32(1), Filter: aws.String(`username ^= "b"`), PaginationToken: pre1.PaginationToken}))
+	if fmt.Sprint(names(pre2)) != "[bob]" || pre2.PaginationToken != nil {
+		t.Fatalf("prefix page 2: %v", names(pre2))
 	}
 	for _, bad := range []string{`email = ann`, `nickname = "x"`, `email ~ "x"`} {
 		_, err := e.api.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: pool, Filter: aws.String(bad)})
