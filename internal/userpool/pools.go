@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -227,11 +228,36 @@ func (s *Service) describeUserPool(ctx context.Context, in *poolIDInput) (*userP
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.store.CountUsers(ctx, p.ID)
+	n, err := s.estimatedUsers(ctx, p.ID)
 	if err != nil {
-		return nil, wrap("count users", err)
+		return nil, err
 	}
 	return &userPoolOutput{UserPool: s.poolType(p, n)}, nil
+}
+
+// userCountTTL is how long a pool's EstimatedNumberOfUsers is reused.
+const userCountTTL = time.Minute
+
+type userCount struct {
+	n  int
+	at time.Time
+}
+
+// estimatedUsers returns the pool's user count, recounted at most once per
+// userCountTTL: AWS calls it an estimate, and counting reads the whole pool.
+func (s *Service) estimatedUsers(ctx context.Context, poolID string) (int, error) {
+	now := s.now()
+	if v, ok := s.userCounts.Load(poolID); ok {
+		if c := v.(userCount); now.Sub(c.at) < userCountTTL {
+			return c.n, nil
+		}
+	}
+	n, err := s.store.CountUsers(ctx, poolID)
+	if err != nil {
+		return 0, wrap("count users", err)
+	}
+	s.userCounts.Store(poolID, userCount{n: n, at: now})
+	return n, nil
 }
 
 type listUserPoolsInput struct {

@@ -72,6 +72,7 @@ type Service struct {
 	cache   *configCache
 
 	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
+	userCounts  sync.Map // poolID → userCount (DescribeUserPool's estimate)
 }
 
 // New returns a Service.
