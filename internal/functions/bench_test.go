@@ -1,9 +1,15 @@
 package functions
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"testing"
@@ -123,6 +129,71 @@ func BenchmarkWarmInvokeAdded(b *testing.B) {
 	b.ReportMetric(float64(mb)/1e3, "builtin-p50-µs")
 	b.ReportMetric(float64(mp)/1e3, "process-p50-µs")
 	b.ReportMetric(float64(mp-mb)/1e3, "added-µs")
+	floor := protocolFloor(b, payload, 2000)
+	b.ReportMetric(float64(floor)/1e3, "floor-p50-µs")
+	b.ReportMetric(float64(mp-mb-floor)/1e3, "added-over-floor-µs")
+}
+
+// floorClientEnv makes the test binary a minimal runtime: GET /next, POST
+// the event back, repeat (see TestMain).
+const floorClientEnv = "COGNATE_FLOOR_CLIENT_ADDR"
+
+// protocolFloor measures the Runtime API's shape with nothing else: plain
+// net/http on both sides, one process handing an event to another over
+// loopback (GET /next answered with it) and getting it back (POST), n times;
+// it returns the median. No runner, no aws-lambda-go, no JSON: the cost a
+// process function cannot go below on this machine.
+func protocolFloor(b *testing.B, payload []byte, n int) time.Duration {
+	b.Helper()
+	events, results := make(chan []byte), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /next", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case ev := <-events:
+			w.Write(ev)
+		case <-r.Context().Done():
+		}
+	})
+	mux.HandleFunc("POST /response", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+		results <- struct{}{}
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), floorClientEnv+"="+srv.Listener.Addr().String())
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	d := make([]time.Duration, 0, n)
+	for range n {
+		start := time.Now()
+		events <- payload
+		<-results
+		d = append(d, time.Since(start))
+	}
+	return median(d)
+}
+
+// runFloorClient is the child of protocolFloor.
+func runFloorClient(addr string) {
+	c := &http.Client{}
+	for {
+		resp, err := c.Get("http://" + addr + "/next")
+		if err != nil {
+			return
+		}
+		ev, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp, err = c.Post("http://"+addr+"/response", "application/json", bytes.NewReader(ev))
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 }
 
 func median(d []time.Duration) time.Duration {

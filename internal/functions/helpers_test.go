@@ -18,6 +18,10 @@ import (
 var goHandlerBin string
 
 func TestMain(m *testing.M) {
+	if addr := os.Getenv(floorClientEnv); addr != "" {
+		runFloorClient(addr) // the child side of BenchmarkWarmInvokeAdded's protocol floor
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "cognate-functions-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
