@@ -67,7 +67,9 @@ func TestApplyKeepsReplacesAndDrains(t *testing.T) {
 func TestApplyBuiltinsAndErrors(t *testing.T) {
 	r := newTestRunner(t, Options{})
 	answer := func(s string) BuiltinHandler {
-		return func(context.Context, json.RawMessage) (json.RawMessage, error) { return json.RawMessage(`"` + s + `"`), nil }
+		return func(context.Context, json.RawMessage) (json.RawMessage, error) {
+			return json.RawMessage(`"` + s + `"`), nil
+		}
 	}
 	for _, want := range []string{"one", "two"} {
 		if _, err := r.Apply(FunctionConfig{Name: "b"}, answer(want)); err != nil {
