@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 		runFloorClient(addr) // the child side of BenchmarkWarmInvokeAdded's protocol floor
 		os.Exit(0)
 	}
+	if err := installGreetModule(); err != nil {
+		fmt.Fprintln(os.Stderr, "install node fixture:", err)
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "cognate-functions-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -38,6 +42,22 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// installGreetModule puts the fixture module that the "behaviours" handler
+// requires into that handler's own node_modules, to show that a handler's
+// node_modules resolve. Its source is testdata/node/greet-module.js: git
+// ignores node_modules directories, so the installed copy is made here.
+func installGreetModule() error {
+	src, err := os.ReadFile(filepath.Join("testdata", "node", "greet-module.js"))
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join("testdata", "node", "behaviours", "node_modules", "greet")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "index.js"), src, 0o644)
 }
 
 // newTestRunner returns a runner logging to the test output; the cleanup
