@@ -6,19 +6,28 @@ import (
 	"time"
 )
 
-func TestTimingPadAverage(t *testing.T) {
+func TestTimingPadMedian(t *testing.T) {
 	var p timingPad
-	start := time.Now()
-	p.wait(context.Background(), start) // nothing observed yet: no wait, no panic
-	p.avg.Store(int64(800 * time.Microsecond))
-	// A fresh observation moves the average an eighth of the way towards it.
-	p.observe(time.Now().Add(-1600 * time.Microsecond))
-	got := time.Duration(p.avg.Load())
-	if got < 900*time.Microsecond || got > 1200*time.Microsecond {
-		t.Fatalf("average %v, want about 900µs (800µs + (1600µs-800µs)/8)", got)
+	p.wait(context.Background(), time.Now()) // nothing observed yet: no wait
+	if p.median() != 0 {
+		t.Fatal("median before any observation")
+	}
+	now := time.Now()
+	// One slow outlier among fast requests does not move the median.
+	for _, d := range []time.Duration{900 * time.Millisecond, time.Millisecond, time.Millisecond, 2 * time.Millisecond, time.Millisecond} {
+		p.observe(now.Add(-d))
+	}
+	if m := p.median(); m < time.Millisecond || m > 100*time.Millisecond {
+		t.Fatalf("median %v, want about 1 ms", m)
+	}
+	// The window keeps only the latest padWindow observations.
+	for range padWindow {
+		p.observe(now.Add(-50 * time.Millisecond))
+	}
+	if m := p.median(); m < 50*time.Millisecond || m > 800*time.Millisecond {
+		t.Fatalf("median %v after the window moved, want about 50 ms", m)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	p.avg.Store(int64(time.Hour))
 	p.wait(ctx, time.Now()) // a cancelled request is not held back
 }
