@@ -50,8 +50,8 @@ func TestNoUserEnumeration(t *testing.T) {
 	d := startDemo(t)
 	const pw = "Enum-Passw0rd!"
 	// Known users and unknown names of the same length, so that nothing
-	// length-dependent differs either. Every timed attempt uses a name not
-	// tried before, as an attacker's first probe of a name would.
+	// length-dependent differs either. In the first timing measurement every
+	// attempt uses a name not tried before, as an attacker's first probe would.
 	const rounds = 15
 	var known, unknown []string
 	for i := range 2*rounds + 3 {
@@ -178,44 +178,62 @@ func TestNoUserEnumeration(t *testing.T) {
 				*k = append(*k, known())
 			}
 		}
-		var pk, pu, ik, iu, rk, ru, fk, fu []time.Duration
-		for i := range rounds {
-			pair(i, &pk, &pu,
-				failing(func() error { _, err := d.passwordAuth(known[3+i], "Wrong-Passw0rd!"); return err }),
-				failing(func() error { _, err := d.passwordAuth(unknown[3+i], "Wrong-Passw0rd!"); return err }))
-			// SRP is timed per call, so the client's own arithmetic (the
-			// same for both) does not dilute a difference in the server's.
-			var kr, ur *srpRun
-			srpInit := func(name string, run **srpRun) func() time.Duration {
-				return func() time.Duration { start := time.Now(); *run = d.srpBegin(t, name); return time.Since(start) }
-			}
-			pair(i, &ik, &iu, srpInit(known[3+rounds+i], &kr), srpInit(unknown[3+rounds+i], &ur))
-			kresp, uresp := kr.answer(t, "Wrong-Passw0rd!", time.Now()), ur.answer(t, pw, time.Now())
-			pair(i, &rk, &ru,
-				failing(func() error { _, err := d.respond(kresp); return err }),
-				failing(func() error { _, err := d.respond(uresp); return err }))
-			// ForgotPassword: a known user's code is issued, stored and
-			// sent; an unknown user's answer must not come back sooner.
-			forgot := func(name string) func() time.Duration {
-				return func() time.Duration {
-					start := time.Now()
-					if _, err := d.idp.ForgotPassword(context.Background(), &cip.ForgotPasswordInput{ClientId: aws.String(d.clientID), Username: aws.String(name)}); err != nil {
-						t.Fatal(err)
+		// measure runs one measurement and returns what exceeded the bound.
+		// Load on a shared machine can push one measurement over it; a real
+		// leak does so every time, so up to three measurements are made and
+		// the test fails only if all three exceed the bound. (Each known user
+		// takes at most one wrong password per measurement: below lockout.)
+		measure := func(attempt int) []string {
+			var pk, pu, ik, iu, rk, ru, fk, fu []time.Duration
+			for i := range rounds {
+				pair(i, &pk, &pu,
+					failing(func() error { _, err := d.passwordAuth(known[3+i], "Wrong-Passw0rd!"); return err }),
+					failing(func() error { _, err := d.passwordAuth(unknown[3+i], "Wrong-Passw0rd!"); return err }))
+				// SRP is timed per call, so the client's own arithmetic (the
+				// same for both) does not dilute a difference in the server's.
+				var kr, ur *srpRun
+				srpInit := func(name string, run **srpRun) func() time.Duration {
+					return func() time.Duration { start := time.Now(); *run = d.srpBegin(t, name); return time.Since(start) }
+				}
+				pair(i, &ik, &iu, srpInit(known[3+rounds+i], &kr), srpInit(unknown[3+rounds+i], &ur))
+				kresp, uresp := kr.answer(t, "Wrong-Passw0rd!", time.Now()), ur.answer(t, pw, time.Now())
+				pair(i, &rk, &ru,
+					failing(func() error { _, err := d.respond(kresp); return err }),
+					failing(func() error { _, err := d.respond(uresp); return err }))
+				// ForgotPassword: a known user's code is issued, stored and
+				// sent; an unknown user's answer must not come back sooner.
+				forgot := func(name string) func() time.Duration {
+					return func() time.Duration {
+						start := time.Now()
+						if _, err := d.idp.ForgotPassword(context.Background(), &cip.ForgotPasswordInput{ClientId: aws.String(d.clientID), Username: aws.String(name)}); err != nil {
+							t.Fatal(err)
+						}
+						return time.Since(start)
 					}
-					return time.Since(start)
+				}
+				pair(i, &fk, &fu, forgot(known[3+i]), forgot(unknown[3+2*rounds+i]))
+			}
+			var over []string
+			for _, m := range []struct {
+				name         string
+				known, ghost []time.Duration
+			}{{"USER_PASSWORD_AUTH", pk, pu}, {"USER_SRP_AUTH InitiateAuth", ik, iu}, {"USER_SRP_AUTH RespondToAuthChallenge", rk, ru}, {"ForgotPassword", fk, fu}} {
+				mk, mu := median(m.known), median(m.ghost)
+				t.Logf("measurement %d: %s: median known user %v, unknown user %v", attempt, m.name, mk, mu)
+				if float64(mu) > ratio*float64(mk) || float64(mk) > ratio*float64(mu) {
+					over = append(over, fmt.Sprintf("%s: unknown users take %v, known users %v (ratio above %.1f)", m.name, mu, mk, ratio))
 				}
 			}
-			pair(i, &fk, &fu, forgot(known[3+i]), forgot(unknown[3+2*rounds+i]))
+			return over
 		}
-		for _, m := range []struct {
-			name         string
-			known, ghost []time.Duration
-		}{{"USER_PASSWORD_AUTH", pk, pu}, {"USER_SRP_AUTH InitiateAuth", ik, iu}, {"USER_SRP_AUTH RespondToAuthChallenge", rk, ru}, {"ForgotPassword", fk, fu}} {
-			mk, mu := median(m.known), median(m.ghost)
-			t.Logf("%s: median known user %v, unknown user %v", m.name, mk, mu)
-			if float64(mu) > ratio*float64(mk) || float64(mk) > ratio*float64(mu) {
-				t.Errorf("%s: unknown users take %v, known users %v (ratio above %.1f)", m.name, mu, mk, ratio)
+		var over []string
+		for attempt := 1; attempt <= 3; attempt++ {
+			if over = measure(attempt); len(over) == 0 {
+				return
 			}
+		}
+		for _, o := range over {
+			t.Error(o)
 		}
 	})
 }
