@@ -162,17 +162,24 @@ func lookupDemo(t *testing.T, d *demo) {
 	*d = *found
 }
 
-// waitStatus polls url until it answers want, failing after within.
+// waitStatus polls url until it answers the status want, failing after within.
 func waitStatus(t *testing.T, url, auth string, want int, within time.Duration) {
+	t.Helper()
+	waitUntil(t, url, auth, within, fmt.Sprintf("status %d", want), func(status int, _ string) bool { return status == want })
+}
+
+// waitUntil polls url (GET, with auth) until ok accepts the answer, failing
+// after within with the last answer and what was awaited.
+func waitUntil(t *testing.T, url, auth string, within time.Duration, awaited string, ok func(status int, body string) bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		status, body, _ := get(t, url, auth)
-		if status == want {
+		if ok(status, body) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: still %d %s after %v (want %d)", url, status, body, within, want)
+			t.Fatalf("%s: still %d %s after %v (want %s)", url, status, body, within, awaited)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

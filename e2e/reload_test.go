@@ -64,17 +64,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 
 func waitBody(t *testing.T, url, want string, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		status, body, _ := get(t, url, "")
-		if status == 200 && body == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d %s after %v, want %s", url, status, body, within, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(t, url, "", within, "200 "+want, func(status int, body string) bool { return status == 200 && body == want })
 }
 
 // TestThrottlingFromConfig: the config's throttling is each stage's token
