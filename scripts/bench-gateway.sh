@@ -112,7 +112,6 @@ log "pre-flight ok for ${#HOST_LIST[@]} API(s): gateway 200 with token, 401 with
 	echo 'end'
 	echo 'function request() i = i % #reqs + 1; return reqs[i] end'
 } >"$WORK/hosts.lua"
-[ -z "$OUT_DIR" ] || { mkdir -p "$OUT_DIR" && cp "$WORK/hosts.lua" "$OUT_DIR/"; }
 
 # cpu_ticks prints loadbench's user+system CPU time so far, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$LB_PID/stat"; }
