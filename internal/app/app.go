@@ -38,6 +38,16 @@ type Options struct {
 	ServerKeyFile string
 	// PublicURL overrides the base URL clients use (default http://ADDR).
 	PublicURL string
+	// RootCredentialsFile holds the root access key as JSON ({"AccessKeyId",
+	// "SecretAccessKey"}); COGNATE_ROOT_ACCESS_KEY_ID/_SECRET_ACCESS_KEY override.
+	RootCredentialsFile string
+	// InsecureNoAuth lets a server without credentials listen on a
+	// non-loopback address (any well-formed signature is then accepted).
+	InsecureNoAuth bool
+	// AllowedHosts are Host names served besides the defaults (see hostSet).
+	AllowedHosts []string
+	// AllowedOrigins are browser origins allowed to call signed operations.
+	AllowedOrigins []string
 	// DrainTimeout bounds the graceful shutdown (default 30 s).
 	DrainTimeout time.Duration
 	// Logger receives all logs (required).
@@ -121,7 +131,11 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.parts, err = build(runCtx, a, cfg, sealer, base); err != nil {
+	sec, err := newSecurity(opts, cfg, a.ln.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	if a.parts, err = build(runCtx, a, cfg, sealer, base, sec); err != nil {
 		return nil, err
 	}
 	summary, err := a.parts.apply(ctx, cfg)
@@ -139,7 +153,10 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { a.served <- a.srv.Serve(a.ln) }()
-	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name())
+	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "auth", map[bool]string{true: "open", false: "enforced"}[sec.open])
+	if sec.open {
+		a.log.Warn("no credentials configured: the AWS APIs accept any well-formed SigV4 signature; set COGNATE_ROOT_ACCESS_KEY_ID and COGNATE_ROOT_SECRET_ACCESS_KEY to enforce signatures and policies")
+	}
 	if opts.Banner != nil {
 		printBanner(opts.Banner, a, base, cfg, summary)
 	}
@@ -161,9 +178,13 @@ func (a *App) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
+	if err := a.parts.sec.reload(a.opts, cfg); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
 	if _, err := a.parts.apply(ctx, cfg); err != nil {
 		return fmt.Errorf("reload: apply configuration: %w", err)
 	}
+	a.parts.sec.hosts.Store(a.parts.hostSet(cfg))
 	a.log.Info("configuration reloaded", "config", a.opts.ConfigPath)
 	return nil
 }
