@@ -36,10 +36,10 @@ type File struct {
 	Throttling *Throttling `yaml:"throttling"`
 	// Security holds the access keys and policies of the AWS APIs, and the
 	// allowed Host names and browser origins.
-	Security *Security `yaml:"security"`
-	Pools    []Pool    `yaml:"pools"`
-	Functions  []Function  `yaml:"functions"`
-	APIs       []API       `yaml:"apis"`
+	Security  *Security  `yaml:"security"`
+	Pools     []Pool     `yaml:"pools"`
+	Functions []Function `yaml:"functions"`
+	APIs      []API      `yaml:"apis"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`

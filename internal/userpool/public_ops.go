@@ -51,4 +51,3 @@ func ResourceFor(region, account string) func(op string, body []byte) string {
 		return "*"
 	}
 }
-
