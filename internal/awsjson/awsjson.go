@@ -139,7 +139,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutPrefix(target, h.service+".")
 	op := h.ops[name]
 	if !ok || op == nil {
-		h.render(ctx, w, name, nil, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + target})
+		h.render(ctx, w, name, nil, &Error{Type: "UnknownOperationException", Message: unknownOperation(h.service, target)})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBody))
@@ -257,6 +257,18 @@ func (h *Handler) render(ctx context.Context, w http.ResponseWriter, op string, 
 		Message string `json:"message"`
 	}{ae.Type, ae.Message})
 	_, _ = w.Write(b)
+}
+
+// unknownOperation says which operation was asked for and that Cognate does
+// not implement it, so a missing feature is told apart from a typo.
+func unknownOperation(service, target string) string {
+	if target == "" {
+		return "Missing X-Amz-Target header: name the operation as " + service + ".<Operation>"
+	}
+	if op, ok := strings.CutPrefix(target, service+"."); ok {
+		return "Unknown operation " + op + " of " + service + ": not implemented by Cognate (or not an operation of this service)"
+	}
+	return "Unknown operation " + target + ": this endpoint serves " + service + ".<Operation>"
 }
 
 // newRequestID returns a request id for x-amzn-RequestId.
