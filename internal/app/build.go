@@ -65,6 +65,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 
 	c.runner = functions.NewRunner(functions.Options{
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
+		Protect: a.protectedPaths(),
 	})
 
 	var limits gateway.Limits
