@@ -205,8 +205,11 @@ func TestIsolationEnvironmentHasNoServerSecrets(t *testing.T) {
 				if got.UID != iso.UID || got.GID != iso.GID {
 					t.Errorf("function runs as %d:%d, want %d:%d", got.UID, got.GID, iso.UID, iso.GID)
 				}
-			} else if got.UID != os.Getuid() {
-				t.Errorf("function runs as %d, want Cognate's %d", got.UID, os.Getuid())
+			} else {
+				t.Logf("isolation mechanism uid: not applied (the tests do not run as root; functions run as uid %d)", os.Getuid())
+				if got.UID != os.Getuid() {
+					t.Errorf("function runs as %d, want Cognate's %d", got.UID, os.Getuid())
+				}
 			}
 		})
 	}
