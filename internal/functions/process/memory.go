@@ -29,16 +29,17 @@ type memory struct {
 // every 100 ms). It is false when it was never readable (no /proc, or the
 // process already exited).
 func (p *Process) MaxRSS() (int64, bool) {
-	if p.sb != nil && p.sb.cg != nil {
-		if v, ok := p.sb.cg.peakMemory(); ok {
-			return v, true
-		}
-	}
 	m := &p.mem
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.known && time.Since(m.readAt) < rssRefresh {
 		return m.peak, true
+	}
+	if p.sb != nil && p.sb.cg != nil {
+		if v, ok := p.sb.cg.peakMemory(); ok {
+			m.peak, m.known, m.readAt = max(m.peak, v), true, time.Now()
+			return m.peak, true
+		}
 	}
 	if m.f == nil {
 		f, err := os.Open("/proc/" + strconv.Itoa(p.pgid) + "/status")

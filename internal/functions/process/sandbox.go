@@ -57,7 +57,7 @@ func (p *Process) startSandboxed(spec Spec, path string, writers [2]*os.File) er
 	sb := spec.Sandbox
 	st := &sandboxed{}
 	p.sb = st
-	env := append([]string(nil), spec.Env...)
+	env := append([]string{}, spec.Env...) // never nil: nil would inherit Cognate's
 	rw := append([]string(nil), sb.ReadWrite...)
 	if sb.PrivateTmp {
 		dir, err := os.MkdirTemp("", "cognate-fn-")
