@@ -255,6 +255,23 @@ func TestIsolationDetachedChildDiesWithInstance(t *testing.T) {
 				t.Fatalf("detached child %d outlived the timed-out invocation", pid)
 			}
 		})
+		t.Run(rt+"/crash", func(t *testing.T) {
+			r := newTestRunner(t, Options{})
+			cfg := isolationFunction(t, rt, "crash"+rt, taskRootDir(t))
+			res := probeCall(t, r, cfg, "detach", map[string]any{"code": 3})
+			if doc := decodeError(t, res); doc.ErrorType != "Runtime.ExitError" || !strings.Contains(doc.ErrorMessage, "exit status 3") {
+				t.Fatalf("got %s %q, want Runtime.ExitError with exit status 3", doc.ErrorType, doc.ErrorMessage)
+			}
+			m := detachedPid.FindStringSubmatch(string(res.LogTail))
+			if m == nil {
+				t.Fatalf("no child pid in the log:\n%s", res.LogTail)
+			}
+			pid, _ := strconv.Atoi(m[1])
+			if !processGone(pid) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				t.Fatalf("detached child %d outlived the crashed instance", pid)
+			}
+		})
 		t.Run(rt+"/stop", func(t *testing.T) {
 			r := newTestRunner(t, Options{})
 			cfg := isolationFunction(t, rt, "bg"+rt, taskRootDir(t))

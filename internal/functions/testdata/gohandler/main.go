@@ -103,6 +103,9 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 			return nil, err
 		}
 		fmt.Printf("detached child %d\n", pid)
+		if ev.Code != 0 {
+			os.Exit(ev.Code)
+		}
 		if ev.Hang {
 			select {}
 		}

@@ -33,6 +33,7 @@ exports.detach = async (event) => {
     sh.on('close', () => resolve(parseInt(out, 10)));
   });
   console.log(`detached child ${pid}`);
+  if (event.code) process.exit(event.code);
   if (event.hang) await new Promise(() => setInterval(() => {}, 1000)); // never answers
   return { pid };
 };
