@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,6 +85,14 @@ func probeIsolation() Isolation {
 	if caps.Cgroups != nil {
 		iso.Cgroup = caps.Cgroups.Version()
 		iso.Controllers = caps.Cgroups.Controllers()
+		for _, c := range []struct{ name, fallback string }{
+			{"memory", "memory limited by RLIMIT_DATA per process"},
+			{"pids", "processes limited by RLIMIT_NPROC only with a separate user"},
+		} {
+			if !slices.Contains(iso.Controllers, c.name) {
+				iso.Missing = append(iso.Missing, fmt.Sprintf("cgroup %s controller not usable (%s)", c.name, c.fallback))
+			}
+		}
 	} else {
 		iso.Missing = append(iso.Missing, fmt.Sprintf("cgroup: %v (memory limited by RLIMIT_DATA per process, processes by RLIMIT_NPROC only with a separate user; a child that calls setsid survives its instance)", caps.CgroupErr))
 	}

@@ -205,6 +205,9 @@ func sweepStale(parent string) {
 		for _, ch := range children {
 			if ch.IsDir() {
 				g := &cgroup{dirs: []string{filepath.Join(dir, ch.Name())}}
+				if _, err := os.Stat(filepath.Join(g.dirs[0], "freezer.state")); err == nil {
+					g.freezer = g.dirs[0] // it may have been left frozen
+				}
 				g.killAll()
 				g.remove()
 			}

@@ -2,6 +2,7 @@ package process
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -135,5 +136,41 @@ func TestSandboxReportsLaunchErrors(t *testing.T) {
 	_, err := Start(Spec{Path: "sh", Dir: "/nonexistent-task-root", Sandbox: sb}, l.add)
 	if err == nil || !strings.Contains(err.Error(), "task root /nonexistent-task-root") {
 		t.Fatalf("error %v, want the task root named", err)
+	}
+}
+
+func TestSweepStaleKillsLeftoverGroups(t *testing.T) {
+	caps := Probe()
+	if caps.Cgroups == nil || caps.Cgroups.Version() != 1 || caps.Cgroups.v1["memory"] == "" {
+		if os.Getenv("CI") == "true" && !caps.CgroupGenuine {
+			t.Fatalf("cgroups unusable on CI: %v", caps.CgroupErr)
+		}
+		t.Skipf("needs a v1 memory cgroup: %v", caps.CgroupErr)
+	}
+	// A Cognate that died: its pid is gone, its group still holds a process.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	parent := filepath.Dir(caps.Cgroups.v1["memory"])
+	stale := filepath.Join(parent, "cognate-"+strconv.Itoa(dead.Process.Pid))
+	group := filepath.Join(stale, "fn-1")
+	if err := os.MkdirAll(group, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sleeper := exec.Command("sleep", "300")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sleeper.Process.Kill()
+	if err := os.WriteFile(filepath.Join(group, "cgroup.procs"), []byte(strconv.Itoa(sleeper.Process.Pid)), 0); err != nil {
+		t.Fatal(err)
+	}
+	sweepStale(parent)
+	if err := sleeper.Wait(); err == nil {
+		t.Fatal("the leftover process exited cleanly, want killed")
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("stale group %s still there: %v", stale, err)
 	}
 }
