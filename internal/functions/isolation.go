@@ -17,12 +17,16 @@ const (
 	maxOpenFiles = 1024 // file descriptors
 )
 
-// systemReadOnly are the system directories a function may read: the
-// runtimes' executables and libraries, configuration (resolv.conf, CA
-// certificates), and /proc and /sys for what runtimes read about themselves.
+// systemReadOnly are the system paths a function may read: the runtimes'
+// executables and libraries, configuration (resolv.conf, CA certificates),
+// /sys, and of /proc only the machine-wide files runtimes read (CPUs,
+// memory, uptime, kernel settings). Its own /proc/PID is granted by the
+// launcher; no other process's (Cognate's environment among them).
 var systemReadOnly = []string{
 	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
-	"/nix/store", "/run/systemd/resolve", "/proc", "/sys",
+	"/nix/store", "/run/systemd/resolve", "/sys",
+	"/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/uptime", "/proc/loadavg", "/proc/version",
+	"/proc/filesystems", "/proc/sys",
 }
 
 // deviceReadWrite are the device files a function may use.
@@ -133,6 +137,7 @@ func (f *function) sandbox(spec process.Spec, extraRead []string) *process.Sandb
 		MaxProcs:    maxProcesses,
 		MaxFiles:    maxOpenFiles,
 		PrivateTmp:  true,
+		ProcSelf:    true,
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/functions/process"
 )
 
 // Options configure a Runner. Zero values take the defaults given.
@@ -122,6 +124,9 @@ func NewRunner(opts Options) *Runner {
 		fns:     make(map[string]*function),
 		closing: make(chan struct{}),
 		iso:     probeIsolation(),
+	}
+	if err := process.HardenSelf(); err != nil {
+		r.log.Warn("function isolation: cannot make Cognate non-dumpable; functions of its user may read its /proc files", "err", err)
 	}
 	r.log.Info("function isolation", "summary", r.iso.String())
 	for _, m := range r.iso.Missing {

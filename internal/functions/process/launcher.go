@@ -48,6 +48,9 @@ type launchSpec struct {
 	Rules   []pathRule `json:"rules,omitempty"`
 	// Landlock turns the filesystem rules on (no rule then denies all).
 	Landlock bool `json:"landlock"`
+	// ProcSelf adds a read rule for /proc/PID of the launcher (the
+	// handler's pid once it execs).
+	ProcSelf bool `json:"procSelf,omitempty"`
 	// Check makes the launcher verify its confinement instead of exec'ing:
 	// exit 0 when a path outside the rules cannot be read.
 	Check string `json:"check,omitempty"`
@@ -87,7 +90,11 @@ func launch(raw string) int {
 	// The ruleset opens its paths now, while the user may still read them.
 	rulesetFD, flags := -1, uint32(0)
 	if s.Landlock {
-		fd, fl, err := landlockConfig().NewRulesetFD(landlockRules(s.Rules)...)
+		rules := s.Rules
+		if s.ProcSelf {
+			rules = append(rules, pathRule{Path: "/proc/" + strconv.Itoa(os.Getpid()), Dir: true})
+		}
+		fd, fl, err := landlockConfig().NewRulesetFD(landlockRules(rules)...)
 		if err != nil {
 			return fail("landlock ruleset: %v", err)
 		}

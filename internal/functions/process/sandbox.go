@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
+	"golang.org/x/sys/unix"
 )
 
 // Sandbox confines an instance and its whole process tree.
@@ -42,6 +43,9 @@ type Sandbox struct {
 	// PrivateTmp makes a private writable directory for the instance,
 	// passed as TMPDIR and removed when it stops.
 	PrivateTmp bool
+	// ProcSelf grants the instance's leader its own /proc/PID (Landlock):
+	// ReadOnly cannot name it, the pid is only known in the child.
+	ProcSelf bool
 }
 
 // sandboxed is the per-process state of a confined instance.
@@ -74,7 +78,7 @@ func (p *Process) startSandboxed(spec Spec, path string, writers [2]*os.File) er
 		rw = append(rw, dir)
 		env = append(env, "TMPDIR="+dir)
 	}
-	ls := launchSpec{Path: path, Argv: append([]string{spec.Path}, spec.Args...), Dir: spec.Dir, UID: sb.UID, GID: sb.GID, Landlock: sb.Landlock}
+	ls := launchSpec{Path: path, Argv: append([]string{spec.Path}, spec.Args...), Dir: spec.Dir, UID: sb.UID, GID: sb.GID, Landlock: sb.Landlock, ProcSelf: sb.ProcSelf}
 	if sb.Landlock {
 		ro := append(append([]string(nil), sb.ReadOnly...), path)
 		ls.Rules = buildRules(ro, rw, sb.Protected)
@@ -221,6 +225,17 @@ func (p *Process) cleanupSandbox() {
 // instance because the tree reached its memory limit (cgroup only).
 func (p *Process) OOMKilled() bool {
 	return p.sb != nil && p.sb.cg != nil && p.sb.cg.oomKills() > 0
+}
+
+// HardenSelf makes this process non-dumpable, so that processes of the same
+// user (functions when Cognate is not root) can neither read its /proc
+// files (environment, memory, descriptors) nor ptrace it, and it leaves no
+// core dump holding keys.
+func HardenSelf() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_DUMPABLE): %w", err)
+	}
+	return nil
 }
 
 // Capabilities is what the machine offers to confine instances.

@@ -174,3 +174,29 @@ func TestSweepStaleKillsLeftoverGroups(t *testing.T) {
 		t.Fatalf("stale group %s still there: %v", stale, err)
 	}
 }
+
+func TestSandboxProcIsOnlyItsOwn(t *testing.T) {
+	caps := Probe()
+	if caps.LandlockABI == 0 {
+		if os.Getenv("CI") == "true" && !caps.LandlockGenuine {
+			t.Fatalf("landlock unusable on CI: %v", caps.LandlockErr)
+		}
+		t.Skipf("needs landlock: %v", caps.LandlockErr)
+	}
+	// Same user as this process, as when Cognate does not run as root: only
+	// Landlock keeps the handler out of its parent's /proc (environment).
+	var l lines
+	script := `read first < /proc/$$/status && echo own-proc-read; cat /proc/$PPID/environ >/dev/null 2>&1 && echo parent-environ-read; cat /proc/meminfo >/dev/null && echo meminfo-read`
+	sb := &Sandbox{UID: -1, GID: -1, Landlock: true, ProcSelf: true,
+		ReadOnly: []string{"/usr", "/bin", "/lib", "/lib64", "/proc/meminfo"}, ReadWrite: []string{"/dev/null"}}
+	p, err := Start(Spec{Path: "/bin/sh", Args: []string{"-c", script}, Env: []string{"PATH=/usr/bin:/bin"}, Sandbox: sb}, l.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ExitError()
+	p.Drain(2 * time.Second)
+	got := strings.Join(l.all(), "|")
+	if strings.Contains(got, "parent-environ-read") || !strings.Contains(got, "own-proc-read") || !strings.Contains(got, "meminfo-read") {
+		t.Fatalf("output %q: want its own /proc and /proc/meminfo readable, the parent's environment not", got)
+	}
+}
