@@ -200,3 +200,49 @@ func TestSandboxProcIsOnlyItsOwn(t *testing.T) {
 		t.Fatalf("output %q: want its own /proc and /proc/meminfo readable, the parent's environment not", got)
 	}
 }
+
+// TestCgroupV2KillsTheTree exercises the v2 group (cgroup.kill) on the
+// unified hierarchy of a hybrid mount, where no controller is delegated:
+// limits are not set, only the kill of a detached child is checked.
+func TestCgroupV2KillsTheTree(t *testing.T) {
+	const unified = "/sys/fs/cgroup/unified"
+	var st syscall.Statfs_t
+	own, err := ownCgroups()
+	if err != nil || syscall.Statfs(unified, &st) != nil || st.Type != cgroup2SuperMagic || os.Geteuid() != 0 {
+		t.Skip("needs root and a hybrid cgroup v2 mount at " + unified)
+	}
+	base := filepath.Join(unified, own[""], "cognate-v2test-"+strconv.Itoa(os.Getpid()))
+	if err := os.Mkdir(base, 0o755); err != nil {
+		t.Skipf("cannot make a v2 group: %v", err)
+	}
+	defer os.Remove(base)
+	if _, err := os.Stat(filepath.Join(base, "cgroup.kill")); err != nil {
+		t.Skipf("kernel without cgroup.kill: %v", err)
+	}
+	cg := &Cgroups{version: 2, v2: base}
+	var l lines
+	p, err := Start(Spec{Path: "/bin/sh", Args: []string{"-c", "setsid sh -c 'sleep 300 & echo child=$!'; sleep 300"}, Env: []string{"PATH=/usr/bin:/bin"},
+		Sandbox: &Sandbox{UID: -1, GID: -1, Cgroups: cg, Name: "v2"}}, l.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	waitLines(t, &l, func(got []string) bool {
+		for _, s := range got {
+			if v, ok := strings.CutPrefix(s, "stdout:child="); ok {
+				child, _ = strconv.Atoi(v)
+				return true
+			}
+		}
+		return false
+	})
+	dir := p.sb.cg.dirs[0]
+	p.Stop(0)
+	if !gone(child) {
+		syscall.Kill(child, syscall.SIGKILL)
+		t.Fatalf("detached child %d survived cgroup.kill", child)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("instance group %s not removed: %v", dir, err)
+	}
+}
