@@ -87,6 +87,11 @@ func (c *components) applyPool(ctx context.Context, p config.Pool) (poolSummary,
 	if err != nil {
 		return poolSummary{}, err
 	}
+	if p.LambdaConfig != nil {
+		if err := c.applyTriggers(ctx, id, p.LambdaConfig); err != nil {
+			return poolSummary{}, err
+		}
+	}
 	if err := c.keys.Ensure(ctx, id); err != nil {
 		return poolSummary{}, fmt.Errorf("signing keys: %w", err)
 	}

@@ -58,6 +58,8 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 			PublicOps: userpool.PublicOperations, Resource: userpool.ResourceFor(cfg.Region, cfg.AccountID),
 		},
 		Now: a.opts.Now, Logger: log.With("component", "userpool"),
+		// Triggers call the function runner built below.
+		Triggers: triggerInvoker{c}, SenderKeys: c.senderKey,
 	})
 	if err != nil {
 		return nil, err

@@ -40,6 +40,9 @@ type File struct {
 	Pools     []Pool     `yaml:"pools"`
 	Functions []Function `yaml:"functions"`
 	APIs      []API      `yaml:"apis"`
+	// KMSKeys are the local keys standing in for KMS keys: custom sender
+	// triggers get their codes encrypted with the key a pool's kmsKeyId names.
+	KMSKeys []KMSKey `yaml:"kmsKeys"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
@@ -103,6 +106,52 @@ type Pool struct {
 	Clients                []Client        `yaml:"clients"`
 	Groups                 []Group         `yaml:"groups"`
 	Users                  []User          `yaml:"users"`
+	// LambdaConfig names the pool's triggers (applied at every start).
+	LambdaConfig *LambdaConfig `yaml:"lambdaConfig"`
+}
+
+// LambdaConfig mirrors Cognito's LambdaConfigType: each trigger is a
+// function name of this file or a full function ARN.
+type LambdaConfig struct {
+	PreSignUp          string `yaml:"preSignUp"`
+	PostConfirmation   string `yaml:"postConfirmation"`
+	PreAuthentication  string `yaml:"preAuthentication"`
+	PostAuthentication string `yaml:"postAuthentication"`
+	PreTokenGeneration string `yaml:"preTokenGeneration"`
+	// PreTokenGenerationVersion is V1_0 (default), V2_0 or V3_0.
+	PreTokenGenerationVersion   string `yaml:"preTokenGenerationVersion"`
+	UserMigration               string `yaml:"userMigration"`
+	CustomMessage               string `yaml:"customMessage"`
+	DefineAuthChallenge         string `yaml:"defineAuthChallenge"`
+	CreateAuthChallenge         string `yaml:"createAuthChallenge"`
+	VerifyAuthChallengeResponse string `yaml:"verifyAuthChallengeResponse"`
+	CustomEmailSender           string `yaml:"customEmailSender"`
+	CustomSMSSender             string `yaml:"customSMSSender"`
+	// KMSKeyID names one of kmsKeys (its id or ARN); required with custom senders.
+	KMSKeyID string `yaml:"kmsKeyId"`
+}
+
+// Triggers returns the configured triggers by LambdaConfigType field name.
+func (l *LambdaConfig) Triggers() map[string]string {
+	out := map[string]string{}
+	for k, v := range map[string]string{
+		"PreSignUp": l.PreSignUp, "PostConfirmation": l.PostConfirmation, "PreAuthentication": l.PreAuthentication,
+		"PostAuthentication": l.PostAuthentication, "PreTokenGeneration": l.PreTokenGeneration, "UserMigration": l.UserMigration,
+		"CustomMessage": l.CustomMessage, "DefineAuthChallenge": l.DefineAuthChallenge, "CreateAuthChallenge": l.CreateAuthChallenge,
+		"VerifyAuthChallengeResponse": l.VerifyAuthChallengeResponse, "CustomEmailSender": l.CustomEmailSender, "CustomSMSSender": l.CustomSMSSender,
+	} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// KMSKey is a local symmetric key: Key is 32 bytes, base64-encoded (use
+// ${ENV}); its ARN is arn:aws:kms:REGION:ACCOUNT:key/ID.
+type KMSKey struct {
+	ID  string `yaml:"id"`
+	Key string `yaml:"key"`
 }
 
 // PasswordPolicy mirrors Cognito's PasswordPolicyType.
