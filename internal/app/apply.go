@@ -50,6 +50,7 @@ func demoConfig() (*config.File, error) {
 // functions are registered, and each API stage is deployed.
 func (c *components) apply(ctx context.Context, cfg *config.File) (*summary, error) {
 	sum := &summary{}
+	c.kmsKeys.Store(&cfg.KMSKeys)
 	for _, p := range cfg.Pools {
 		ps, err := c.applyPool(ctx, p)
 		if err != nil {

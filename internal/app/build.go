@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/auth"
@@ -30,6 +31,7 @@ type components struct {
 	gateway  *gateway.Gateway
 	refs     *refs
 	sec      *security
+	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
 }
 
 // build creates the components; background loops run until ctx ends.

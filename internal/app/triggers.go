@@ -31,7 +31,11 @@ func (t triggerInvoker) InvokeTrigger(ctx context.Context, name string, event []
 // senderKey returns the local key a pool's KMSKeyID names: a kmsKeys id or
 // its ARN arn:aws:kms:REGION:ACCOUNT:key/ID.
 func (c *components) senderKey(keyID string) ([]byte, bool) {
-	for _, k := range c.cfg.KMSKeys {
+	keys := c.kmsKeys.Load()
+	if keys == nil {
+		return nil, false
+	}
+	for _, k := range *keys {
 		arn := "arn:aws:kms:" + c.cfg.Region + ":" + c.cfg.AccountID + ":key/" + k.ID
 		if keyID == k.ID || keyID == arn {
 			raw, err := base64.StdEncoding.DecodeString(k.Key)
