@@ -282,7 +282,7 @@ func TestTriggersNode(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-concurrency=1", "triggers/")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "COGNATE_URL="+st.srv.URL, "POOL_ID="+d.poolID, "CLIENT_ID="+d.clientID,
-		"COGNATE_USERNAME=carla", "COGNATE_PASSWORD=Carla-Passw0rd-1")
+		"COGNATE_USERNAME=carla", "COGNATE_PASSWORD=Carla-Passw0rd-1", "COGNATE_BIN="+binary)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test triggers/:\n%s", out)
 	if err != nil {

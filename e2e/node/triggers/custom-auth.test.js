@@ -4,8 +4,9 @@
 // guide's Node.js examples (e2e/testdata/triggers/node) with
 // amazon-cognito-identity-js, changing only the endpoint. The Go test
 // TestTriggersNode starts the server, creates the user and runs this with:
-//   COGNATE_URL, POOL_ID, CLIENT_ID, COGNATE_USERNAME, COGNATE_PASSWORD
+//   COGNATE_URL, POOL_ID, CLIENT_ID, COGNATE_USERNAME, COGNATE_PASSWORD, COGNATE_BIN
 const { test } = require('node:test');
+const { execFileSync } = require('node:child_process');
 const assert = require('node:assert/strict');
 const {
   CognitoUserPool, CognitoUser, AuthenticationDetails, CognitoUserAttribute,
@@ -71,10 +72,11 @@ test('CUSTOM_WITH_SRP: authenticateUser with flow CUSTOM_AUTH proves the passwor
     (err) => err.code === 'NotAuthorizedException');
 });
 
+// logLines reads a function's log with `cognate logs` (which signs the call):
+// one "TIME REQUEST_ID MESSAGE" line per log line; the messages are returned.
 async function logLines(fn) {
-  const res = await fetch(`${URL_}/_cognate/functions/${fn}/logs`);
-  assert.equal(res.status, 200);
-  return (await res.json()).lines.map((l) => l.message);
+  const out = execFileSync(env('COGNATE_BIN'), ['logs', '-endpoint', URL_, fn], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l).map((l) => l.split(' ').slice(2).join(' '));
 }
 
 test('pre sign-up auto-confirms a registered domain; the custom email sender gets an encrypted code it decrypts', async () => {
