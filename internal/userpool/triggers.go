@@ -244,9 +244,10 @@ func (s *Service) invokeTrigger(ctx context.Context, p *pool, call triggerCall, 
 		return apiErr(excUserLambdaValidation, "%s failed with error %s.", call.trigger, doc.ErrorMessage)
 	}
 	s.log.InfoContext(ctx, "trigger invoked", logAttrs...)
-	if out == nil {
-		return nil
+	if call.trigger == trigCustomEmailSender || call.trigger == trigCustomSMSSender {
+		return nil // Cognito reads nothing back from custom senders
 	}
+	// Every other trigger must return the event (an object), as on AWS.
 	trimmed := bytes.TrimSpace(res.Payload)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return apiErr(excInvalidLambdaResponse, msgInvalidJSON)
@@ -257,7 +258,7 @@ func (s *Service) invokeTrigger(ctx context.Context, p *pool, call triggerCall, 
 	if err := json.Unmarshal(trimmed, &answer); err != nil {
 		return apiErr(excInvalidLambdaResponse, msgInvalidJSON)
 	}
-	if len(answer.Response) == 0 || string(answer.Response) == "null" {
+	if out == nil || len(answer.Response) == 0 || string(answer.Response) == "null" {
 		return nil
 	}
 	if err := json.Unmarshal(answer.Response, out); err != nil {

@@ -261,6 +261,16 @@ func TestTriggerFailuresAsCognito(t *testing.T) {
 		_, err := e.api.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(name)})
 		wantErr(t, err, "UserNotFoundException", "")
 	}
+	// A trigger whose answer is ignored must still return the event.
+	poolID2 := e.pool(t, withTriggers(&types.LambdaConfigType{PostConfirmation: fnARN("postConfirmation")}))
+	fns.set("postConfirmation", func([]byte) ([]byte, error) { return []byte(`null`), nil })
+	c2 := e.client(t, poolID2)
+	must(e.api.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(c2), Username: aws.String("vic"), Password: aws.String(goodPassword)}))
+	_, err := e.api.AdminConfirmSignUp(e.ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(poolID2), Username: aws.String("vic")})
+	wantErr(t, err, "InvalidLambdaResponseException", "Invalid lambda function output : Invalid JSON")
+	if u := must(e.api.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID2), Username: aws.String("vic")})); u.UserStatus != types.UserStatusTypeConfirmed {
+		t.Fatalf("vic is %s: as on AWS the user stays confirmed when post confirmation fails", u.UserStatus)
+	}
 	if !strings.Contains(e.logs.String(), "request_id=req-1") {
 		t.Error("trigger invocations are not logged with their request id")
 	}
