@@ -60,7 +60,7 @@ type Config struct {
 	// TriggerTimeout bounds each trigger invocation (TriggerTimeout when 0).
 	TriggerTimeout time.Duration
 	// SenderKeys returns the 32-byte key a KMSKeyID names, with which codes
-	// for custom sender triggers are encrypted (see custom_sender.go).
+	// for custom sender triggers are encrypted (see encryptCode).
 	SenderKeys func(keyID string) ([]byte, bool)
 }
 
