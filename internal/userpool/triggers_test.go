@@ -529,6 +529,38 @@ func TestCustomMessageAndSenderTriggers(t *testing.T) {
 		t.Fatalf("resend delivery %+v", d)
 	}
 
+	// Every kind of message goes through the trigger with its own source.
+	fns.set("message", handler(t, func(ev *events.CognitoEventUserPoolsCustomMessage) error {
+		if ev.TriggerSource == "CustomMessage_AdminCreateUser" {
+			ev.Response.EmailMessage = "Sign in as " + ev.Request.UsernameParameter + " with " + ev.Request.CodeParameter
+			return nil
+		}
+		ev.Response.EmailMessage = ev.TriggerSource + ": " + ev.Request.CodeParameter
+		return nil
+	}))
+	must(e.api.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID), Username: aws.String("cy"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("cy@example.com")}}}))
+	if d, _ := e.inbox.LastDelivery(poolID, "cy"); d.Message != "Sign in as cy with "+d.Code || d.Kind != CodeInvite {
+		t.Fatalf("invitation %+v", d)
+	}
+	e.user(t, poolID, "dee", "email", "dee@example.com", "email_verified", "true")
+	tok := must(e.srpLogin(t, poolID, clientID, "dee", goodPassword))
+	must(e.api.UpdateUserAttributes(e.ctx, &cip.UpdateUserAttributesInput{AccessToken: tok.AccessToken,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("dee2@example.com")}}}))
+	if d, _ := e.inbox.LastDelivery(poolID, "dee"); d.Message != "CustomMessage_UpdateUserAttribute: "+d.Code {
+		t.Fatalf("update attribute message %+v", d)
+	}
+	must(e.api.GetUserAttributeVerificationCode(e.ctx, &cip.GetUserAttributeVerificationCodeInput{AccessToken: tok.AccessToken, AttributeName: aws.String("email")}))
+	if d, _ := e.inbox.LastDelivery(poolID, "dee"); d.Message != "CustomMessage_VerifyUserAttribute: "+d.Code {
+		t.Fatalf("verify attribute message %+v", d)
+	}
+	must(e.api.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(poolID), Username: aws.String("dee"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}}}))
+	must(e.api.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: aws.String(clientID), Username: aws.String("dee")}))
+	if d, _ := e.inbox.LastDelivery(poolID, "dee"); d.Message != "CustomMessage_ForgotPassword: "+d.Code {
+		t.Fatalf("forgot password message %+v", d)
+	}
+
 	// A custom email sender replaces delivery; its code is encrypted.
 	must(e.api.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(poolID),
 		AutoVerifiedAttributes: []types.VerifiedAttributeType{"email"},
