@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"context"
+	"errors"
 	"maps"
 
 	"github.com/cognate-dev/cognate/internal/store"
@@ -54,6 +55,16 @@ func (s *Service) preSignUp(ctx context.Context, p *pool, source, clientID strin
 	var resp preSignUpResponse
 	if !p.hasTrigger(trigPreSignUp) {
 		return resp, nil
+	}
+	// An existing username is refused before the trigger runs.
+	if _, err := s.store.GetUser(ctx, p.ID, u.Username); err == nil {
+		msg := "User already exists"
+		if source == "AdminCreateUser" {
+			msg = "User account already exists"
+		}
+		return resp, apiErr(excUsernameExists, "%s", msg)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return resp, wrap("get user", err)
 	}
 	attrs := maps.Clone(u.Attributes)
 	delete(attrs, "sub")

@@ -181,6 +181,17 @@ func TestPreSignUpTrigger(t *testing.T) {
 		t.Fatal("a code was sent for a refused sign-up")
 	}
 
+	n := len(fns.sources())
+	_, err = e.api.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(clientID), Username: aws.String("alice0"), Password: aws.String(goodPassword)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.api.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(clientID), Username: aws.String("alice0"), Password: aws.String(goodPassword)})
+	wantErr(t, err, "UsernameExistsException", "User already exists")
+	if got := len(fns.sources()) - n; got != 1 {
+		t.Fatalf("pre sign-up ran %d times for a new and an existing username, want 1", got)
+	}
+
 	out := must(signUp("carol", "trusted@example.com"))
 	if !out.UserConfirmed || out.CodeDeliveryDetails != nil {
 		t.Fatalf("auto-confirmed sign-up: %+v", out)
