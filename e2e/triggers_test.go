@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -165,6 +166,7 @@ func (st *triggerStack) logs(t *testing.T, function string) string {
 // function decodes each event strictly into aws-lambda-go's type, so any
 // shape difference fails the call that caused it.
 func TestTriggersGo(t *testing.T) {
+	t.Parallel()
 	st := startTriggerStack(t)
 	d := st.pool(st.goPool, st.goClient)
 	ctx := context.Background()
@@ -273,6 +275,7 @@ func TestTriggersGo(t *testing.T) {
 // CUSTOM_WITH_SRP, sign-up auto-confirmed by pre sign-up, the custom email
 // sender (the code decrypted by the trigger) and user migration.
 func TestTriggersNode(t *testing.T) {
+	t.Parallel()
 	node, dir := requireNode(t)
 	st := startTriggerStack(t)
 	d := st.pool(st.nodePool, st.nodeClient)
@@ -290,4 +293,60 @@ func TestTriggersNode(t *testing.T) {
 	}
 	// The migrated user now signs in locally, with SRP, through the SDK.
 	d.loginSRP(t, "belladonna", "Test123")
+}
+
+// TestTriggersAWSCLI sets LambdaConfig with the AWS CLI's shorthand and
+// reads it back: the trigger then runs (and an unknown function fails as
+// on AWS, at call time).
+func TestTriggersAWSCLI(t *testing.T) {
+	t.Parallel()
+	cli := requireAWSCLI(t)
+	st := startTriggerStack(t)
+	arn := "arn:aws:lambda:us-east-1:000000000000:function:"
+	out, err := awsCLI(t, cli, st.srv.URL, "cognito-idp", "create-user-pool", "--pool-name", "cli-pool",
+		"--lambda-config", "PreSignUp="+arn+"goTriggers,PreTokenGenerationConfig={LambdaArn="+arn+"goTriggers,LambdaVersion=V2_0},PostConfirmation="+arn+"missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ UserPool struct{ Id string } }
+	if err := json.Unmarshal([]byte(out), &created); err != nil {
+		t.Fatal(err)
+	}
+	out, err = awsCLI(t, cli, st.srv.URL, "cognito-idp", "describe-user-pool", "--user-pool-id", created.UserPool.Id,
+		"--query", "UserPool.LambdaConfig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lc map[string]any
+	if err := json.Unmarshal([]byte(out), &lc); err != nil {
+		t.Fatal(err)
+	}
+	if lc["PreSignUp"] != arn+"goTriggers" || lc["PreTokenGeneration"] != arn+"goTriggers" ||
+		fmt.Sprint(lc["PreTokenGenerationConfig"]) != "map[LambdaArn:"+arn+"goTriggers LambdaVersion:V2_0]" {
+		t.Fatalf("LambdaConfig %s", out)
+	}
+	out, err = awsCLI(t, cli, st.srv.URL, "cognito-idp", "create-user-pool-client", "--user-pool-id", created.UserPool.Id,
+		"--client-name", "app", "--query", "UserPoolClient.ClientId")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clientID string
+	if err := json.Unmarshal([]byte(out), &clientID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = awsCLI(t, cli, st.srv.URL, "cognito-idp", "sign-up", "--client-id", clientID, "--username", "blocked-cli",
+		"--password", "Cl1-Passw0rd!")
+	if err == nil || !strings.Contains(err.Error(), "UserLambdaValidationException") || !strings.Contains(err.Error(), "PreSignUp failed with error sign-up refused for blocked-cli.") {
+		t.Fatalf("refused sign-up: %v", err)
+	}
+	// The user is created (PreSignUp accepts), then the unknown post
+	// confirmation function fails the confirmation as on AWS.
+	if _, err := awsCLI(t, cli, st.srv.URL, "cognito-idp", "sign-up", "--client-id", clientID, "--username", "cli-user",
+		"--password", "Cl1-Passw0rd!"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = awsCLI(t, cli, st.srv.URL, "cognito-idp", "admin-confirm-sign-up", "--user-pool-id", created.UserPool.Id, "--username", "cli-user")
+	if err == nil || !strings.Contains(err.Error(), "UnexpectedLambdaException") || !strings.Contains(err.Error(), "PostConfirmation invocation failed due to error ResourceNotFoundException.") {
+		t.Fatalf("unknown post confirmation function: %v", err)
+	}
 }
