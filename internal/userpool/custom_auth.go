@@ -211,6 +211,7 @@ func (s *Service) continueCustom(ctx context.Context, p *pool, c *client, cu cus
 	}
 	st.Custom.Session = append(st.Custom.Session, challengeResult{ChallengeName: name, ChallengeResult: result, ChallengeMetadata: md})
 	st.Custom.Private, st.Custom.Metadata = nil, ""
+	st.Key, st.Fake = nil, false // the SRP step, if any, is over
 	return s.defineNext(ctx, p, c, cu, st, meta, nil)
 }
 
