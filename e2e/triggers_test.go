@@ -38,7 +38,17 @@ func triggersConfig(t *testing.T) string {
 		}
 		return s + "}\n"
 	}
-	bin := filepath.Join(t.TempDir(), "bootstrap")
+	// Functions may run as nobody (README: Function isolation): the binary's
+	// directory must be readable by others, which t.TempDir's is not.
+	binDir, err := os.MkdirTemp("", "cognate-triggers-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(binDir) })
+	if err := os.Chmod(binDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(binDir, "bootstrap")
 	flows := "[ALLOW_USER_SRP_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_CUSTOM_AUTH]"
 	doc := `kmsKeys: [{id: sender-key, key: ` + senderKey + `}]
 functions:
