@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -36,7 +37,16 @@ func (ri runnerInvoker) InvokeTrigger(ctx context.Context, name string, event []
 func BenchmarkSRPLoginPreTokenTrigger(b *testing.B) {
 	_, file, _, _ := runtime.Caller(0)
 	src := filepath.Join(filepath.Dir(file), "..", "..", "e2e", "testdata", "triggers", "go")
-	bin := filepath.Join(b.TempDir(), "bootstrap")
+	// Functions may run as nobody: the task root must be readable by others.
+	dir, err := os.MkdirTemp("", "cognate-bench-trigger-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(dir, "bootstrap")
 	if out, err := exec.Command("go", "build", "-C", src, "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("build trigger: %v\n%s", err, out)
 	}
