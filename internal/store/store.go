@@ -274,22 +274,27 @@ type Keys interface {
 	UpdateKeys(ctx context.Context, poolID string, fn func([]SigningKey) ([]SigningKey, error)) ([]SigningKey, error)
 }
 
-// Lockout is the failed-login state of one login key of a pool.
+// Lockout is the attempt counter of one key of a pool: failed logins, and
+// (under their own keys) verification codes sent and wrong codes entered.
 type Lockout struct {
 	Failures    int
 	LastFailure time.Time
 	LockedUntil time.Time
 }
 
-// Lockouts stores failed-login counters; keys need not name an existing user
+// Lockouts stores attempt counters; keys need not name an existing user
 // (unknown users are counted the same way, to avoid enumeration).
 type Lockouts interface {
 	// GetLockout returns a zero Lockout and ErrNotFound when the key has no failures.
 	GetLockout(ctx context.Context, poolID, key string) (Lockout, error)
 	// UpdateLockout is atomic under concurrency: N concurrent calls that each
-	// add one failure leave Failures increased by exactly N. A zero Lockout
-	// returned by fn deletes the row.
+	// add one failure leave Failures increased by exactly N, and a call whose
+	// fn refuses (returns an error) when Failures reached a limit lets at
+	// most that many calls through. A zero Lockout returned by fn deletes the row.
 	UpdateLockout(ctx context.Context, poolID, key string, fn func(Lockout) (Lockout, error)) (Lockout, error)
+	// DeleteStaleLockouts removes the counters whose LastFailure and
+	// LockedUntil are both before before, and returns how many.
+	DeleteStaleLockouts(ctx context.Context, before time.Time) (int, error)
 }
 
 // Deployment is an immutable snapshot of an API definition.
