@@ -25,16 +25,21 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 			return nil, err
 		}
 	}
+	attr := ""
+	if ok {
+		attr = verifiedContact(u)
+	}
+	if c.preventExistenceErrors() && (!ok || !u.Enabled || attr == "") {
+		// AWS: unknown and disabled users, and users without a verified
+		// contact, get a simulated delivery.
+		return s.fakeCodeDelivery(ctx, p, CodeForgotPassword, counterName(p, u, ok, in.Username), in.Username, start)
+	}
 	if !ok {
-		if c.preventExistenceErrors() {
-			return s.fakeCodeDelivery(ctx, p, in.Username, start)
-		}
 		return nil, userNotFound()
 	}
 	if !u.Enabled {
 		return nil, notAuthorized(msgUserDisabled)
 	}
-	attr := verifiedContact(u)
 	if attr == "" {
 		return nil, invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
@@ -70,6 +75,10 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *confirmForgotPa
 	u, ok, err := s.resolveUser(ctx, p, in.Username)
 	if err != nil {
 		return nil, err
+	}
+	if c.preventExistenceErrors() && (!ok || !u.Enabled) {
+		// AWS: CodeMismatchException for unknown and disabled users.
+		return nil, s.hiddenMismatch(ctx, p, CodeForgotPassword, counterName(p, u, ok, in.Username))
 	}
 	if !ok {
 		return nil, unknownUser(c)

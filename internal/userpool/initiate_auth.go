@@ -112,11 +112,11 @@ func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, p
 		return nil, err
 	}
 	key := lockKey(p, u, found, name)
-	locked, dirty, err := s.lockout.check(ctx, p.ID, key)
+	allowed, err := s.lockout.reserve(ctx, p.ID, key)
 	if err != nil {
 		return nil, err
 	}
-	if locked {
+	if !allowed {
 		return nil, notAuthorized(msgAttemptsExceeded)
 	}
 	if !found && p.hasTrigger(trigUserMigration) {
@@ -125,7 +125,7 @@ func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, p
 			return nil, err
 		}
 		if migrated {
-			if err := s.lockout.succeed(ctx, p.ID, key, dirty); err != nil {
+			if err := s.lockout.succeed(ctx, p.ID, key); err != nil {
 				return nil, err
 			}
 			if mu.Status == statusResetRequired {
@@ -135,6 +135,9 @@ func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, p
 		}
 	}
 	if found || c.preventExistenceErrors() {
+		// A refusal by the pre authentication trigger keeps the reserved
+		// attempt counted: undoing it would let callers who can make the
+		// trigger refuse wind the counter back.
 		if err := s.preAuthentication(ctx, p, c, u, found, name, validation); err != nil {
 			return nil, err
 		}
@@ -151,12 +154,9 @@ func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, p
 		}
 	}
 	if !ok {
-		if err := s.lockout.fail(ctx, p.ID, key); err != nil {
-			return nil, err
-		}
 		return nil, badCredentials(c, found)
 	}
-	if err := s.lockout.succeed(ctx, p.ID, key, dirty); err != nil {
+	if err := s.lockout.succeed(ctx, p.ID, key); err != nil {
 		return nil, err
 	}
 	return s.afterPassword(ctx, p, c, u, admin, nil, "Authentication")

@@ -143,6 +143,17 @@ func unknownUser(c *client) error {
 	return userNotFound()
 }
 
+// hiddenMismatch answers a code entry that cannot succeed (no such user, or
+// one that cannot use the code) as a wrong code would be answered: the guess
+// is counted under the same key a real user's would be, so the guess budget
+// runs out alike, then CodeMismatchException.
+func (s *Service) hiddenMismatch(ctx context.Context, p *pool, kind CodeKind, name string) error {
+	if err := s.reserveGuess(ctx, p.ID, guessKey(kind, "", name)); err != nil {
+		return err
+	}
+	return apiErr(excCodeMismatch, msgCodeMismatch)
+}
+
 func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*empty, error) {
 	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
@@ -154,6 +165,10 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 	u, ok, err := s.resolveUser(ctx, p, in.Username)
 	if err != nil {
 		return nil, err
+	}
+	if c.preventExistenceErrors() && (!ok || u.Status != statusUnconfirmed) {
+		// Unknown and already confirmed users look alike: a wrong code.
+		return nil, s.hiddenMismatch(ctx, p, CodeSignUp, counterName(p, u, ok, in.Username))
 	}
 	if !ok {
 		return nil, unknownUser(c)
@@ -181,8 +196,14 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 }
 
 // useCode checks a code of kind and, when it matches, applies fn to the user,
-// all in one update. A wrong code is counted even though the call fails.
+// all in one update. The guess is reserved first (reserveGuess: refused
+// with LimitExceededException once the user's budget is spent) and the
+// budget cleared when the code matched.
 func (s *Service) useCode(ctx context.Context, p *pool, username string, kind CodeKind, code string, fn func(*store.User, *pendingCode) error) error {
+	key := guessKey(kind, "", username)
+	if err := s.reserveGuess(ctx, p.ID, key); err != nil {
+		return err
+	}
 	var codeErr error
 	_, _, err := s.updateUser(ctx, p.ID, username, func(p *pool, u *store.User) error {
 		codeErr = nil
@@ -206,7 +227,10 @@ func (s *Service) useCode(ctx context.Context, p *pool, username string, kind Co
 	if err != nil {
 		return err
 	}
-	return codeErr
+	if codeErr != nil {
+		return codeErr
+	}
+	return s.clearCounter(ctx, p.ID, key)
 }
 
 type resendInput struct {
@@ -220,14 +244,20 @@ type codeDeliveryOutput struct {
 	CodeDeliveryDetails *codeDeliveryDetails
 }
 
-// fakeCodeDelivery answers a code request for an unknown user as if a code had
-// been sent, after the same kind of fully durable single-row write that a
-// real request makes (the pool row rewritten unchanged), so that neither the
-// answer nor its timing tells whether the user exists.
+// fakeCodeDelivery answers a code request that sends nothing (an unknown
+// user, or one who cannot be sent this code, when existence is hidden) as if
+// a code had been sent: the request is counted against the issue limit of
+// counter (as a real one is, so the limit shows alike), then the same kind
+// of fully durable single-row write that a real request makes is done (the
+// pool row rewritten unchanged), so that neither the answer nor its timing
+// tells whether the user exists.
 // The write alone is cheaper than a real request's reads and indexed user
 // update, so the answer is then held back to the running average duration
 // of real requests (see timingPad).
-func (s *Service) fakeCodeDelivery(ctx context.Context, p *pool, name string, start time.Time) (*codeDeliveryOutput, error) {
+func (s *Service) fakeCodeDelivery(ctx context.Context, p *pool, kind CodeKind, counter, name string, start time.Time) (*codeDeliveryOutput, error) {
+	if err := s.reserveIssue(ctx, p.ID, issueKey(kind, "", counter)); err != nil {
+		return nil, err
+	}
 	if _, err := s.store.UpdatePool(ctx, p.ID, func(sp store.Pool) (store.Pool, error) { return sp, nil }); err != nil {
 		return nil, wrap("hide unknown user", err)
 	}
@@ -257,16 +287,21 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (
 	if err != nil {
 		return nil, err
 	}
+	attr := ""
+	if ok {
+		attr = autoVerifyTarget(p, u)
+	}
+	if c.preventExistenceErrors() && (!ok || !u.Enabled || u.Status != statusUnconfirmed || attr == "") {
+		// AWS: unknown and disabled users get a simulated delivery; so do
+		// confirmed ones here, or the answer would tell them apart.
+		return s.fakeCodeDelivery(ctx, p, CodeSignUp, counterName(p, u, ok, in.Username), in.Username, start)
+	}
 	if !ok {
-		if c.preventExistenceErrors() {
-			return s.fakeCodeDelivery(ctx, p, in.Username, start)
-		}
 		return nil, userNotFound()
 	}
 	if u.Status != statusUnconfirmed {
 		return nil, invalidParameter("User is already confirmed.")
 	}
-	attr := autoVerifyTarget(p, u)
 	if attr == "" {
 		return nil, invalidParameter("Auto verification not turned on.")
 	}
