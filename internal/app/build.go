@@ -49,6 +49,10 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	a.goBackground(func() { c.revs.Run(ctx) })
 	c.verifier = tokens.NewVerifier(c.keys, tokens.VerifierOptions{Now: a.opts.Now, Revocations: c.revs})
 
+	var authLimits userpool.Limits
+	if t := cfg.AuthThrottling; t != nil {
+		authLimits.SourceRate, authLimits.SourceBurst = t.RateLimit, t.BurstLimit
+	}
 	var err error
 	c.pools, err = userpool.New(userpool.Config{
 		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
@@ -62,6 +66,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Now: a.opts.Now, Logger: log.With("component", "userpool"),
 		// Triggers call the function runner built below.
 		Triggers: triggerInvoker{c}, SenderKeys: c.senderKey,
+		Limits: authLimits,
 	})
 	if err != nil {
 		return nil, err
@@ -212,7 +217,8 @@ func (c *components) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"rotated":true}` + "\n"))
 }
 
-// sweep deletes expired sessions and refresh tokens once a minute.
+// sweep deletes expired sessions and refresh tokens, and stale login and
+// code counters, once a minute.
 func (c *components) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -228,6 +234,9 @@ func (c *components) sweep(ctx context.Context) {
 		}
 		if _, err := c.app.store.DeleteExpiredRefreshTokens(ctx, now); err != nil && ctx.Err() == nil {
 			c.app.log.Warn("sweep refresh tokens", "err", err)
+		}
+		if _, err := c.pools.SweepCounters(ctx); err != nil && ctx.Err() == nil {
+			c.app.log.Warn("sweep counters", "err", err)
 		}
 	}
 }

@@ -34,6 +34,9 @@ type File struct {
 	IssuerStyle string `yaml:"issuerStyle"`
 	// Throttling is every stage's token bucket (AWS's default 10,000 requests/s, burst 5,000).
 	Throttling *Throttling `yaml:"throttling"`
+	// AuthThrottling is each source IP's token bucket on Cognito's public
+	// (unsigned) operations, per node (default 50 requests/s, burst 100).
+	AuthThrottling *Throttling `yaml:"authThrottling"`
 	// Security holds the access keys and policies of the AWS APIs, and the
 	// allowed Host names and browser origins.
 	Security  *Security  `yaml:"security"`

@@ -68,6 +68,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	f, err := Parse([]byte(`
 issuerStyle: weird
 throttling: {rateLimit: 0}
+authThrottling: {rateLimit: -2}
 pools:
   - name: p
     clients: [{name: c, idTokenValidity: soon}]
@@ -88,7 +89,7 @@ apis:
 		t.Fatal("invalid config accepted")
 	}
 	for _, want := range []string{
-		"issuerStyle", "throttling: rateLimit", "idTokenValidity", "password: required", `group "nope"`, `duplicate pool "p"`,
+		"issuerStyle", "throttling: rateLimit", "authThrottling: rateLimit", "idTokenValidity", "password: required", `group "nope"`, `duplicate pool "p"`,
 		"not a valid function name", `"cobol" is not supported`, "nodejs function needs handler and dir",
 		"exactly one of openapi", "at least one stage", "not a valid stage name", "2 APIs are marked default",
 	} {
