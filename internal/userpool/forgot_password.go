@@ -62,6 +62,7 @@ type confirmForgotPasswordInput struct {
 }
 
 func (s *Service) confirmForgotPassword(ctx context.Context, in *confirmForgotPasswordInput) (*empty, error) {
+	start := time.Now() // real time: the answer's timing is what is hidden
 	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
 		return nil, err
@@ -78,19 +79,19 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *confirmForgotPa
 	}
 	if c.preventExistenceErrors() && (!ok || !u.Enabled) {
 		// AWS: CodeMismatchException for unknown and disabled users.
-		return nil, s.hiddenMismatch(ctx, p, CodeForgotPassword, counterName(p, u, ok, in.Username))
+		return nil, s.hiddenMismatch(ctx, p, CodeForgotPassword, counterName(p, u, ok, in.Username), start)
 	}
 	if !ok {
 		return nil, unknownUser(c)
 	}
 	var reset store.User
-	if err := s.useCode(ctx, p, u.Username, CodeForgotPassword, in.ConfirmationCode, func(u *store.User, _ *pendingCode) error {
+	if err := s.observeGuess(start, s.useCode(ctx, p, u.Username, CodeForgotPassword, in.ConfirmationCode, func(u *store.User, _ *pendingCode) error {
 		if err := s.setPermanentPassword(p, u, in.Password); err != nil {
 			return err
 		}
 		reset = *u
 		return nil
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "password reset", "pool", p.ID, "username", u.Username)

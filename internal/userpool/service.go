@@ -84,8 +84,10 @@ type Service struct {
 	sources  *sourceLimiter // nil when off
 	// codePad is how long real code requests take, to pad unknown users' answers.
 	codePad timingPad
-	handler http.Handler
-	cache   *configCache
+	// guessPad is how long real code entries take, to pad hidden mismatches.
+	guessPad timingPad
+	handler  http.Handler
+	cache    *configCache
 
 	triggers       Invoker
 	triggerTimeout time.Duration

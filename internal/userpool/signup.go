@@ -2,9 +2,11 @@ package userpool
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"time"
 
+	"github.com/cognate-dev/cognate/internal/awsjson"
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
@@ -147,14 +149,19 @@ func unknownUser(c *client) error {
 // one that cannot use the code) as a wrong code would be answered: the guess
 // is counted under the same key a real user's would be, so the guess budget
 // runs out alike, then CodeMismatchException.
-func (s *Service) hiddenMismatch(ctx context.Context, p *pool, kind CodeKind, name string) error {
-	if err := s.reserveGuess(ctx, p.ID, guessKey(kind, "", name)); err != nil {
+// The answer is then held back to the median duration of real code entries
+// (guessPad): a real one also reads and checks the user's code.
+func (s *Service) hiddenMismatch(ctx context.Context, p *pool, kind CodeKind, name string, start time.Time) error {
+	err := s.reserveGuess(ctx, p.ID, guessKey(kind, "", name))
+	s.guessPad.wait(ctx, start)
+	if err != nil {
 		return err
 	}
 	return apiErr(excCodeMismatch, msgCodeMismatch)
 }
 
 func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*empty, error) {
+	start := time.Now() // real time: the answer's timing is what is hidden
 	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
 		return nil, err
@@ -168,13 +175,13 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 	}
 	if c.preventExistenceErrors() && (!ok || u.Status != statusUnconfirmed) {
 		// Unknown and already confirmed users look alike: a wrong code.
-		return nil, s.hiddenMismatch(ctx, p, CodeSignUp, counterName(p, u, ok, in.Username))
+		return nil, s.hiddenMismatch(ctx, p, CodeSignUp, counterName(p, u, ok, in.Username), start)
 	}
 	if !ok {
 		return nil, unknownUser(c)
 	}
 	var confirmed store.User
-	if err := s.useCode(ctx, p, u.Username, CodeSignUp, in.ConfirmationCode, func(u *store.User, pc *pendingCode) error {
+	if err := s.observeGuess(start, s.useCode(ctx, p, u.Username, CodeSignUp, in.ConfirmationCode, func(u *store.User, pc *pendingCode) error {
 		if u.Status != statusUnconfirmed {
 			return notAuthorized("User cannot be confirmed. Current status is " + u.Status)
 		}
@@ -185,7 +192,7 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 		}
 		confirmed = *u
 		return nil
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 	// As on AWS the user stays confirmed when the trigger fails.
@@ -204,9 +211,7 @@ func (s *Service) useCode(ctx context.Context, p *pool, username string, kind Co
 	if err := s.reserveGuess(ctx, p.ID, key); err != nil {
 		return err
 	}
-	var codeErr error
 	_, _, err := s.updateUser(ctx, p.ID, username, func(p *pool, u *store.User) error {
-		codeErr = nil
 		priv, err := decodePrivate(*u)
 		if err != nil {
 			return err
@@ -214,10 +219,10 @@ func (s *Service) useCode(ctx context.Context, p *pool, username string, kind Co
 		if kind == CodeSignUp && u.Status != statusUnconfirmed {
 			return notAuthorized("User cannot be confirmed. Current status is " + u.Status)
 		}
+		// A wrong or expired code writes nothing: the guess is already counted.
 		pc, err := s.checkCode(p, u, &priv, kind, "", code)
 		if err != nil {
-			codeErr = err
-			return encodePrivate(u, priv)
+			return err
 		}
 		if err := fn(u, pc); err != nil {
 			return err
@@ -226,9 +231,6 @@ func (s *Service) useCode(ctx context.Context, p *pool, username string, kind Co
 	})
 	if err != nil {
 		return err
-	}
-	if codeErr != nil {
-		return codeErr
 	}
 	return s.clearCounter(ctx, p.ID, key)
 }
@@ -312,4 +314,14 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (
 	}
 	s.codePad.observe(start)
 	return &codeDeliveryOutput{CodeDeliveryDetails: d}, nil
+}
+
+// observeGuess records the duration of a real code entry that failed on
+// the code (the answers hiddenMismatch imitates) and returns err.
+func (s *Service) observeGuess(start time.Time, err error) error {
+	var ae *awsjson.Error
+	if errors.As(err, &ae) && (ae.Type == excCodeMismatch || ae.Type == excExpiredCode) {
+		s.guessPad.observe(start)
+	}
+	return err
 }
