@@ -9,18 +9,6 @@ import (
 	"github.com/cognate-dev/cognate/internal/awsjson"
 )
 
-// publicOps are the operations AWS serves unsigned (no IAM credentials):
-// anyone who can reach the endpoint may call them, so each source address
-// gets a token bucket on them.
-var publicOps = map[string]bool{
-	"InitiateAuth": true, "RespondToAuthChallenge": true,
-	"SignUp": true, "ConfirmSignUp": true, "ResendConfirmationCode": true,
-	"ForgotPassword": true, "ConfirmForgotPassword": true,
-	"GetUser": true, "ChangePassword": true, "UpdateUserAttributes": true,
-	"VerifyUserAttribute": true, "GetUserAttributeVerificationCode": true,
-	"DeleteUser": true, "GlobalSignOut": true, "RevokeToken": true,
-}
-
 // msgRateExceeded is Cognito's TooManyRequestsException message.
 const msgRateExceeded = "Rate exceeded"
 
@@ -113,7 +101,7 @@ func (s *Service) throttled(ops map[string]awsjson.Op) map[string]awsjson.Op {
 		return ops
 	}
 	for name, op := range ops {
-		if !publicOps[name] {
+		if !PublicOperations[name] { // what anyone who can reach the endpoint may call
 			continue
 		}
 		ops[name] = func(ctx context.Context, body []byte) (any, error) {
