@@ -84,13 +84,21 @@ type env struct {
 // loopback, and the fake clock would never refill a bucket) unless opts
 // turn it on.
 func newEnv(t testing.TB, opts ...func(*Config)) *env {
+	return newEnvOn(t, func(logger *slog.Logger) store.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}, opts...)
+}
+
+// newEnvOn is newEnv on the store that open returns (closed at cleanup).
+func newEnvOn(t testing.TB, open func(*slog.Logger) store.Store, opts ...func(*Config)) *env {
 	ctx := context.Background()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := open(logger)
 	t.Cleanup(func() { st.Close() })
 	sealer, err := secret.NewSealer(bytes.Repeat([]byte{7}, secret.KeySize))
 	if err != nil {

@@ -108,8 +108,13 @@ func TestLockoutSchedule(t *testing.T) {
 // failures' worth of password checks, never more (each attempt reserves its
 // check in the store before the password is looked at), over both password
 // flows; the rest are refused unchecked.
-func TestLockoutConcurrent(t *testing.T) {
-	e := newEnv(t)
+func TestLockoutConcurrent(t *testing.T) { testLockoutConcurrent(t, newEnv(t)) }
+
+// TestLockoutConcurrentPostgres is TestLockoutConcurrent with the counters
+// in PostgreSQL, where the attempts race on separate connections.
+func TestLockoutConcurrentPostgres(t *testing.T) { testLockoutConcurrent(t, newPostgresEnv(t)) }
+
+func testLockoutConcurrent(t *testing.T, e *env) {
 	poolID, clientID := e.setup(t)
 	const n = 60
 	count := func(user string, attempt func() error) (incorrect, blocked int) {

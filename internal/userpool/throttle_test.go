@@ -127,8 +127,12 @@ func TestGuessBudgetSurvivesReissue(t *testing.T) {
 
 // TestGuessBudgetParallel: parallel guesses get exactly the budget's worth
 // of code checks (each is reserved in the store before the code is looked at).
-func TestGuessBudgetParallel(t *testing.T) {
-	e := newEnv(t)
+func TestGuessBudgetParallel(t *testing.T) { testGuessBudgetParallel(t, newEnv(t)) }
+
+// TestGuessBudgetParallelPostgres is TestGuessBudgetParallel on PostgreSQL.
+func TestGuessBudgetParallelPostgres(t *testing.T) { testGuessBudgetParallel(t, newPostgresEnv(t)) }
+
+func testGuessBudgetParallel(t *testing.T, e *env) {
 	poolID, clientID := e.setup(t)
 	must(0, e.forgot(clientID, "alice"))
 	code, _ := e.inbox.Last(poolID, "alice")
