@@ -49,11 +49,14 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	a.goBackground(func() { c.revs.Run(ctx) })
 	c.verifier = tokens.NewVerifier(c.keys, tokens.VerifierOptions{Now: a.opts.Now, Revocations: c.revs})
 
+	var err error
 	var authLimits userpool.Limits
 	if t := cfg.AuthThrottling; t != nil {
 		authLimits.SourceRate, authLimits.SourceBurst = t.RateLimit, t.BurstLimit
+		if authLimits.TrustedProxies, err = t.Proxies(); err != nil { // Validate has checked them
+			return nil, fmt.Errorf("authThrottling: %w", err)
+		}
 	}
-	var err error
 	c.pools, err = userpool.New(userpool.Config{
 		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
 		Issuer: c.issuer, Region: cfg.Region,

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -36,7 +37,7 @@ type File struct {
 	Throttling *Throttling `yaml:"throttling"`
 	// AuthThrottling is each source IP's token bucket on Cognito's public
 	// (unsigned) operations, per node (default 50 requests/s, burst 100).
-	AuthThrottling *Throttling `yaml:"authThrottling"`
+	AuthThrottling *AuthThrottling `yaml:"authThrottling"`
 	// Security holds the access keys and policies of the AWS APIs, and the
 	// allowed Host names and browser origins.
 	Security  *Security  `yaml:"security"`
@@ -89,6 +90,17 @@ func (p Policy) DocumentJSON() ([]byte, error) {
 		return []byte(s), nil
 	}
 	return json.Marshal(p.Document)
+}
+
+// AuthThrottling sets each source address's request rate limit on
+// Cognito's public operations; rateLimit -1 turns it off, 0 keeps the default.
+type AuthThrottling struct {
+	RateLimit  float64 `yaml:"rateLimit"`
+	BurstLimit int     `yaml:"burstLimit"`
+	// TrustedProxies are the addresses or CIDR ranges of the proxies in front
+	// of Cognate: from those peers, the client is the last address in
+	// X-Forwarded-For that is not a trusted proxy itself.
+	TrustedProxies []string `yaml:"trustedProxies"`
 }
 
 // Throttling sets a stage's request rate limit; rateLimit -1 turns it off.
@@ -347,4 +359,22 @@ func readLimited(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxFileSize)
 	}
 	return data, nil
+}
+
+// Proxies parses TrustedProxies; a bare address is a one-address range.
+func (t *AuthThrottling) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range t.TrustedProxies {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR range", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -33,8 +33,13 @@ func (f *File) Validate() error {
 	if t := f.Throttling; t != nil && (t.RateLimit == 0 || t.RateLimit < -1 || t.BurstLimit < 0) {
 		add("throttling: rateLimit must be positive (or -1 for none) and burstLimit not negative")
 	}
-	if t := f.AuthThrottling; t != nil && (t.RateLimit == 0 || t.RateLimit < -1 || t.BurstLimit < 0) {
-		add("authThrottling: rateLimit must be positive (or -1 for none) and burstLimit not negative")
+	if t := f.AuthThrottling; t != nil {
+		if (t.RateLimit < 0 && t.RateLimit != -1) || t.BurstLimit < 0 {
+			add("authThrottling: rateLimit must be positive (or -1 for none, 0 for the default) and burstLimit not negative")
+		}
+		if _, err := t.Proxies(); err != nil {
+			add("authThrottling.trustedProxies: %v", err)
+		}
 	}
 	if f.Security != nil {
 		f.Security.validate(add)

@@ -2,7 +2,10 @@ package userpool
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,4 +115,60 @@ func (s *Service) throttled(ops map[string]awsjson.Op) map[string]awsjson.Op {
 		}
 	}
 	return ops
+}
+
+// behindProxies makes requests that come from a trusted proxy carry, as
+// their source (awsjson.SourceIP), the client X-Forwarded-For names.
+func behindProxies(trusted []netip.Prefix, h http.Handler) http.Handler {
+	if len(trusted) == 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if client := forwardedClient(trusted, r); client != "" {
+			r = r.WithContext(awsjson.WithSourceIP(r.Context(), client))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// forwardedClient returns the client address of a request relayed by
+// trusted proxies: walking X-Forwarded-For from the right (the hops nearest
+// to us), the first address that is not a trusted proxy. It returns "" when
+// the peer itself is not trusted (then the header is anybody's word) or the
+// header names no usable address.
+func forwardedClient(trusted []netip.Prefix, r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(trusted, peer) {
+		return ""
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	client := ""
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return client // a malformed hop: trust nothing beyond it
+		}
+		client = a.Unmap().String()
+		if !isTrusted(trusted, a) {
+			return client
+		}
+	}
+	return client // every hop is a trusted proxy: the farthest one
+}
+
+func isTrusted(trusted []netip.Prefix, a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -137,7 +137,8 @@ func New(cfg Config) (*Service, error) {
 	s.sources = newSourceLimiter(s.limits.SourceRate, s.limits.SourceBurst, s.now)
 	s.cache = newConfigCache()
 	s.verifier = tokens.NewVerifier(cfg.Keys, tokens.VerifierOptions{Now: s.now, Revocations: s.revs})
-	s.handler = withSDKVersion(awsjson.NewHandler(ServiceName, s.throttled(s.operations()), awsjson.Options{Logger: s.log, Guard: cfg.Guard}))
+	s.handler = behindProxies(s.limits.TrustedProxies, withSDKVersion(
+		awsjson.NewHandler(ServiceName, s.throttled(s.operations()), awsjson.Options{Logger: s.log, Guard: cfg.Guard})))
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
@@ -17,6 +18,11 @@ type Limits struct {
 	// addresses share a bucket per /64.
 	SourceRate  float64
 	SourceBurst int
+	// TrustedProxies are the proxies in front of the service: a request from
+	// one of them counts against the client that X-Forwarded-For names (the
+	// last address in it that is not a trusted proxy). Without them the
+	// header is ignored and the TCP peer is the source.
+	TrustedProxies []netip.Prefix
 	// CodeIssues is how many codes of one kind one user can be sent in
 	// CodeIssueWindow (5 per hour by default): a burst of CodeIssues, then
 	// one more each CodeIssueWindow/CodeIssues.

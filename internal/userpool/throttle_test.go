@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -406,5 +407,63 @@ func TestSweepCounters(t *testing.T) {
 	e.clock.Advance(defaultCodeIssueWin)
 	if n := must(e.svc.SweepCounters(e.ctx)); n != 1 || count() != 0 {
 		t.Fatalf("after the issue window: %d deleted, %d left", n, count())
+	}
+}
+
+func TestForwardedClient(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8:ffff::/48")}
+	tests := []struct {
+		name, peer string
+		xff        []string
+		want       string
+	}{
+		{"untrusted peer: the header is ignored", "203.0.113.5:1", []string{"198.51.100.1"}, ""},
+		{"one proxy", "10.0.0.1:1", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"spoofed left part is skipped", "10.0.0.1:1", []string{"1.2.3.4, 198.51.100.1"}, "198.51.100.1"},
+		{"chain of trusted proxies", "10.0.0.1:1", []string{"198.51.100.1, 10.2.2.2", "10.3.3.3"}, "198.51.100.1"},
+		{"all hops trusted", "10.0.0.1:1", []string{"10.9.9.9, 10.2.2.2"}, "10.9.9.9"},
+		{"no header", "10.0.0.1:1", nil, ""},
+		{"malformed nearest hop", "10.0.0.1:1", []string{"198.51.100.1, junk"}, ""},
+		{"malformed farther hop", "10.0.0.1:1", []string{"junk, 10.2.2.2"}, "10.2.2.2"},
+		{"IPv6 proxy, mapped client", "[2001:db8:ffff::1]:1", []string{"::ffff:198.51.100.9"}, "198.51.100.9"},
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.RemoteAddr = tc.peer
+		for _, v := range tc.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := forwardedClient(trusted, r); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestSourceRateLimitBehindProxy: with trusted proxies configured, clients
+// behind one proxy get their own buckets; without, they share the proxy's.
+func TestSourceRateLimitBehindProxy(t *testing.T) {
+	for _, trusted := range []bool{false, true} {
+		e := newEnv(t, func(c *Config) {
+			c.Limits.SourceRate, c.Limits.SourceBurst = 1, 2
+			if trusted {
+				c.Limits.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+			}
+		})
+		_, clientID := e.setup(t)
+		throttled := 0
+		for i := range 6 { // two calls each from three clients, all through 10.0.0.1
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"ClientId":"`+clientID+`","Username":"ghost"}`))
+			r.RemoteAddr = "10.0.0.1:4000"
+			r.Header.Set("X-Forwarded-For", "198.51.100."+string(rune('1'+i/2)))
+			r.Header.Set("X-Amz-Target", ServiceName+".ForgotPassword")
+			w := httptest.NewRecorder()
+			e.svc.Handler().ServeHTTP(w, r)
+			if strings.Contains(w.Body.String(), "TooManyRequestsException") {
+				throttled++
+			}
+		}
+		if want := map[bool]int{false: 4, true: 0}[trusted]; throttled != want {
+			t.Errorf("trusted proxies %v: %d of 6 throttled, want %d", trusted, throttled, want)
+		}
 	}
 }
