@@ -137,12 +137,13 @@ func TestResetCodeBruteForceBounded(t *testing.T) {
 // TestSourceRateLimit: Cognito's public operations share a token bucket per
 // source address (here authThrottling 0.01/s, burst 5), answering AWS's
 // TooManyRequestsException "Rate exceeded" with HTTP 400 once it is empty;
-// signed admin operations are not counted.
+// signed admin operations are not counted, and behind a trusted proxy each
+// forwarded client has its own bucket.
 func TestSourceRateLimit(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "cognate.yaml")
 	if err := os.WriteFile(cfg, []byte(`
-authThrottling: {rateLimit: 0.01, burstLimit: 5}
+authThrottling: {rateLimit: 0.01, burstLimit: 5, trustedProxies: [127.0.0.1]}
 pools:
   - name: staff
     clients:
@@ -196,21 +197,36 @@ pools:
 	if _, err := idp.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String("ghost")}); apiErrorCode(err) != "UserNotFoundException" {
 		t.Fatalf("admin operation: %v", err)
 	}
+	forgot := func(forwardedFor string) (*http.Response, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(`{"ClientId":"`+clientID+`","Username":"ghost"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.ForgotPassword")
+		if forwardedFor != "" {
+			req.Header.Set("X-Forwarded-For", forwardedFor)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(body)
+	}
 	// The wire form, as the JSON protocol has it: 400 with the type in a header.
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(`{"ClientId":"`+clientID+`","Username":"ghost"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.ForgotPassword")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body := forgot("")
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("x-amzn-ErrorType") != "TooManyRequestsException" ||
-		string(body) != `{"__type":"TooManyRequestsException","message":"Rate exceeded"}` {
+		body != `{"__type":"TooManyRequestsException","message":"Rate exceeded"}` {
 		t.Fatalf("raw answer: %d %s %s", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), body)
+	}
+	// 127.0.0.1 is a trusted proxy here: the clients it forwards for have
+	// their own buckets, while its own is empty.
+	for _, client := range []string{"198.51.100.7", "203.0.113.1, 198.51.100.8"} {
+		if resp, body := forgot(client); resp.StatusCode != http.StatusOK {
+			t.Fatalf("client %s behind the trusted proxy: %d %s", client, resp.StatusCode, body)
+		}
 	}
 }
