@@ -149,14 +149,14 @@ func unknownUser(c *client) error {
 // one that cannot use the code) as a wrong code would be answered: the guess
 // is counted under the same key a real user's would be, so the guess budget
 // runs out alike, then CodeMismatchException.
-// The answer is then held back to the median duration of real code entries
-// (guessPad): a real one also reads and checks the user's code.
+// The mismatch is then held back to the median duration of real wrong
+// entries (guessPad): a real one also reads and checks the user's code. A
+// refused guess is not: a real refusal stops at the same point.
 func (s *Service) hiddenMismatch(ctx context.Context, p *pool, kind CodeKind, name string, start time.Time) error {
-	err := s.reserveGuess(ctx, p.ID, guessKey(kind, "", name))
-	s.guessPad.wait(ctx, start)
-	if err != nil {
+	if err := s.reserveGuess(ctx, p.ID, guessKey(kind, "", name)); err != nil {
 		return err
 	}
+	s.guessPad.wait(ctx, start)
 	return apiErr(excCodeMismatch, msgCodeMismatch)
 }
 
