@@ -154,8 +154,6 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *client, resp map[st
 	if err := c.checkSecretHash(resp["SECRET_HASH"], resp["USERNAME"]); err != nil {
 		return st, err
 	}
-	stamp, stampErr := srp.ParseTimestamp(resp["TIMESTAMP"])
-	raw, blockErr := base64.StdEncoding.DecodeString(block)
 	// The attempt is reserved (counted as a failure) before anything in the
 	// answer is checked, so a malformed or stale answer counts as well.
 	allowed, err := s.lockout.reserve(ctx, p.ID, st.LockKey)
@@ -165,10 +163,15 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *client, resp map[st
 	if !allowed {
 		return st, notAuthorized(msgAttemptsExceeded)
 	}
-	if stampErr != nil || blockErr != nil {
+	stamp, err := srp.ParseTimestamp(resp["TIMESTAMP"])
+	if err != nil {
 		return st, notAuthorized(msgIncorrect)
 	}
 	if d := s.clock().Sub(stamp); d > timestampWindow || d < -timestampWindow {
+		return st, notAuthorized(msgIncorrect)
+	}
+	raw, err := base64.StdEncoding.DecodeString(block)
+	if err != nil {
 		return st, notAuthorized(msgIncorrect)
 	}
 	good := srp.VerifySignature(st.Key, p.shortName(), st.Username, raw, resp["TIMESTAMP"], resp["PASSWORD_CLAIM_SIGNATURE"])
