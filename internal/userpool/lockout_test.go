@@ -116,8 +116,8 @@ func TestLockoutConcurrentPostgres(t *testing.T) { testLockoutConcurrent(t, newP
 
 func testLockoutConcurrent(t *testing.T, e *env) {
 	poolID, clientID := e.setup(t)
-	const n = 60
-	count := func(user string, attempt func() error) (incorrect, blocked int) {
+	const n = 200 // as in issue 9, where 200 parallel attempts got 7 checks
+	count := func(user string, n int, attempt func() error) (incorrect, blocked int) {
 		t.Helper()
 		var (
 			wg sync.WaitGroup
@@ -154,13 +154,14 @@ func testLockoutConcurrent(t *testing.T, e *env) {
 		}
 		return incorrect, blocked
 	}
-	count("alice", func() error { _, err := e.passwordAuth(clientID, "alice", "Wrong-Passw0rd"); return err })
-	count("ghost", func() error { _, err := e.passwordAuth(clientID, "ghost", "Wrong-Passw0rd"); return err })
+	count("alice", n, func() error { _, err := e.passwordAuth(clientID, "alice", "Wrong-Passw0rd"); return err })
+	count("ghost", n, func() error { _, err := e.passwordAuth(clientID, "ghost", "Wrong-Passw0rd"); return err })
 
 	// SRP: the challenges are started first, then all answered at once.
 	e.user(t, poolID, "bob")
+	const srpN = 40 // each challenge is started one by one first
 	var answers []map[string]string
-	for range n {
+	for range srpN {
 		c, out, err := e.srpStart(t, clientID, "bob")
 		if err != nil {
 			t.Fatal(err)
@@ -168,7 +169,7 @@ func testLockoutConcurrent(t *testing.T, e *env) {
 		answers = append(answers, srpAnswer(t, poolID, c, out.ChallengeParameters, "Wrong-Passw0rd", e.clock.Now()))
 	}
 	var next atomic.Int32
-	count("bob", func() error {
+	count("bob", srpN, func() error {
 		_, err := e.respondSRP(clientID, answers[next.Add(1)-1])
 		return err
 	})
