@@ -2,16 +2,19 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/smithy-go"
 )
 
 // noRetryIDP is a client that makes each call once: the SDK would otherwise
@@ -228,5 +231,45 @@ pools:
 		if resp, body := forgot(client); resp.StatusCode != http.StatusOK {
 			t.Fatalf("client %s behind the trusted proxy: %d %s", client, resp.StatusCode, body)
 		}
+	}
+}
+
+// TestLockoutParallel: 200 wrong passwords sent at once (issue 9 saw 7
+// password checks for a limit of 5) get exactly 5 checks from the real
+// server; the others are refused unchecked with "Password attempts exceeded".
+func TestLockoutParallel(t *testing.T) {
+	d := startDemoConfig(t, "authThrottling: {rateLimit: -1}") // 200 calls from loopback at once
+	d.createUser(t, "lou", "lou@example.com", "Lou-Passw0rd-1")
+	idp := noRetryIDP(d.srv.URL)
+	const n = 200
+	var (
+		wg               sync.WaitGroup
+		mu               sync.Mutex
+		checked, refused int
+	)
+	for range n {
+		wg.Go(func() {
+			_, err := idp.InitiateAuth(context.Background(), &cip.InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: aws.String(d.clientID),
+				AuthParameters: map[string]string{"USERNAME": "lou", "PASSWORD": "Wrong-Passw0rd-1"}})
+			var ae smithy.APIError
+			if !errors.As(err, &ae) {
+				t.Errorf("want an API error, got %v", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch ae.ErrorMessage() {
+			case msgIncorrect:
+				checked++
+			case "Password attempts exceeded":
+				refused++
+			default:
+				t.Errorf("unexpected %s %q", ae.ErrorCode(), ae.ErrorMessage())
+			}
+		})
+	}
+	wg.Wait()
+	if checked != 5 || refused != n-5 {
+		t.Fatalf("%d password checks, %d refused; want exactly 5 and %d", checked, refused, n-5)
 	}
 }
