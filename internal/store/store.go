@@ -292,6 +292,9 @@ type Lockouts interface {
 	// fn refuses (returns an error) when Failures reached a limit lets at
 	// most that many calls through. A zero Lockout returned by fn deletes the row.
 	UpdateLockout(ctx context.Context, poolID, key string, fn func(Lockout) (Lockout, error)) (Lockout, error)
+	// DeleteLockout removes one counter (a success clears it); a missing one
+	// is not an error.
+	DeleteLockout(ctx context.Context, poolID, key string) error
 	// DeleteStaleLockouts removes the counters whose LastFailure and
 	// LockedUntil are both before before, and returns how many.
 	DeleteStaleLockouts(ctx context.Context, before time.Time) (int, error)

@@ -64,9 +64,7 @@ func (l *lockout) reserve(ctx context.Context, poolID, key string) (ok bool, err
 
 // succeed clears the key's failures, the reserved one included.
 func (l *lockout) succeed(ctx context.Context, poolID, key string) error {
-	if _, err := l.store.UpdateLockout(ctx, poolID, key, func(store.Lockout) (store.Lockout, error) {
-		return store.Lockout{}, nil
-	}); err != nil {
+	if err := l.store.DeleteLockout(ctx, poolID, key); err != nil {
 		return wrap("reset lockout", err)
 	}
 	return nil

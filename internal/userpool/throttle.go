@@ -160,9 +160,7 @@ func (s *Service) reserveGuess(ctx context.Context, poolID, key string) error {
 
 // clearCounter deletes a counter (a right code was entered).
 func (s *Service) clearCounter(ctx context.Context, poolID, key string) error {
-	if _, err := s.store.UpdateLockout(ctx, poolID, key, func(store.Lockout) (store.Lockout, error) {
-		return store.Lockout{}, nil
-	}); err != nil {
+	if err := s.store.DeleteLockout(ctx, poolID, key); err != nil {
 		return wrap("clear counter", err)
 	}
 	return nil

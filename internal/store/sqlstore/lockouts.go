@@ -74,6 +74,12 @@ func isZeroLockout(l store.Lockout) bool {
 	return l.Failures == 0 && l.LastFailure.IsZero() && l.LockedUntil.IsZero()
 }
 
+// DeleteLockout removes one counter with a single relaxed statement.
+func (s *Store) DeleteLockout(ctx context.Context, poolID, key string) error {
+	_, err := s.deleteMany(ctx, true, "delete lockout", "DELETE FROM lockouts WHERE pool_id = ? AND login_key = ?", poolID, key)
+	return err
+}
+
 // DeleteStaleLockouts removes counters with no failure and no lock since before.
 func (s *Store) DeleteStaleLockouts(ctx context.Context, before time.Time) (int, error) {
 	b := before.UnixMilli()

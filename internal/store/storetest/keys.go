@@ -120,6 +120,13 @@ func testLockouts(t *testing.T, s store.Store) {
 	_, err = s.UpdateLockout(ctx, "nope", "Bob", fail(t0))
 	wantErr(t, err, store.ErrNotFound, "lockout in a missing pool")
 
+	_, err = s.UpdateLockout(ctx, "p1", "Carl", fail(t0))
+	must(t, err, "add failure")
+	must(t, s.DeleteLockout(ctx, "p1", "Carl"), "delete lockout")
+	_, err = s.GetLockout(ctx, "p1", "Carl")
+	wantErr(t, err, store.ErrNotFound, "deleted lockout")
+	must(t, s.DeleteLockout(ctx, "p1", "Carl"), "deleting a missing lockout is not an error")
+
 	// The sweep removes only counters with nothing at or after its cut-off.
 	put := func(key string, l store.Lockout) {
 		t.Helper()
