@@ -33,9 +33,11 @@ type File struct {
 	IssuerStyle string `yaml:"issuerStyle"`
 	// Throttling is every stage's token bucket (AWS's default 10,000 requests/s, burst 5,000).
 	Throttling *Throttling `yaml:"throttling"`
-	Pools      []Pool      `yaml:"pools"`
-	Functions  []Function  `yaml:"functions"`
-	APIs       []API       `yaml:"apis"`
+	// Gateway holds gateway-wide settings.
+	Gateway   *Gateway   `yaml:"gateway"`
+	Pools     []Pool     `yaml:"pools"`
+	Functions []Function `yaml:"functions"`
+	APIs      []API      `yaml:"apis"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
@@ -45,6 +47,13 @@ type File struct {
 type Throttling struct {
 	RateLimit  float64 `yaml:"rateLimit"`
 	BurstLimit int     `yaml:"burstLimit"`
+}
+
+// Gateway holds settings of the API gateway as a whole.
+type Gateway struct {
+	// EscapedSlashes is what %2F / %5C inside a path segment do:
+	// KEEP_UNCHANGED (default), REJECT_REQUEST or UNESCAPE_AND_FORWARD.
+	EscapedSlashes string `yaml:"escapedSlashes"`
 }
 
 // Pool declares a user pool, found by name or created.

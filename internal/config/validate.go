@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,13 @@ func (f *File) Validate() error {
 	}
 	if t := f.Throttling; t != nil && (t.RateLimit == 0 || t.RateLimit < -1 || t.BurstLimit < 0) {
 		add("throttling: rateLimit must be positive (or -1 for none) and burstLimit not negative")
+	}
+	if g := f.Gateway; g != nil {
+		switch strings.ToUpper(g.EscapedSlashes) {
+		case "", "KEEP_UNCHANGED", "REJECT_REQUEST", "UNESCAPE_AND_FORWARD":
+		default:
+			add("gateway.escapedSlashes: %q is not KEEP_UNCHANGED, REJECT_REQUEST or UNESCAPE_AND_FORWARD", g.EscapedSlashes)
+		}
 	}
 	pools := map[string]bool{}
 	for i, p := range f.Pools {

@@ -71,10 +71,11 @@ func (x *exchange) run() error {
 	if r.ContentLength > g.limits.MaxBodyBytes {
 		return gwErr(RequestTooLarge, nil)
 	}
-	segs, raw, ok := splitPath(x.stagePath)
+	segs, raw, ok := splitPath(x.stagePath, g.slashes)
 	if !ok {
 		return gwErr(MissingAuthenticationToken, errors.New("rejected path"))
 	}
+	x.stagePath = collapseSlashes(x.stagePath)
 	res, params := x.dep.root.match(segs, raw, nil)
 	if res == nil {
 		return gwErr(MissingAuthenticationToken, nil)
@@ -122,7 +123,8 @@ func (g *Gateway) resolve(r *http.Request) (*stage, string) {
 	if len(path) < 2 || path[0] != '/' {
 		return nil, ""
 	}
-	stageName, rest, found := strings.Cut(path[1:], "/")
+	// "//stage/x" is routed like "/stage/x", as API Gateway does.
+	stageName, rest, found := strings.Cut(strings.TrimLeft(path, "/"), "/")
 	st := s.apis[apiID][stageName]
 	if st == nil {
 		return nil, ""

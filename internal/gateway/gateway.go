@@ -46,6 +46,9 @@ type Options struct {
 	SyncInterval time.Duration
 	// CacheEntries bounds the authorizer result cache (default 100,000).
 	CacheEntries int
+	// EscapedSlashes is what %2F and %5C inside a path segment do (default
+	// KeepUnchanged: forwarded encoded; dot segments behind them refused).
+	EscapedSlashes EscapedSlashAction
 	// CognitoCacheMaxTTL caps the cache TTL of Cognito authorizer results so
 	// revoked tokens are refused quickly (default 1 s).
 	CognitoCacheMaxTTL time.Duration
@@ -59,7 +62,9 @@ type Gateway struct {
 	now    func() time.Time
 	limits Limits
 	client *http.Client
-	cache  *authorizer.Cache
+	// slashes is Options.EscapedSlashes with its default.
+	slashes EscapedSlashAction
+	cache   *authorizer.Cache
 
 	mu    sync.Mutex // serialises Deploy and Sync
 	state atomic.Pointer[routingState]
@@ -87,7 +92,11 @@ func New(opts Options) *Gateway {
 	if opts.SyncInterval <= 0 {
 		opts.SyncInterval = time.Second
 	}
+	if opts.EscapedSlashes == "" {
+		opts.EscapedSlashes = KeepUnchanged
+	}
 	g := &Gateway{
+		slashes:  opts.EscapedSlashes,
 		opts:     opts,
 		log:      opts.Logger,
 		now:      opts.Now,

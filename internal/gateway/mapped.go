@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -163,6 +162,3 @@ func (x *exchange) writeBody(status int, body []byte) {
 	n, _ := x.w.Write(body)
 	x.status, x.respBytes = status, int64(n)
 }
-
-// decodePath decodes an escaped path once.
-func decodePath(p string) (string, error) { return url.PathUnescape(p) }

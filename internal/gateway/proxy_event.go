@@ -133,15 +133,12 @@ func (x *exchange) proxyEvent() ([]byte, error) {
 }
 
 // stagePathDecoded is the event's path: the resource-relative request path,
-// decoded once.
+// decoded once (%2B kept, as AWS does).
 func (x *exchange) stagePathDecoded() string {
 	if x.stagePath == "" {
 		return "/"
 	}
-	if p, err := decodePath(x.stagePath); err == nil {
-		return p
-	}
-	return x.stagePath
+	return decodePathKeepPlus(x.stagePath)
 }
 
 // proxyResponse is what a Lambda proxy integration must answer.
