@@ -104,6 +104,8 @@ func (x *exchange) contextMap() map[string]any {
 		"domainPrefix":      strings.SplitN(x.r.Host, ".", 2)[0],
 		"identity":          x.identityMap(),
 		"authorizer":        x.authorizerMap(),
+		"requestOverride":   &x.reqOverride,
+		"responseOverride":  &x.respOverride,
 	}
 	x.ctxMap = m
 	return m

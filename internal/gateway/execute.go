@@ -12,6 +12,7 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
 	"github.com/cognate-dev/cognate/internal/iampolicy"
+	"github.com/cognate-dev/cognate/internal/vtl"
 )
 
 // exchange is one request's method execution state.
@@ -40,6 +41,10 @@ type exchange struct {
 	respBytes    int64
 	errType      string
 	ctxMap       map[string]any
+	// reqOverride and respOverride are $context.requestOverride and
+	// $context.responseOverride, shared by the request and response templates.
+	reqOverride  vtl.RequestOverride
+	respOverride vtl.ResponseOverride
 }
 
 func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {

@@ -103,7 +103,15 @@ func (x *exchange) writeMapped(cr *compiledResponse, body []byte, integHeader ht
 			h.Set(name, v)
 		}
 	}
-	x.writeBody(cr.status, body)
+	// $context.responseOverride from the response template is final.
+	for k, v := range x.respOverride.Header {
+		h.Set(k, v)
+	}
+	status := cr.status
+	if x.respOverride.Status != 0 {
+		status = x.respOverride.Status
+	}
+	x.writeBody(status, body)
 	return nil
 }
 

@@ -103,7 +103,7 @@ type Input struct {
 // Result is an authorizer's answer.
 type Result struct {
 	PrincipalID string
-	// Context holds the Lambda authorizer's context (string, float64, bool).
+	// Context holds the Lambda authorizer's context (string, int64 for whole numbers, float64, bool).
 	Context map[string]any
 	// Claims holds a Cognito token's claims as strings.
 	Claims map[string]string

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strconv"
 
 	"github.com/cognate-dev/cognate/internal/iampolicy"
 )
@@ -140,6 +141,15 @@ func scalar(raw json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("objects and arrays are not allowed")
 	case 'n':
 		return nil, nil
+	}
+	if c := raw[0]; c == '-' || c >= '0' && c <= '9' {
+		// A whole number stays an integer ($context.authorizer.n renders 1,
+		// as AWS does, not 1.0); other numbers are float64.
+		if !bytes.ContainsAny(raw, ".eE") {
+			if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+				return n, nil
+			}
+		}
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
