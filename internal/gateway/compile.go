@@ -50,6 +50,10 @@ func snapshot(api *API) ([]byte, string, error) {
 func (g *Gateway) compile(api *API, id string) (*deployment, error) {
 	d := &deployment{id: id, api: api, root: &node{}, authorizers: map[string]*authorizer.Authorizer{}}
 	var errs []error
+	var err error
+	if d.binary, err = compileBinaryTypes(api.BinaryMediaTypes); err != nil {
+		errs = append(errs, err)
+	}
 	for name, a := range api.Authorizers {
 		au, err := g.compileAuthorizer(id, api.ID, name, a)
 		if err != nil {

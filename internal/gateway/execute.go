@@ -45,6 +45,8 @@ type exchange struct {
 	// $context.responseOverride, shared by the request and response templates.
 	reqOverride  vtl.RequestOverride
 	respOverride vtl.ResponseOverride
+	// headers are the request headers as sent (see sentHeaders).
+	headers []header
 }
 
 func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -159,13 +161,14 @@ func (x *exchange) authorize() error {
 		Context:        x.contextValue,
 		MethodArn:      x.methodArn,
 		Resource:       x.rt.res.path,
-		Path:           x.fullPath(),
+		Path:           x.stagePathDecoded(), // without the stage, as AWS's REQUEST event
 		HTTPMethod:     x.r.Method,
 		Scopes:         x.rt.method.AuthorizationScopes,
 	}
 	if au.Type() == authorizer.Request {
 		in.PathParams = x.pathParams()
 		in.RequestContext = x.requestContext(false)
+		in.EventHeader = x.eventHeader()
 	}
 	t0 := x.g.now()
 	res, err := au.Authorize(x.r.Context(), in)

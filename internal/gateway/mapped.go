@@ -48,8 +48,8 @@ func (x *exchange) mappingRequest(body []byte) *MappingRequest {
 	if mr.StageVariables == nil {
 		mr.StageVariables = map[string]string{}
 	}
-	for k, v := range x.r.Header {
-		mr.Header[k] = v[0]
+	for _, h := range x.sentHeaders() {
+		mr.Header[h.name] = h.values[0]
 	}
 	for k, v := range x.query {
 		mr.QueryString[k] = v[0]

@@ -20,6 +20,10 @@ type API struct {
 	Authorizers map[string]*Authorizer `json:"authorizers,omitempty" yaml:"authorizers,omitempty"`
 	// GatewayResponses customises gateway responses by type (UNAUTHORIZED …).
 	GatewayResponses map[ResponseType]*GatewayResponse `json:"gatewayResponses,omitempty" yaml:"gatewayResponses,omitempty"`
+	// BinaryMediaTypes are the media types treated as binary ("image/png",
+	// "image/*", "*/*"): request bodies of these Content-Types, and responses
+	// whose first Accept type matches, as AWS's content type conversions.
+	BinaryMediaTypes []string `json:"binaryMediaTypes,omitempty" yaml:"binaryMediaTypes,omitempty"`
 }
 
 // Authorization types of a method.
@@ -74,6 +78,10 @@ type Integration struct {
 	RequestParameters   map[string]string `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
 	RequestTemplates    map[string]string `json:"requestTemplates,omitempty" yaml:"requestTemplates,omitempty"`
 	PassthroughBehavior string            `json:"passthroughBehavior,omitempty" yaml:"passthroughBehavior,omitempty"`
+	// ContentHandling converts the request payload: CONVERT_TO_BINARY
+	// (base64-decodes text), CONVERT_TO_TEXT (base64-encodes binary) or ""
+	// (pass through) — non-proxy integrations only, as AWS.
+	ContentHandling string `json:"contentHandling,omitempty" yaml:"contentHandling,omitempty"`
 	// TimeoutMillis bounds the integration (default 29000, max 29000 like AWS
 	// unless Limits says otherwise).
 	TimeoutMillis int `json:"timeoutInMillis,omitempty" yaml:"timeoutInMillis,omitempty"`
@@ -92,6 +100,9 @@ type IntegrationResponse struct {
 	// integration.response.header.Y, integration.response.body.Z or 'literal'.
 	ResponseParameters map[string]string `json:"responseParameters,omitempty" yaml:"responseParameters,omitempty"`
 	ResponseTemplates  map[string]string `json:"responseTemplates,omitempty" yaml:"responseTemplates,omitempty"`
+	// ContentHandling converts the response payload (CONVERT_TO_BINARY,
+	// CONVERT_TO_TEXT or "" for AWS's default by binaryMediaTypes and Accept).
+	ContentHandling string `json:"contentHandling,omitempty" yaml:"contentHandling,omitempty"`
 }
 
 // Authorizer kinds.

@@ -31,6 +31,8 @@ type deployment struct {
 	authorizers map[string]*authorizer.Authorizer
 	// responseTemplates are the compiled custom gateway response templates.
 	responseTemplates map[ResponseType]Template
+	// binary is the API's binaryMediaTypes.
+	binary binaryTypes
 }
 
 // node is a route tree node: one path segment.

@@ -96,6 +96,9 @@ type Input struct {
 	HTTPMethod string
 	// RequestContext is the requestContext object of REQUEST events.
 	RequestContext any
+	// EventHeader, when set, is the REQUEST event's headers (names as the
+	// client sent them); Header still serves the identity sources.
+	EventHeader http.Header
 	// Scopes are the method's authorization scopes (Cognito).
 	Scopes []string
 }

@@ -48,10 +48,14 @@ func newRequestEvent(in *Input) requestEvent {
 		StageVariables: in.StageVariables,
 		RequestContext: in.RequestContext,
 	}
-	if len(in.Header) > 0 {
-		ev.Headers = make(map[string]string, len(in.Header))
-		ev.MultiValueHeaders = make(map[string][]string, len(in.Header))
-		for k, v := range in.Header {
+	hdr := in.Header
+	if in.EventHeader != nil {
+		hdr = in.EventHeader
+	}
+	if len(hdr) > 0 {
+		ev.Headers = make(map[string]string, len(hdr))
+		ev.MultiValueHeaders = make(map[string][]string, len(hdr))
+		for k, v := range hdr {
 			ev.Headers[k] = v[len(v)-1]
 			ev.MultiValueHeaders[k] = v
 		}
