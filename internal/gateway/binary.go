@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 )
@@ -56,4 +57,56 @@ func firstAccept(accept string) string {
 
 func validContentHandling(s string) bool {
 	return s == "" || s == ConvertToBinary || s == ConvertToText
+}
+
+// convertRequest applies an integration's contentHandling to a method
+// request payload (AWS's request conversion table): isBinary says the
+// request's Content-Type is a binary media type. It returns the payload and
+// whether it is binary.
+func convertRequest(body []byte, isBinary bool, handling string) ([]byte, bool, error) {
+	switch {
+	case handling == ConvertToBinary && !isBinary:
+		out, err := base64.StdEncoding.DecodeString(string(body))
+		if err != nil {
+			return nil, false, fmt.Errorf("CONVERT_TO_BINARY: body is not base64: %w", err)
+		}
+		return out, true, nil
+	case handling == ConvertToText && isBinary:
+		return []byte(base64.StdEncoding.EncodeToString(body)), false, nil
+	}
+	return body, isBinary, nil
+}
+
+// convertResponse applies an integration response's contentHandling (AWS's
+// response conversion table): payloadBinary says the integration answered
+// a binary media type, binarySet that the API has binaryMediaTypes,
+// acceptBinary that the first Accept type is one of them. It returns the
+// method response payload and whether it is binary (templates then do not
+// apply).
+func convertResponse(body []byte, payloadBinary, binarySet, acceptBinary bool, handling string) ([]byte, bool, error) {
+	decode := func() ([]byte, bool, error) {
+		out, err := base64.StdEncoding.DecodeString(string(body))
+		if err != nil {
+			return nil, false, fmt.Errorf("CONVERT_TO_BINARY: integration response is not base64: %w", err)
+		}
+		return out, true, nil
+	}
+	encode := func() ([]byte, bool, error) { return []byte(base64.StdEncoding.EncodeToString(body)), false, nil }
+	switch {
+	case !binarySet:
+		if handling == ConvertToBinary {
+			return decode()
+		}
+		return body, false, nil
+	case !payloadBinary:
+		if handling == ConvertToBinary || handling == "" && acceptBinary {
+			return decode()
+		}
+		return body, false, nil
+	default:
+		if handling == ConvertToText || handling == "" && !acceptBinary {
+			return encode()
+		}
+		return body, true, nil
+	}
 }

@@ -61,14 +61,23 @@ func (x *exchange) mappingRequest(body []byte) *MappingRequest {
 // the content type, or the body passed through, per passthroughBehavior.
 func (x *exchange) requestPayload() ([]byte, error) {
 	integ := x.rt.integ
+	body, binary, err := convertRequest(x.body, x.dep.binary.match(x.r.Header.Get("Content-Type")), integ.handling)
+	if err != nil {
+		return nil, &gatewayError{typ: BadRequestBody, err: err}
+	}
+	if binary {
+		// Binary payloads pass through untouched: mapping templates apply to
+		// text only (CONVERT_TO_TEXT makes them text).
+		return body, nil
+	}
 	t, passthrough, unsupported := selectRequestTemplate(integ.templates, integ.behavior, x.r.Header.Get("Content-Type"))
 	switch {
 	case unsupported:
 		return nil, gwErr(UnsupportedMediaType, nil)
 	case passthrough:
-		return x.body, nil
+		return body, nil
 	}
-	out, err := t.Render(x.mappingRequest(x.body))
+	out, err := t.Render(x.mappingRequest(body))
 	if err != nil {
 		if isBadJSON(err) {
 			return nil, &gatewayError{typ: BadRequestBody, message: "Could not parse request body into json", err: err}
@@ -83,7 +92,19 @@ func (x *exchange) requestPayload() ([]byte, error) {
 func (x *exchange) writeMapped(cr *compiledResponse, body []byte, integHeader http.Header) error {
 	h := x.w.Header()
 	ct := "application/json"
-	if len(cr.templates) > 0 {
+	payloadBinary := x.dep.binary.match(integHeader.Get("Content-Type"))
+	body, binary, err := convertResponse(body, payloadBinary, len(x.dep.binary) > 0,
+		x.dep.binary.match(firstAccept(x.r.Header.Get("Accept"))), cr.handling)
+	if err != nil {
+		return gwErr(APIConfigurationError, err)
+	}
+	if binary {
+		if v := integHeader.Get("Content-Type"); v != "" {
+			ct = v
+		} else if a := firstAccept(x.r.Header.Get("Accept")); a != "" {
+			ct = a
+		}
+	} else if len(cr.templates) > 0 {
 		t, key := pickResponseTemplate(cr.templates, x.r.Header.Get("Accept"))
 		out, err := t.Render(x.mappingRequest(body))
 		if err != nil {

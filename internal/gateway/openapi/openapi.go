@@ -36,6 +36,7 @@ type document struct {
 	SecurityDefinitions map[string]securityScheme  `json:"securityDefinitions" yaml:"securityDefinitions"`
 	Security            []map[string][]string      `json:"security" yaml:"security"`
 	GatewayResponses    map[string]gatewayResponse `json:"x-amazon-apigateway-gateway-responses" yaml:"x-amazon-apigateway-gateway-responses"`
+	BinaryMediaTypes    []string                   `json:"x-amazon-apigateway-binary-media-types" yaml:"x-amazon-apigateway-binary-media-types"`
 }
 
 type securityScheme struct {
@@ -64,12 +65,14 @@ type integrationExt struct {
 	URI                 string                 `json:"uri" yaml:"uri"`
 	PassthroughBehavior string                 `json:"passthroughBehavior" yaml:"passthroughBehavior"`
 	TimeoutInMillis     int                    `json:"timeoutInMillis" yaml:"timeoutInMillis"`
+	ContentHandling     string                 `json:"contentHandling" yaml:"contentHandling"`
 	RequestTemplates    map[string]string      `json:"requestTemplates" yaml:"requestTemplates"`
 	RequestParameters   map[string]string      `json:"requestParameters" yaml:"requestParameters"`
 	Responses           map[string]responseExt `json:"responses" yaml:"responses"`
 }
 
 type responseExt struct {
+	ContentHandling    string            `json:"contentHandling" yaml:"contentHandling"`
 	StatusCode         statusCode        `json:"statusCode" yaml:"statusCode"`
 	ResponseParameters map[string]string `json:"responseParameters" yaml:"responseParameters"`
 	ResponseTemplates  map[string]string `json:"responseTemplates" yaml:"responseTemplates"`
@@ -134,7 +137,8 @@ func Import(data []byte) (*gateway.API, error) {
 		schemes = doc.SecurityDefinitions
 	}
 	api := &gateway.API{Name: doc.Info.Title, Paths: map[string]map[string]*gateway.Method{},
-		Authorizers: map[string]*gateway.Authorizer{}, GatewayResponses: map[gateway.ResponseType]*gateway.GatewayResponse{}}
+		Authorizers: map[string]*gateway.Authorizer{}, GatewayResponses: map[gateway.ResponseType]*gateway.GatewayResponse{},
+		BinaryMediaTypes: doc.BinaryMediaTypes}
 	var errs []error
 	for name, s := range schemes {
 		if s.Authorizer == nil {
@@ -191,7 +195,8 @@ func convertOperation(raw any, global []map[string][]string, authorizers map[str
 	in := op.Integration
 	m := &gateway.Method{Integration: gateway.Integration{Type: strings.ToUpper(in.Type), HTTPMethod: in.HTTPMethod, URI: in.URI,
 		RequestParameters: in.RequestParameters, RequestTemplates: in.RequestTemplates,
-		PassthroughBehavior: strings.ToUpper(in.PassthroughBehavior), TimeoutMillis: in.TimeoutInMillis}}
+		PassthroughBehavior: strings.ToUpper(in.PassthroughBehavior), TimeoutMillis: in.TimeoutInMillis,
+		ContentHandling: strings.ToUpper(in.ContentHandling)}}
 	patterns := make([]string, 0, len(in.Responses))
 	for p := range in.Responses {
 		patterns = append(patterns, p)
@@ -204,7 +209,8 @@ func convertOperation(raw any, global []map[string][]string, authorizers map[str
 			sel = ""
 		}
 		m.Integration.Responses = append(m.Integration.Responses, gateway.IntegrationResponse{SelectionPattern: sel,
-			StatusCode: int(r.StatusCode), ResponseParameters: r.ResponseParameters, ResponseTemplates: r.ResponseTemplates})
+			StatusCode: int(r.StatusCode), ResponseParameters: r.ResponseParameters, ResponseTemplates: r.ResponseTemplates,
+			ContentHandling: strings.ToUpper(r.ContentHandling)})
 	}
 	security := global
 	if op.Security != nil {

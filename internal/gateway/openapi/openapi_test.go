@@ -160,3 +160,27 @@ func TestImportErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestImportBinaryMediaTypesAndContentHandling(t *testing.T) {
+	api, err := Import([]byte(`openapi: 3.0.1
+info: {title: bin}
+x-amazon-apigateway-binary-media-types: ["image~1png", "application/octet-stream"]
+paths:
+  /img:
+    post:
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: POST
+        uri: http://127.0.0.1:1/img
+        contentHandling: convert_to_text
+        responses:
+          default: {statusCode: "200", contentHandling: CONVERT_TO_BINARY}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := api.Paths["/img"]["POST"].Integration
+	if len(api.BinaryMediaTypes) != 2 || api.BinaryMediaTypes[0] != "image~1png" || in.ContentHandling != "CONVERT_TO_TEXT" || in.Responses[0].ContentHandling != "CONVERT_TO_BINARY" {
+		t.Fatalf("imported %+v %+v", api.BinaryMediaTypes, in)
+	}
+}
