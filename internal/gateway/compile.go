@@ -54,6 +54,9 @@ func (g *Gateway) compile(api *API, id string) (*deployment, error) {
 	if d.binary, err = compileBinaryTypes(api.BinaryMediaTypes); err != nil {
 		errs = append(errs, err)
 	}
+	if d.models, err = compileModels(api.Models); err != nil {
+		errs = append(errs, err)
+	}
 	for name, a := range api.Authorizers {
 		au, err := g.compileAuthorizer(id, api.ID, name, a)
 		if err != nil {
@@ -155,6 +158,9 @@ func (g *Gateway) compileRoute(d *deployment, res *resource, verb string, m *Met
 		return nil, fmt.Errorf("integration: %w", err)
 	}
 	r.integ = integ
+	if r.valid, err = d.compileValidation(m); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

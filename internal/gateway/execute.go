@@ -32,6 +32,7 @@ type exchange struct {
 	params    []param
 	query     url.Values
 	body      []byte
+	bodyRead  bool // body holds the whole request body (validation read it)
 	methodArn string
 	auth      *authorizer.Result
 
@@ -97,6 +98,13 @@ func (x *exchange) run() error {
 	}
 	if err := x.authorize(); err != nil {
 		return err
+	}
+	// Validation runs after authorization, so unauthenticated callers learn
+	// nothing about a method's parameters or schema.
+	if x.rt.valid != nil {
+		if err := x.validate(); err != nil {
+			return err
+		}
 	}
 	return x.integrate()
 }

@@ -34,7 +34,7 @@ func (x *exchange) fail(err error) {
 			}
 		}
 		if t := x.dep.responseTemplates[customType]; t != nil {
-			if out, terr := t.Render(x.errorMappingRequest(ge.typ, message)); terr == nil {
+			if out, terr := t.Render(x.errorMappingRequest(ge.typ, message, ge.validation)); terr == nil {
 				body = []byte(out)
 			} else {
 				x.g.log.Warn("gateway response template", "requestId", x.requestID, "type", customType, "err", terr)
@@ -67,7 +67,7 @@ func (x *exchange) gatewayParam(src string) (string, bool) {
 
 // errorMappingRequest is the template input of gateway responses:
 // $context.error.{message,messageString,responseType} on top of $context.
-func (x *exchange) errorMappingRequest(t ResponseType, message string) *MappingRequest {
+func (x *exchange) errorMappingRequest(t ResponseType, message, validation string) *MappingRequest {
 	ctx := map[string]any{}
 	var mr *MappingRequest
 	if x.st != nil && x.rt != nil {
@@ -89,7 +89,8 @@ func (x *exchange) errorMappingRequest(t ResponseType, message string) *MappingR
 	if message != "" {
 		messageString = strconv.Quote(message)
 	}
-	ctx["error"] = map[string]any{"message": message, "messageString": messageString, "responseType": string(t)}
+	ctx["error"] = map[string]any{"message": message, "messageString": messageString, "responseType": string(t),
+		"validationErrorString": validation}
 	mr.Context = ctx
 	return mr
 }

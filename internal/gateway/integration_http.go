@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -204,10 +205,14 @@ func (x *exchange) httpProxy() error {
 	ctx, cancel := context.WithTimeout(x.r.Context(), x.integrationTimeout())
 	defer cancel()
 	var body io.Reader
-	if x.r.Body != nil && x.r.Body != http.NoBody && x.r.ContentLength != 0 {
+	length := x.r.ContentLength
+	switch {
+	case x.bodyRead: // request validation read it already
+		body, length = bytes.NewReader(x.body), int64(len(x.body))
+	case x.r.Body != nil && x.r.Body != http.NoBody && x.r.ContentLength != 0:
 		body = http.MaxBytesReader(x.w, x.r.Body, x.g.limits.MaxBodyBytes)
 	}
-	out, err := x.backendRequest(ctx, true, body, x.r.ContentLength)
+	out, err := x.backendRequest(ctx, true, body, length)
 	if err != nil {
 		return gwErr(APIConfigurationError, err)
 	}

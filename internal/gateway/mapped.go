@@ -12,9 +12,10 @@ import (
 
 // readBody reads the request body up to the size limit (413 beyond).
 func (x *exchange) readBody() error {
-	if x.r.Body == nil || x.r.Body == http.NoBody {
+	if x.bodyRead || x.r.Body == nil || x.r.Body == http.NoBody {
 		return nil
 	}
+	x.bodyRead = true
 	limit := x.g.limits.MaxBodyBytes
 	data, err := io.ReadAll(io.LimitReader(x.r.Body, limit+1))
 	if err != nil {

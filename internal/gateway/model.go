@@ -24,6 +24,25 @@ type API struct {
 	// "image/*", "*/*"): request bodies of these Content-Types, and responses
 	// whose first Accept type matches, as AWS's content type conversions.
 	BinaryMediaTypes []string `json:"binaryMediaTypes,omitempty" yaml:"binaryMediaTypes,omitempty"`
+	// Models are the API's data models by name (JSON schema draft 4).
+	Models map[string]*Model `json:"models,omitempty" yaml:"models,omitempty"`
+	// RequestValidators by name; RequestValidator names the default for
+	// methods that name none.
+	RequestValidators map[string]*RequestValidator `json:"requestValidators,omitempty" yaml:"requestValidators,omitempty"`
+	RequestValidator  string                       `json:"requestValidator,omitempty" yaml:"requestValidator,omitempty"`
+}
+
+// Model is a data model: a JSON schema (draft 4, AWS's dialect) that may
+// refer to other models as "#/definitions/NAME" or "#/components/schemas/NAME".
+type Model struct {
+	ContentType string `json:"contentType,omitempty" yaml:"contentType,omitempty"`
+	Schema      any    `json:"schema" yaml:"schema"`
+}
+
+// RequestValidator says what request validation checks.
+type RequestValidator struct {
+	ValidateRequestBody       bool `json:"validateRequestBody" yaml:"validateRequestBody"`
+	ValidateRequestParameters bool `json:"validateRequestParameters" yaml:"validateRequestParameters"`
 }
 
 // Authorization types of a method.
@@ -44,6 +63,14 @@ type Method struct {
 	// carrying one of them.
 	AuthorizationScopes []string    `json:"authorizationScopes,omitempty" yaml:"authorizationScopes,omitempty"`
 	Integration         Integration `json:"integration" yaml:"integration"`
+	// RequestValidator names an entry of API.RequestValidators ("" uses the
+	// API's default; "NONE" none).
+	RequestValidator string `json:"requestValidator,omitempty" yaml:"requestValidator,omitempty"`
+	// RequestParameters declares method.request.{path|querystring|header}.X,
+	// true when required.
+	RequestParameters map[string]bool `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
+	// RequestModels maps a content type (or "$default") to a model name.
+	RequestModels map[string]string `json:"requestModels,omitempty" yaml:"requestModels,omitempty"`
 }
 
 // Integration types.

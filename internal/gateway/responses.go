@@ -93,6 +93,8 @@ type gatewayError struct {
 	spaced bool
 	// err is logged, never shown.
 	err error
+	// validation is $context.error.validationErrorString (request validation).
+	validation string
 }
 
 // Error describes the failure for logs.

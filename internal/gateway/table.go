@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
 )
 
@@ -33,6 +35,8 @@ type deployment struct {
 	responseTemplates map[ResponseType]Template
 	// binary is the API's binaryMediaTypes.
 	binary binaryTypes
+	// models are the compiled data models by name.
+	models map[string]*jsonschema.Schema
 }
 
 // node is a route tree node: one path segment.
@@ -60,6 +64,8 @@ type route struct {
 	auth     *authorizer.Authorizer
 	authType string
 	integ    *compiledIntegration
+	// valid is the method's request validation (nil: none).
+	valid *validation
 }
 
 // param is a matched path parameter: value is decoded once (%2B kept, as

@@ -8,6 +8,8 @@ package openapi
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,11 +34,15 @@ type document struct {
 	Paths      map[string]map[string]any `json:"paths" yaml:"paths"`
 	Components struct {
 		SecuritySchemes map[string]securityScheme `json:"securitySchemes" yaml:"securitySchemes"`
+		Schemas         map[string]any            `json:"schemas" yaml:"schemas"`
 	} `json:"components" yaml:"components"`
-	SecurityDefinitions map[string]securityScheme  `json:"securityDefinitions" yaml:"securityDefinitions"`
-	Security            []map[string][]string      `json:"security" yaml:"security"`
-	GatewayResponses    map[string]gatewayResponse `json:"x-amazon-apigateway-gateway-responses" yaml:"x-amazon-apigateway-gateway-responses"`
-	BinaryMediaTypes    []string                   `json:"x-amazon-apigateway-binary-media-types" yaml:"x-amazon-apigateway-binary-media-types"`
+	Definitions         map[string]any                       `json:"definitions" yaml:"definitions"`
+	RequestValidators   map[string]*gateway.RequestValidator `json:"x-amazon-apigateway-request-validators" yaml:"x-amazon-apigateway-request-validators"`
+	RequestValidator    string                               `json:"x-amazon-apigateway-request-validator" yaml:"x-amazon-apigateway-request-validator"`
+	SecurityDefinitions map[string]securityScheme            `json:"securityDefinitions" yaml:"securityDefinitions"`
+	Security            []map[string][]string                `json:"security" yaml:"security"`
+	GatewayResponses    map[string]gatewayResponse           `json:"x-amazon-apigateway-gateway-responses" yaml:"x-amazon-apigateway-gateway-responses"`
+	BinaryMediaTypes    []string                             `json:"x-amazon-apigateway-binary-media-types" yaml:"x-amazon-apigateway-binary-media-types"`
 }
 
 type securityScheme struct {
@@ -55,8 +61,25 @@ type authorizerExt struct {
 }
 
 type operation struct {
-	Security    *[]map[string][]string `json:"security" yaml:"security"`
-	Integration *integrationExt        `json:"x-amazon-apigateway-integration" yaml:"x-amazon-apigateway-integration"`
+	Security         *[]map[string][]string `json:"security" yaml:"security"`
+	Integration      *integrationExt        `json:"x-amazon-apigateway-integration" yaml:"x-amazon-apigateway-integration"`
+	RequestValidator string                 `json:"x-amazon-apigateway-request-validator" yaml:"x-amazon-apigateway-request-validator"`
+	Parameters       []parameter            `json:"parameters" yaml:"parameters"`
+	RequestBody      *struct {
+		Content map[string]struct {
+			Schema any `json:"schema"`
+		} `json:"content"`
+	} `json:"requestBody"`
+	Consumes []string `json:"consumes"`
+}
+
+// parameter is an OpenAPI parameter object (Swagger 2 body parameters carry
+// the schema).
+type parameter struct {
+	Name     string `json:"name"`
+	In       string `json:"in"`
+	Required bool   `json:"required"`
+	Schema   any    `json:"schema"`
 }
 
 type integrationExt struct {
@@ -138,7 +161,17 @@ func Import(data []byte) (*gateway.API, error) {
 	}
 	api := &gateway.API{Name: doc.Info.Title, Paths: map[string]map[string]*gateway.Method{},
 		Authorizers: map[string]*gateway.Authorizer{}, GatewayResponses: map[gateway.ResponseType]*gateway.GatewayResponse{},
-		BinaryMediaTypes: doc.BinaryMediaTypes}
+		BinaryMediaTypes: doc.BinaryMediaTypes, RequestValidators: doc.RequestValidators, RequestValidator: doc.RequestValidator}
+	schemas := doc.Components.Schemas
+	if doc.Swagger != "" {
+		schemas = doc.Definitions
+	}
+	if len(schemas) > 0 {
+		api.Models = make(map[string]*gateway.Model, len(schemas))
+		for name, s := range schemas {
+			api.Models[name] = &gateway.Model{ContentType: "application/json", Schema: normalize(s)}
+		}
+	}
 	var errs []error
 	for name, s := range schemes {
 		if s.Authorizer == nil {
@@ -159,7 +192,7 @@ func Import(data []byte) (*gateway.API, error) {
 			if !ok {
 				continue // parameters, summary, servers …
 			}
-			m, err := convertOperation(raw, doc.Security, api.Authorizers)
+			m, err := convertOperation(raw, doc.Security, api)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s %s: %w", verb, path, err))
 				continue
@@ -180,7 +213,8 @@ func Import(data []byte) (*gateway.API, error) {
 
 // convertOperation converts one operation object (decoded generically, so
 // it is re-encoded as JSON and decoded into operation).
-func convertOperation(raw any, global []map[string][]string, authorizers map[string]*gateway.Authorizer) (*gateway.Method, error) {
+func convertOperation(raw any, global []map[string][]string, api *gateway.API) (*gateway.Method, error) {
+	authorizers := api.Authorizers
 	b, err := json.Marshal(normalize(raw))
 	if err != nil {
 		return nil, fmt.Errorf("encode operation: %w", err)
@@ -211,6 +245,32 @@ func convertOperation(raw any, global []map[string][]string, authorizers map[str
 		m.Integration.Responses = append(m.Integration.Responses, gateway.IntegrationResponse{SelectionPattern: sel,
 			StatusCode: int(r.StatusCode), ResponseParameters: r.ResponseParameters, ResponseTemplates: r.ResponseTemplates,
 			ContentHandling: strings.ToUpper(r.ContentHandling)})
+	}
+	m.RequestValidator = op.RequestValidator
+	for _, p := range op.Parameters {
+		loc := map[string]string{"query": "querystring", "header": "header", "path": "path"}[p.In]
+		switch {
+		case loc != "":
+			if m.RequestParameters == nil {
+				m.RequestParameters = map[string]bool{}
+			}
+			m.RequestParameters["method.request."+loc+"."+p.Name] = p.Required || p.In == "path"
+		case p.In == "body" && p.Schema != nil:
+			consumes := op.Consumes
+			if len(consumes) == 0 {
+				consumes = []string{"application/json"}
+			}
+			for _, ct := range consumes {
+				m.RequestModels = setModel(m.RequestModels, ct, p.Schema, api)
+			}
+		}
+	}
+	if op.RequestBody != nil {
+		for ct, c := range op.RequestBody.Content {
+			if c.Schema != nil {
+				m.RequestModels = setModel(m.RequestModels, ct, c.Schema, api)
+			}
+		}
 	}
 	security := global
 	if op.Security != nil {
@@ -256,4 +316,32 @@ func normalize(v any) any {
 	default:
 		return v
 	}
+}
+
+// setModel maps ct to the model a schema names ({"$ref":
+// "#/components/schemas/X"} or "#/definitions/X"), or to a new model
+// holding an inline schema.
+func setModel(models map[string]string, ct string, schema any, api *gateway.API) map[string]string {
+	if models == nil {
+		models = map[string]string{}
+	}
+	if m, ok := schema.(map[string]any); ok {
+		if ref, ok := m["$ref"].(string); ok && len(m) == 1 {
+			name := ref[strings.LastIndexByte(ref, '/')+1:]
+			name = strings.ReplaceAll(strings.ReplaceAll(name, "~1", "/"), "~0", "~")
+			models[ct] = name
+			return models
+		}
+	}
+	if api.Models == nil {
+		api.Models = map[string]*gateway.Model{}
+	}
+	// The name is derived from the schema so re-imports give the same API
+	// snapshot (and deployment id).
+	b, _ := json.Marshal(schema)
+	sum := sha256.Sum256(b)
+	name := "Inline" + hex.EncodeToString(sum[:6])
+	api.Models[name] = &gateway.Model{ContentType: ct, Schema: schema}
+	models[ct] = name
+	return models
 }
