@@ -60,14 +60,20 @@ func TestRequestValidation(t *testing.T) {
 
 func TestValidationRefusesBadDeclarations(t *testing.T) {
 	for name, mutate := range map[string]func(*API){
-		"unknown validator": func(a *API) { a.Paths["/x"] = map[string]*Method{"GET": {RequestValidator: "nope", Integration: Integration{Type: "MOCK"}}} },
+		"unknown validator": func(a *API) {
+			a.Paths["/x"] = map[string]*Method{"GET": {RequestValidator: "nope", Integration: Integration{Type: "MOCK"}}}
+		},
 		"unknown model": func(a *API) {
 			a.RequestValidators = map[string]*RequestValidator{"v": {ValidateRequestBody: true}}
 			a.Paths["/x"] = map[string]*Method{"POST": {RequestValidator: "v", RequestModels: map[string]string{"application/json": "Nope"}, Integration: Integration{Type: "MOCK"}}}
 		},
-		"bad schema":    func(a *API) { a.Models = map[string]*Model{"M": {Schema: map[string]any{"type": 42}}} },
-		"remote ref":    func(a *API) { a.Models = map[string]*Model{"M": {Schema: map[string]any{"$ref": "http://example.com/s.json"}}} },
-		"bad parameter": func(a *API) { a.Paths["/x"] = map[string]*Method{"GET": {RequestParameters: map[string]bool{"query.x": true}, Integration: Integration{Type: "MOCK"}}} },
+		"bad schema": func(a *API) { a.Models = map[string]*Model{"M": {Schema: map[string]any{"type": 42}}} },
+		"remote ref": func(a *API) {
+			a.Models = map[string]*Model{"M": {Schema: map[string]any{"$ref": "http://example.com/s.json"}}}
+		},
+		"bad parameter": func(a *API) {
+			a.Paths["/x"] = map[string]*Method{"GET": {RequestParameters: map[string]bool{"query.x": true}, Integration: Integration{Type: "MOCK"}}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			gw := New(Options{Functions: newFakeInvoker(nil), Logger: testLogger(t)})
