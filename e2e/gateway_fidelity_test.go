@@ -44,6 +44,13 @@ apis:
       openapi: 3.0.1
       info: {title: fidelity, version: "1"}
       x-amazon-apigateway-binary-media-types: [image/png]
+      x-amazon-apigateway-gateway-responses:
+        MISSING_AUTHENTICATION_TOKEN:
+          statusCode: 404
+          responseParameters: {gatewayresponse.header.X-Gone: "'yes'", gatewayresponse.header.X-Trace: method.request.header.X-Trace}
+          responseTemplates: {application/json: '{"message":"no route for $context.path","type":"$context.error.responseType"}'}
+        BAD_REQUEST_PARAMETERS:
+          responseTemplates: {application/json: '{"message":$context.error.messageString,"why":"$context.error.validationErrorString"}'}
       x-amazon-apigateway-request-validators:
         all: {validateRequestBody: true, validateRequestParameters: true}
       components:
@@ -218,10 +225,24 @@ func TestGatewayRequestValidation(t *testing.T) {
 		return rawExchange(t, srv, rawString("POST /v/pets"+query+" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "+
 			strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body))
 	}
-	send("", `{"type":"dog"}`).wantAWSError(t, 400, "BadRequestException", `{"message":"Missing required request parameters: [owner]"}`)
+	send("", `{"type":"dog"}`).wantAWSError(t, 400, "BadRequestException",
+		`{"message":"Missing required request parameters: [owner]","why":"Missing required request parameters: [owner]"}`)
 	send("?owner=ann", `{"type":"cow"}`).wantAWSError(t, 400, "BadRequestException", `{"message":"Invalid request body"}`)
 	send("?owner=ann", `{"type":`).wantAWSError(t, 400, "BadRequestException", `{"message":"Invalid request body"}`)
 	if r := send("?owner=ann", `{"type":"cat"}`); r.status != 200 || r.body != `{"ok":true}` {
 		t.Errorf("valid request: %d %s", r.status, r.body)
+	}
+}
+
+// TestGatewayResponsesFromConfig: a gateway response customised in the
+// configuration file's OpenAPI definition (status, headers from literals
+// and the request, template) replaces AWS's default.
+func TestGatewayResponsesFromConfig(t *testing.T) {
+	t.Parallel()
+	srv := startFidelity(t)
+	r := rawExchange(t, srv, rawString("GET /v/nowhere HTTP/1.1\r\nHost: x\r\nX-Trace: t-9\r\nConnection: close\r\n\r\n"))
+	r.wantAWSError(t, 404, "MissingAuthenticationTokenException", `{"message":"no route for /v/nowhere","type":"MISSING_AUTHENTICATION_TOKEN"}`)
+	if r.header.Get("X-Gone") != "yes" || r.header.Get("X-Trace") != "t-9" {
+		t.Errorf("headers %v", r.header)
 	}
 }

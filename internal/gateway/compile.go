@@ -96,16 +96,28 @@ func (g *Gateway) compile(api *API, id string) (*deployment, error) {
 			errs = append(errs, fmt.Errorf("gateway response %q: unknown type", t))
 			continue
 		}
-		if src, ok := gr.ResponseTemplates["application/json"]; ok {
-			tpl, err := g.opts.CompileTemplate(src)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("gateway response %s: %w", t, err))
-				continue
+		if gr == nil {
+			errs = append(errs, fmt.Errorf("gateway response %q: empty", t))
+			continue
+		}
+		if gr.StatusCode != 0 && (gr.StatusCode < 100 || gr.StatusCode > 599) {
+			errs = append(errs, fmt.Errorf("gateway response %s: statusCode %d", t, gr.StatusCode))
+		}
+		for k := range gr.ResponseParameters {
+			if !strings.HasPrefix(k, "gatewayresponse.header.") || len(k) == len("gatewayresponse.header.") {
+				errs = append(errs, fmt.Errorf("gateway response %s: responseParameters key %q", t, k))
 			}
+		}
+		ts, err := g.compileTemplates(gr.ResponseTemplates)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("gateway response %s: %w", t, err))
+			continue
+		}
+		if len(ts) > 0 {
 			if d.responseTemplates == nil {
-				d.responseTemplates = map[ResponseType]Template{}
+				d.responseTemplates = map[ResponseType]compiledTemplates{}
 			}
-			d.responseTemplates[t] = tpl
+			d.responseTemplates[t] = ts
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

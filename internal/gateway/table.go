@@ -31,8 +31,9 @@ type deployment struct {
 	api         *API
 	root        *node
 	authorizers map[string]*authorizer.Authorizer
-	// responseTemplates are the compiled custom gateway response templates.
-	responseTemplates map[ResponseType]Template
+	// responseTemplates are the compiled custom gateway response templates
+	// by type and content type.
+	responseTemplates map[ResponseType]compiledTemplates
 	// binary is the API's binaryMediaTypes.
 	binary binaryTypes
 	// models are the compiled data models by name.
