@@ -82,6 +82,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		AccountID: cfg.AccountID,
 
 		EscapedSlashes: slashes,
+		Usage:          a.store,
 	})
 	if err := c.gateway.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("load deployments: %w", err)

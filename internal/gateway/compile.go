@@ -57,6 +57,11 @@ func (g *Gateway) compile(api *API, id string) (*deployment, error) {
 	if d.models, err = compileModels(api.Models); err != nil {
 		errs = append(errs, err)
 	}
+	switch api.APIKeySource {
+	case "", APIKeySourceHeader, APIKeySourceAuthorizer:
+	default:
+		errs = append(errs, fmt.Errorf("apiKeySource %q: want HEADER or AUTHORIZER", api.APIKeySource))
+	}
 	for name, a := range api.Authorizers {
 		au, err := g.compileAuthorizer(id, api.ID, name, a)
 		if err != nil {

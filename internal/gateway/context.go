@@ -117,6 +117,9 @@ func (x *exchange) identityMap() map[string]any {
 		"cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "user", "userArn"} {
 		m[k] = ""
 	}
+	if x.apiKey != nil {
+		m["apiKey"], m["apiKeyId"] = x.apiKey.Value, x.apiKey.ID
+	}
 	return m
 }
 

@@ -48,6 +48,8 @@ type exchange struct {
 	respOverride vtl.ResponseOverride
 	// headers are the request headers as sent (see sentHeaders).
 	headers []header
+	// apiKey is the request's admitted API key (apiKeyRequired methods).
+	apiKey *APIKey
 }
 
 func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -96,8 +98,26 @@ func (x *exchange) run() error {
 	if r.URL.RawQuery != "" {
 		x.query = r.URL.Query()
 	}
+	keyRequired := x.rt.method.APIKeyRequired
+	fromAuthorizer := x.dep.api.APIKeySource == APIKeySourceAuthorizer
+	if keyRequired && !fromAuthorizer {
+		// HEADER keys are checked before the authorizer runs, so a request
+		// without a valid key costs no authorizer call.
+		if err := x.checkAPIKey(r.Header.Get("X-Api-Key")); err != nil {
+			return err
+		}
+	}
 	if err := x.authorize(); err != nil {
 		return err
+	}
+	if keyRequired && fromAuthorizer {
+		value := ""
+		if x.auth != nil {
+			value = x.auth.UsageIdentifierKey
+		}
+		if err := x.checkAPIKey(value); err != nil {
+			return err
+		}
 	}
 	// Validation runs after authorization, so unauthenticated callers learn
 	// nothing about a method's parameters or schema.

@@ -46,6 +46,9 @@ type Options struct {
 	SyncInterval time.Duration
 	// CacheEntries bounds the authorizer result cache (default 100,000).
 	CacheEntries int
+	// Usage keeps usage-plan counters (store.Usage); without it they are in
+	// memory, per node.
+	Usage UsageStore
 	// EscapedSlashes is what %2F and %5C inside a path segment do (default
 	// KeepUnchanged: forwarded encoded; dot segments behind them refused).
 	EscapedSlashes EscapedSlashAction
@@ -64,7 +67,10 @@ type Gateway struct {
 	client *http.Client
 	// slashes is Options.EscapedSlashes with its default.
 	slashes EscapedSlashAction
-	cache   *authorizer.Cache
+	// usage holds the API keys and usage plans; memUsage counts without a store.
+	usage    atomic.Pointer[usageState]
+	memUsage *memUsage
+	cache    *authorizer.Cache
 
 	mu    sync.Mutex // serialises Deploy and Sync
 	state atomic.Pointer[routingState]
@@ -109,6 +115,8 @@ func New(opts Options) *Gateway {
 		g.client = NewHTTPClient()
 	}
 	g.state.Store(&routingState{apis: map[string]map[string]*stage{}})
+	g.usage.Store(&usageState{})
+	g.memUsage = &memUsage{m: map[[3]string]int64{}}
 	return g
 }
 

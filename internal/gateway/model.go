@@ -30,6 +30,10 @@ type API struct {
 	// methods that name none.
 	RequestValidators map[string]*RequestValidator `json:"requestValidators,omitempty" yaml:"requestValidators,omitempty"`
 	RequestValidator  string                       `json:"requestValidator,omitempty" yaml:"requestValidator,omitempty"`
+	// APIKeySource is where apiKeyRequired methods find the key: HEADER
+	// (x-api-key, the default) or AUTHORIZER (the Lambda authorizer's
+	// usageIdentifierKey).
+	APIKeySource string `json:"apiKeySource,omitempty" yaml:"apiKeySource,omitempty"`
 }
 
 // Model is a data model: a JSON schema (draft 4, AWS's dialect) that may
@@ -69,6 +73,9 @@ type Method struct {
 	// RequestParameters declares method.request.{path|querystring|header}.X,
 	// true when required.
 	RequestParameters map[string]bool `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
+	// APIKeyRequired makes the method require an API key of a usage plan
+	// that covers the stage.
+	APIKeyRequired bool `json:"apiKeyRequired,omitempty" yaml:"apiKeyRequired,omitempty"`
 	// RequestModels maps a content type (or "$default") to a model name.
 	RequestModels map[string]string `json:"requestModels,omitempty" yaml:"requestModels,omitempty"`
 }

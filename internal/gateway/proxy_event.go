@@ -74,6 +74,9 @@ func (x *exchange) requestContext(withAuthorizer bool) *proxyRequestContext {
 		Stage:             x.st.name,
 	}
 	rc.DomainPrefix, _, _ = strings.Cut(x.r.Host, ".")
+	if x.apiKey != nil {
+		rc.Identity.APIKey, rc.Identity.APIKeyID = &x.apiKey.Value, &x.apiKey.ID
+	}
 	if withAuthorizer && x.auth != nil {
 		rc.Authorizer = x.authorizerMap()
 		rc.Authorizer["integrationLatency"] = x.authLatency.Milliseconds()

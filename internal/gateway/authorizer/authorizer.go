@@ -108,6 +108,9 @@ type Result struct {
 	PrincipalID string
 	// Context holds the Lambda authorizer's context (string, int64 for whole numbers, float64, bool).
 	Context map[string]any
+	// UsageIdentifierKey is the API key a Lambda authorizer chose (API key
+	// source AUTHORIZER).
+	UsageIdentifierKey string
 	// Claims holds a Cognito token's claims as strings.
 	Claims map[string]string
 	// Policy is the Lambda authorizer's policy; nil (Cognito) allows.

@@ -72,9 +72,10 @@ func newRequestEvent(in *Input) requestEvent {
 
 // output is a Lambda authorizer's answer.
 type output struct {
-	PrincipalID    *string                    `json:"principalId"`
-	PolicyDocument json.RawMessage            `json:"policyDocument"`
-	Context        map[string]json.RawMessage `json:"context"`
+	PrincipalID        *string                    `json:"principalId"`
+	PolicyDocument     json.RawMessage            `json:"policyDocument"`
+	Context            map[string]json.RawMessage `json:"context"`
+	UsageIdentifierKey string                     `json:"usageIdentifierKey"`
 }
 
 // functionError is the error object a failed function answers.
@@ -120,7 +121,7 @@ func parseOutput(out []byte) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfiguration, err)
 	}
-	res := &Result{PrincipalID: *o.PrincipalID, Policy: policy}
+	res := &Result{PrincipalID: *o.PrincipalID, Policy: policy, UsageIdentifierKey: o.UsageIdentifierKey}
 	if len(o.Context) > 0 {
 		res.Context = make(map[string]any, len(o.Context))
 		for k, raw := range o.Context {

@@ -43,10 +43,13 @@ type document struct {
 	Security            []map[string][]string                `json:"security" yaml:"security"`
 	GatewayResponses    map[string]gatewayResponse           `json:"x-amazon-apigateway-gateway-responses" yaml:"x-amazon-apigateway-gateway-responses"`
 	BinaryMediaTypes    []string                             `json:"x-amazon-apigateway-binary-media-types" yaml:"x-amazon-apigateway-binary-media-types"`
+	APIKeySource        string                               `json:"x-amazon-apigateway-api-key-source" yaml:"x-amazon-apigateway-api-key-source"`
 }
 
 type securityScheme struct {
 	Type       string         `json:"type" yaml:"type"`
+	Name       string         `json:"name" yaml:"name"`
+	In         string         `json:"in" yaml:"in"`
 	AuthType   string         `json:"x-amazon-apigateway-authtype" yaml:"x-amazon-apigateway-authtype"`
 	Authorizer *authorizerExt `json:"x-amazon-apigateway-authorizer" yaml:"x-amazon-apigateway-authorizer"`
 }
@@ -161,7 +164,8 @@ func Import(data []byte) (*gateway.API, error) {
 	}
 	api := &gateway.API{Name: doc.Info.Title, Paths: map[string]map[string]*gateway.Method{},
 		Authorizers: map[string]*gateway.Authorizer{}, GatewayResponses: map[gateway.ResponseType]*gateway.GatewayResponse{},
-		BinaryMediaTypes: doc.BinaryMediaTypes, RequestValidators: doc.RequestValidators, RequestValidator: doc.RequestValidator}
+		BinaryMediaTypes: doc.BinaryMediaTypes, RequestValidators: doc.RequestValidators, RequestValidator: doc.RequestValidator,
+		APIKeySource: strings.ToUpper(doc.APIKeySource)}
 	schemas := doc.Components.Schemas
 	if doc.Swagger != "" {
 		schemas = doc.Definitions
@@ -192,7 +196,7 @@ func Import(data []byte) (*gateway.API, error) {
 			if !ok {
 				continue // parameters, summary, servers …
 			}
-			m, err := convertOperation(raw, doc.Security, api)
+			m, err := convertOperation(raw, doc.Security, api, schemes)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s %s: %w", verb, path, err))
 				continue
@@ -213,7 +217,7 @@ func Import(data []byte) (*gateway.API, error) {
 
 // convertOperation converts one operation object (decoded generically, so
 // it is re-encoded as JSON and decoded into operation).
-func convertOperation(raw any, global []map[string][]string, api *gateway.API) (*gateway.Method, error) {
+func convertOperation(raw any, global []map[string][]string, api *gateway.API, schemes map[string]securityScheme) (*gateway.Method, error) {
 	authorizers := api.Authorizers
 	b, err := json.Marshal(normalize(raw))
 	if err != nil {
@@ -277,9 +281,14 @@ func convertOperation(raw any, global []map[string][]string, api *gateway.API) (
 		security = *op.Security
 	}
 	for _, req := range security {
+		for name := range req {
+			if s, ok := schemes[name]; ok && strings.EqualFold(s.Type, "apiKey") && strings.EqualFold(s.Name, "x-api-key") && strings.EqualFold(s.In, "header") {
+				m.APIKeyRequired = true // API Gateway's API key scheme
+			}
+		}
 		for name, scopes := range req {
 			if _, ok := authorizers[name]; !ok {
-				continue // API keys and other schemes Cognate does not enforce
+				continue // schemes Cognate does not enforce
 			}
 			m.Authorizer = name
 			m.AuthorizationScopes = scopes
