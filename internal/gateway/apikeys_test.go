@@ -2,6 +2,9 @@ package gateway
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -118,5 +121,24 @@ func TestPeriodKey(t *testing.T) {
 	}
 	if got := periodKey(QuotaWeek, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)); got != "W2026-11-30" {
 		t.Errorf("a Monday: %s", got)
+	}
+}
+
+func TestUsageHandler(t *testing.T) {
+	env := keyedEnv(t, "")
+	httpCase{target: "/dev/keyed", header: map[string]string{"x-api-key": testKey1}, status: 200}.run(t, env.h, env.inv)
+	day := env.clock.Now().Format(time.DateOnly)
+	h := env.gw.UsageHandler()
+	rec := serve(h, httptest.NewRequest(http.MethodGet, "/usageplans/plan1/usage?keyId=key1&startDate="+day+"&endDate="+day, nil))
+	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"usagePlanId":"plan1","startDate":"`+day+`","endDate":"`+day+`","items":{"key1":[[1,2]]}}` {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	rec = serve(h, httptest.NewRequest(http.MethodGet, "/usageplans/nope/usage?startDate="+day+"&endDate="+day, nil))
+	if rec.Code != 404 || rec.Header().Get("x-amzn-ErrorType") != "NotFoundException" || !strings.Contains(rec.Body.String(), "Invalid Usage Plan ID specified") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	rec = serve(h, httptest.NewRequest(http.MethodGet, "/usageplans/plan1/usage?startDate=x&endDate="+day, nil))
+	if rec.Code != 400 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
