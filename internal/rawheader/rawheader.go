@@ -82,10 +82,32 @@ func Names(r *http.Request) (names []string, ok bool) {
 	return rec.take(r)
 }
 
-// entry is one recorded request.
+// entry is one recorded request; the names are packed in buf (ends[i] is
+// where name i ends) so a request nobody asks about costs few allocations.
 type entry struct {
 	method, target string
-	names          []string
+	buf            []byte
+	ends           []int
+}
+
+func (e *entry) name(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = e.ends[i-1]
+	}
+	return e.buf[start:e.ends[i]]
+}
+
+// names unpacks the names (one string allocation for all of them).
+func (e *entry) names() []string {
+	all := string(e.buf)
+	out := make([]string, len(e.ends))
+	start := 0
+	for i, end := range e.ends {
+		out[i] = all[start:end]
+		start = end
+	}
+	return out
 }
 
 type state uint8
@@ -141,13 +163,22 @@ func (rc *recorder) feed(p []byte) {
 				rc.appendLine(p)
 				return
 			}
-			rc.appendLine(p[:i])
+			var line []byte
+			if len(rc.line) == 0 { // the whole line is in p: no copy
+				if rc.block += i; rc.block > maxHeaderBlock {
+					rc.stop()
+					return
+				}
+				line = p[:i]
+			} else {
+				rc.appendLine(p[:i])
+				line = rc.line
+			}
 			p = p[i+1:]
 			if rc.st == sOff {
 				return
 			}
-			line := bytes.TrimSuffix(rc.line, []byte{'\r'})
-			rc.onLine(line)
+			rc.onLine(bytes.TrimSuffix(line, []byte{'\r'}))
 			rc.line = rc.line[:0]
 		}
 	}
@@ -202,13 +233,15 @@ func (rc *recorder) headLine(line []byte) {
 			rc.block = 0
 			return // empty lines before a request line are allowed
 		}
-		f := strings.Fields(string(line))
-		if len(f) != 3 || !strings.HasPrefix(f[2], "HTTP/1.") {
+		method, rest, ok1 := bytes.Cut(line, []byte{' '})
+		target, proto, ok2 := bytes.Cut(rest, []byte{' '})
+		if !ok1 || !ok2 || !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(method) == 0 || len(target) == 0 {
 			rc.stop() // HTTP/2 preface, TLS, garbage
 			return
 		}
-		rc.cur = entry{method: f[0], target: f[1]}
-		rc.inMsg, rc.chunked, rc.length, rc.upgrade = true, false, 0, f[0] == "CONNECT"
+		rc.cur = entry{method: string(method), target: string(target), buf: make([]byte, 0, 256), ends: make([]int, 0, 16)}
+		rc.inMsg, rc.chunked, rc.length = true, false, 0
+		rc.upgrade = string(method) == "CONNECT"
 		return
 	}
 	if len(line) == 0 {
@@ -223,20 +256,19 @@ func (rc *recorder) headLine(line []byte) {
 		rc.stop()
 		return
 	}
-	n := string(name)
-	rc.cur.names = append(rc.cur.names, n)
-	v := strings.TrimSpace(string(value))
+	rc.cur.buf = append(rc.cur.buf, name...)
+	rc.cur.ends = append(rc.cur.ends, len(rc.cur.buf))
 	switch {
-	case strings.EqualFold(n, "Content-Length"):
-		l, err := strconv.ParseInt(v, 10, 64)
+	case bytes.EqualFold(name, []byte("Content-Length")):
+		l, err := strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
 		if err != nil || l < 0 {
 			rc.stop()
 			return
 		}
 		rc.length = l
-	case strings.EqualFold(n, "Transfer-Encoding"):
-		rc.chunked = rc.chunked || strings.Contains(strings.ToLower(v), "chunked")
-	case strings.EqualFold(n, "Upgrade"):
+	case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+		rc.chunked = rc.chunked || bytes.Contains(bytes.ToLower(value), []byte("chunked"))
+	case bytes.EqualFold(name, []byte("Upgrade")):
 		rc.upgrade = true
 	}
 }
@@ -246,7 +278,7 @@ func (rc *recorder) endHead() {
 		rc.queue = append(rc.queue[:0], rc.queue[1:]...)
 	}
 	rc.queue = append(rc.queue, rc.cur)
-	rc.cur, rc.inMsg, rc.block = entry{}, false, 0
+	rc.cur, rc.inMsg, rc.block = entry{}, false, 0 // the queue owns the buffers now
 	switch {
 	case rc.upgrade:
 		rc.st = sOff // the stream stops being HTTP/1 (the queue stays)
@@ -263,43 +295,78 @@ func (rc *recorder) endHead() {
 func (rc *recorder) take(r *http.Request) ([]string, bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	for i, e := range rc.queue {
-		if matches(e, r) {
+	for i := range rc.queue {
+		if e := &rc.queue[i]; matches(e, r) {
+			names := e.names()
 			rc.queue = append(rc.queue[:0], rc.queue[i+1:]...)
-			return e.names, true
+			return names, true
 		}
 	}
 	return nil, false
 }
 
 // matches reports whether e is r: same method and target, and the same
-// canonical header names (Go keeps Host, Transfer-Encoding and Trailer out
-// of r.Header).
-func matches(e entry, r *http.Request) bool {
+// header names up to case (Go keeps Host, Transfer-Encoding and Trailer out
+// of r.Header). It allocates nothing.
+func matches(e *entry, r *http.Request) bool {
 	if e.method != r.Method || e.target != r.RequestURI {
 		return false
 	}
-	seen := 0
-	var prev []string
-	for _, n := range e.names {
-		ck := http.CanonicalHeaderKey(n)
-		if ck == "Host" || ck == "Transfer-Encoding" || ck == "Trailer" {
+	distinct := 0
+	for i := range e.ends {
+		n := e.name(i)
+		if skipped(n) {
 			continue
 		}
-		if _, ok := r.Header[ck]; !ok {
-			return false
-		}
 		dup := false
-		for _, p := range prev {
-			if p == ck {
+		for j := range i {
+			if bytes.EqualFold(e.name(j), n) {
 				dup = true
 				break
 			}
 		}
-		if !dup {
-			prev = append(prev, ck)
-			seen++
+		if dup {
+			continue
+		}
+		distinct++
+		found := false
+		for k := range r.Header {
+			if equalFold(k, n) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
 		}
 	}
-	return seen == len(r.Header)
+	return distinct == len(r.Header)
+}
+
+func skipped(n []byte) bool {
+	return bytes.EqualFold(n, []byte("Host")) || bytes.EqualFold(n, []byte("Transfer-Encoding")) || bytes.EqualFold(n, []byte("Trailer"))
+}
+
+// equalFold compares ASCII header names case-insensitively without
+// converting n.
+func equalFold(k string, n []byte) bool {
+	if len(k) != len(n) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		a, b := k[i], n[i]
+		if a == b {
+			continue
+		}
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }

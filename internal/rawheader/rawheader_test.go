@@ -119,7 +119,7 @@ func TestByteAtATime(t *testing.T) {
 	for i := range len(raw) {
 		rc.feed([]byte{raw[i]})
 	}
-	if len(rc.queue) != 2 || strings.Join(rc.queue[0].names, ",") != "host,content-length" || rc.queue[1].target != "/y" {
+	if len(rc.queue) != 2 || strings.Join(rc.queue[0].names(), ",") != "host,content-length" || rc.queue[1].target != "/y" {
 		t.Fatalf("queue %+v", rc.queue)
 	}
 }
