@@ -63,7 +63,7 @@ func TestAPIKeyQuotaAcrossTwoNodes(t *testing.T) {
 		if apiKey != "" {
 			h = "x-api-key: " + apiKey + "\r\n"
 		}
-		return rawExchange(t, srv, rawString("GET /v/hello HTTP/1.1\r\nHost: x\r\n"+h+"Connection: close\r\n\r\n"))
+		return rawExchange(t, srv, rawString("GET /v/hello HTTP/1.1\r\nHost: localhost\r\n"+h+"Connection: close\r\n\r\n"))
 	}
 	forbidden := `{"message":"Forbidden"}`
 	send(a, "").wantAWSError(t, 403, "ForbiddenException", forbidden)

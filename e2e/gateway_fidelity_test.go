@@ -128,7 +128,7 @@ func rawResponse(t *testing.T, srv *server, raw string) string {
 func TestGatewayProxyFidelity(t *testing.T) {
 	t.Parallel()
 	srv := startFidelity(t)
-	out := rawResponse(t, srv, "GET /v/event/a%2Bb HTTP/1.1\r\nhost: api.example\r\nx-api-key: k1\r\nX-LOWER: 1\r\nx-lower: 2\r\nConnection: close\r\n\r\n")
+	out := rawResponse(t, srv, "GET /v/event/a%2Bb HTTP/1.1\r\nhost: api.localhost\r\nx-api-key: k1\r\nX-LOWER: 1\r\nx-lower: 2\r\nConnection: close\r\n\r\n")
 	_, body, ok := strings.Cut(out, "\r\n\r\n")
 	if !ok || !strings.HasPrefix(out, "HTTP/1.1 200") {
 		t.Fatalf("answer: %s", out)
@@ -149,7 +149,7 @@ func TestGatewayProxyFidelity(t *testing.T) {
 	}
 	h := ev.Headers
 	switch {
-	case h["host"] != "api.example", h["x-api-key"] != "k1", h["X-LOWER"] != "2", len(ev.MultiValueHeaders["X-LOWER"]) != 2:
+	case h["host"] != "api.localhost", h["x-api-key"] != "k1", h["X-LOWER"] != "2", len(ev.MultiValueHeaders["X-LOWER"]) != 2:
 		t.Errorf("header spelling: %v %v", h, ev.MultiValueHeaders)
 	case h["X-Forwarded-For"] != "127.0.0.1", h["X-Forwarded-Proto"] != "http", h["X-Forwarded-Port"] == "",
 		!strings.HasPrefix(h["X-Amzn-Trace-Id"], "Root=1-"), !strings.Contains(h["Via"], "cloudfront.net"), h["CloudFront-Is-Desktop-Viewer"] == "":
@@ -165,7 +165,7 @@ func TestGatewayProxyFidelity(t *testing.T) {
 
 	// The result: header names as the function wrote them; X-Both merged
 	// ("one" in both maps appears once).
-	req := "POST /v/img HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nAccept: image/png\r\nContent-Length: " +
+	req := "POST /v/img HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nAccept: image/png\r\nContent-Length: " +
 		strconv.Itoa(len(pngBytes)) + "\r\nConnection: close\r\n\r\n" + string(pngBytes)
 	out = rawResponse(t, srv, req)
 	head, img, _ := strings.Cut(out, "\r\n\r\n")
@@ -222,7 +222,7 @@ func TestGatewayRequestValidation(t *testing.T) {
 	t.Parallel()
 	srv := startFidelity(t)
 	send := func(query, body string) rawResult {
-		return rawExchange(t, srv, rawString("POST /v/pets"+query+" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "+
+		return rawExchange(t, srv, rawString("POST /v/pets"+query+" HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "+
 			strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body))
 	}
 	send("", `{"type":"dog"}`).wantAWSError(t, 400, "BadRequestException",
@@ -240,7 +240,7 @@ func TestGatewayRequestValidation(t *testing.T) {
 func TestGatewayResponsesFromConfig(t *testing.T) {
 	t.Parallel()
 	srv := startFidelity(t)
-	r := rawExchange(t, srv, rawString("GET /v/nowhere HTTP/1.1\r\nHost: x\r\nX-Trace: t-9\r\nConnection: close\r\n\r\n"))
+	r := rawExchange(t, srv, rawString("GET /v/nowhere HTTP/1.1\r\nHost: localhost\r\nX-Trace: t-9\r\nConnection: close\r\n\r\n"))
 	r.wantAWSError(t, 404, "MissingAuthenticationTokenException", `{"message":"no route for /v/nowhere","type":"MISSING_AUTHENTICATION_TOKEN"}`)
 	if r.header.Get("X-Gone") != "yes" || r.header.Get("X-Trace") != "t-9" {
 		t.Errorf("headers %v", r.header)

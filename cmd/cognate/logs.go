@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/idpclient"
 )
 
 func runLogs(ctx context.Context, args []string, std stdio) error {
@@ -26,6 +28,9 @@ func runLogs(ctx context.Context, args []string, std stdio) error {
 	u := strings.TrimRight(*endpoint, "/") + "/_cognate/functions/" + url.PathEscape(fs.Arg(0)) + "/logs"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
+		return fmt.Errorf("logs: %w", err)
+	}
+	if err := idpclient.Sign(ctx, req, "cognate"); err != nil {
 		return fmt.Errorf("logs: %w", err)
 	}
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)

@@ -18,11 +18,15 @@ func runUp(ctx context.Context, args []string, std stdio) error {
 	fs.SetOutput(std.err)
 	var opts app.Options
 	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:4566", "listen address HOST:PORT (port 0 picks a free port)")
-	fs.StringVar(&opts.DataDir, "data", ".cognate", "data directory (SQLite database, server key)")
+	fs.StringVar(&opts.DataDir, "data", ".cognate", "data directory (SQLite database; the server key of older installs)")
 	fs.StringVar(&opts.ConfigPath, "config", "", "configuration file (default: the built-in notes demo)")
 	fs.StringVar(&opts.StoreURL, "store", os.Getenv("COGNATE_STORE"), "store: empty for SQLite in the data directory, or postgres://... (default $COGNATE_STORE)")
 	fs.StringVar(&opts.PublicURL, "public-url", "", "base URL clients reach Cognate at (default http://ADDR)")
-	fs.StringVar(&opts.ServerKeyFile, "server-key-file", "", "file holding the key that seals secrets at rest (default DATA/server.key; $COGNATE_SERVER_KEY overrides)")
+	fs.StringVar(&opts.ServerKeyFile, "server-key-file", "", "file holding the key that seals secrets at rest (default: outside the data directory, $XDG_CONFIG_HOME/cognate/keys/ID.key, or DATA/server.key of an older install; $COGNATE_SERVER_KEY overrides)")
+	fs.StringVar(&opts.RootCredentialsFile, "root-credentials-file", "", "JSON file with the root access key {\"AccessKeyId\",\"SecretAccessKey\"} (default $COGNATE_ROOT_CREDENTIALS_FILE; $COGNATE_ROOT_ACCESS_KEY_ID/$COGNATE_ROOT_SECRET_ACCESS_KEY override)")
+	fs.BoolVar(&opts.InsecureNoAuth, "insecure-no-auth", false, "allow a non-loopback --addr without credentials (any well-formed signature is then accepted: never on a shared network)")
+	hosts := fs.String("allowed-hosts", "", "extra Host names to serve, comma-separated (\"*.example.com\" allowed)")
+	origins := fs.String("allowed-origins", "", "browser origins allowed to call signed operations, comma-separated (default none)")
 	logLevel := fs.String("log-level", envOr("COGNATE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (default $COGNATE_LOG_LEVEL or info)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
@@ -32,6 +36,7 @@ func runUp(ctx context.Context, args []string, std stdio) error {
 		fmt.Fprintf(std.err, "up: unexpected arguments %q\n", fs.Args())
 		return errUsage
 	}
+	opts.AllowedHosts, opts.AllowedOrigins = splitList(*hosts), splitList(*origins)
 	logger, err := newLogger(std, *logLevel, *logFormat)
 	if err != nil {
 		return err
@@ -76,4 +81,15 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

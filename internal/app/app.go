@@ -20,7 +20,6 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/rawheader"
-	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
@@ -28,17 +27,29 @@ import (
 type Options struct {
 	// Addr is the listen address (default 127.0.0.1:4566; port 0 picks one).
 	Addr string
-	// DataDir holds the SQLite database and the server key (default ./.cognate).
+	// DataDir holds the SQLite database (default ./.cognate).
 	DataDir string
 	// ConfigPath is the configuration file; empty serves the notes demo.
 	ConfigPath string
 	// StoreURL selects the store: empty or sqlite:PATH for SQLite, postgres://... for PostgreSQL.
 	StoreURL string
-	// ServerKeyFile holds the key sealing secrets at rest (default DataDir/server.key).
-	// The COGNATE_SERVER_KEY environment variable (hex) takes precedence.
+	// ServerKeyFile holds the key sealing secrets at rest (default: outside the
+	// data directory, $XDG_CONFIG_HOME/cognate/keys/ID.key, or DataDir/server.key
+	// of an older install). The COGNATE_SERVER_KEY environment variable (hex)
+	// takes precedence.
 	ServerKeyFile string
 	// PublicURL overrides the base URL clients use (default http://ADDR).
 	PublicURL string
+	// RootCredentialsFile holds the root access key as JSON ({"AccessKeyId",
+	// "SecretAccessKey"}); COGNATE_ROOT_ACCESS_KEY_ID/_SECRET_ACCESS_KEY override.
+	RootCredentialsFile string
+	// InsecureNoAuth lets a server without credentials listen on a
+	// non-loopback address (any well-formed signature is then accepted).
+	InsecureNoAuth bool
+	// AllowedHosts are Host names served besides the defaults (see hostSet).
+	AllowedHosts []string
+	// AllowedOrigins are browser origins allowed to call signed operations.
+	AllowedOrigins []string
 	// DrainTimeout bounds the graceful shutdown (default 30 s).
 	DrainTimeout time.Duration
 	// Logger receives all logs (required).
@@ -66,6 +77,7 @@ type App struct {
 	shutOnce sync.Once
 	shutErr  error
 	reloadMu sync.Mutex
+	keySrc   keySource
 }
 
 // Start opens everything, applies the configuration and begins serving.
@@ -119,11 +131,17 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if a.store, err = openStore(ctx, opts); err != nil {
 		return nil, err
 	}
-	sealer, err := loadSealer(opts)
+	sealer, keySrc, err := loadSealer(opts)
 	if err != nil {
 		return nil, err
 	}
-	if a.parts, err = build(runCtx, a, cfg, sealer, base); err != nil {
+	a.keySrc = keySrc
+	warnKeyLocation(a.log, opts, keySrc)
+	sec, err := newSecurity(opts, cfg, a.ln.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	if a.parts, err = build(runCtx, a, cfg, sealer, base, sec); err != nil {
 		return nil, err
 	}
 	summary, err := a.parts.apply(ctx, cfg)
@@ -142,7 +160,10 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		ConnContext:       rawheader.ConnContext,
 	}
 	go func() { a.served <- a.srv.Serve(a.ln) }()
-	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name())
+	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "auth", map[bool]string{true: "open", false: "enforced"}[sec.open])
+	if sec.open {
+		a.log.Warn("no credentials configured: the AWS APIs accept any well-formed SigV4 signature; set COGNATE_ROOT_ACCESS_KEY_ID and COGNATE_ROOT_SECRET_ACCESS_KEY to enforce signatures and policies")
+	}
 	if opts.Banner != nil {
 		printBanner(opts.Banner, a, base, cfg, summary)
 	}
@@ -164,9 +185,13 @@ func (a *App) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
+	if err := a.parts.sec.reload(a.opts, cfg); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
 	if _, err := a.parts.apply(ctx, cfg); err != nil {
 		return fmt.Errorf("reload: apply configuration: %w", err)
 	}
+	a.parts.sec.hosts.Store(a.parts.hostSet(cfg))
 	a.log.Info("configuration reloaded", "config", a.opts.ConfigPath)
 	return nil
 }
@@ -223,6 +248,34 @@ func (a *App) closeAll(ctx context.Context) {
 	}
 }
 
+// protectedPaths are what function processes must never read: the data
+// directory, the server key, the configuration file, the root credentials
+// file and the SQLite file.
+func (a *App) protectedPaths() []string {
+	out := []string{a.opts.DataDir}
+	if a.keySrc.path != "" {
+		out = append(out, a.keySrc.path)
+	}
+	if a.opts.ConfigPath != "" {
+		out = append(out, a.opts.ConfigPath)
+	}
+	if f := a.opts.RootCredentialsFile; f != "" {
+		out = append(out, f)
+	}
+	if f := os.Getenv("COGNATE_ROOT_CREDENTIALS_FILE"); f != "" {
+		out = append(out, f)
+	}
+	if p, ok := strings.CutPrefix(a.opts.StoreURL, "sqlite:"); ok && p != "" {
+		out = append(out, p, p+"-wal", p+"-shm")
+	}
+	for i, p := range out {
+		if abs, err := filepath.Abs(p); err == nil {
+			out[i] = abs
+		}
+	}
+	return out
+}
+
 // go runs fn in the background until the app shuts down.
 func (a *App) goBackground(fn func()) {
 	a.bg.Add(1)
@@ -230,25 +283,4 @@ func (a *App) goBackground(fn func()) {
 		defer a.bg.Done()
 		fn()
 	}()
-}
-
-// loadSealer loads the server key from COGNATE_SERVER_KEY or the key file.
-func loadSealer(opts Options) (*secret.Sealer, error) {
-	var key []byte
-	var err error
-	if env := os.Getenv("COGNATE_SERVER_KEY"); env != "" {
-		key, err = secret.ParseKey(env)
-		if err != nil {
-			return nil, fmt.Errorf("COGNATE_SERVER_KEY: %w", err)
-		}
-	} else {
-		path := opts.ServerKeyFile
-		if path == "" {
-			path = filepath.Join(opts.DataDir, "server.key")
-		}
-		if key, err = secret.LoadOrCreateKey(path); err != nil {
-			return nil, err
-		}
-	}
-	return secret.NewSealer(key)
 }

@@ -8,6 +8,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -34,16 +35,62 @@ type File struct {
 	// Throttling is every stage's token bucket (AWS's default 10,000 requests/s, burst 5,000).
 	Throttling *Throttling `yaml:"throttling"`
 	// Gateway holds gateway-wide settings.
-	Gateway   *Gateway   `yaml:"gateway"`
+	Gateway *Gateway `yaml:"gateway"`
+	// Security holds the access keys and policies of the AWS APIs, and the
+	// allowed Host names and browser origins.
+	Security  *Security  `yaml:"security"`
 	Pools     []Pool     `yaml:"pools"`
 	Functions []Function `yaml:"functions"`
 	APIs      []API      `yaml:"apis"`
+	// KMSKeys are the local keys standing in for KMS keys: custom sender
+	// triggers get their codes encrypted with the key a pool's kmsKeyId names.
+	KMSKeys []KMSKey `yaml:"kmsKeys"`
 	// APIKeys and UsagePlans meter apiKeyRequired methods.
 	APIKeys    []APIKey    `yaml:"apiKeys"`
 	UsagePlans []UsagePlan `yaml:"usagePlans"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
+}
+
+// Security configures who may call the signed AWS APIs and from where.
+type Security struct {
+	// AllowedHosts are Host names served besides loopback names, IP
+	// addresses, the public URL's host and {apiId}.execute-api.* ("*.example.com" allowed).
+	AllowedHosts []string `yaml:"allowedHosts"`
+	// AllowedOrigins are browser origins (https://admin.example.com, or "*")
+	// allowed to call signed operations; none by default.
+	AllowedOrigins []string `yaml:"allowedOrigins"`
+	// Users are IAM-style users with access keys and identity policies.
+	Users []IAMUser `yaml:"users"`
+}
+
+// IAMUser is a principal arn:aws:iam::ACCOUNT:user/NAME.
+type IAMUser struct {
+	Name       string      `yaml:"name"`
+	AccessKeys []AccessKey `yaml:"accessKeys"`
+	Policies   []Policy    `yaml:"policies"`
+}
+
+// AccessKey is an access key pair; keep the secret out of the file with ${ENV}.
+type AccessKey struct {
+	ID     string `yaml:"id"`
+	Secret string `yaml:"secret"`
+}
+
+// Policy is a named identity policy: Document is IAM's JSON grammar, as a
+// JSON string or the same structure in YAML.
+type Policy struct {
+	Name     string `yaml:"name"`
+	Document any    `yaml:"document"`
+}
+
+// DocumentJSON returns the policy document as JSON text.
+func (p Policy) DocumentJSON() ([]byte, error) {
+	if s, ok := p.Document.(string); ok {
+		return []byte(s), nil
+	}
+	return json.Marshal(p.Document)
 }
 
 // Throttling sets a stage's request rate limit; rateLimit -1 turns it off.
@@ -102,6 +149,52 @@ type Pool struct {
 	Clients                []Client        `yaml:"clients"`
 	Groups                 []Group         `yaml:"groups"`
 	Users                  []User          `yaml:"users"`
+	// LambdaConfig names the pool's triggers (applied at every start).
+	LambdaConfig *LambdaConfig `yaml:"lambdaConfig"`
+}
+
+// LambdaConfig mirrors Cognito's LambdaConfigType: each trigger is a
+// function name of this file or a full function ARN.
+type LambdaConfig struct {
+	PreSignUp          string `yaml:"preSignUp"`
+	PostConfirmation   string `yaml:"postConfirmation"`
+	PreAuthentication  string `yaml:"preAuthentication"`
+	PostAuthentication string `yaml:"postAuthentication"`
+	PreTokenGeneration string `yaml:"preTokenGeneration"`
+	// PreTokenGenerationVersion is V1_0 (default), V2_0 or V3_0.
+	PreTokenGenerationVersion   string `yaml:"preTokenGenerationVersion"`
+	UserMigration               string `yaml:"userMigration"`
+	CustomMessage               string `yaml:"customMessage"`
+	DefineAuthChallenge         string `yaml:"defineAuthChallenge"`
+	CreateAuthChallenge         string `yaml:"createAuthChallenge"`
+	VerifyAuthChallengeResponse string `yaml:"verifyAuthChallengeResponse"`
+	CustomEmailSender           string `yaml:"customEmailSender"`
+	CustomSMSSender             string `yaml:"customSMSSender"`
+	// KMSKeyID names one of kmsKeys (its id or ARN); required with custom senders.
+	KMSKeyID string `yaml:"kmsKeyId"`
+}
+
+// Triggers returns the configured triggers by LambdaConfigType field name.
+func (l *LambdaConfig) Triggers() map[string]string {
+	out := map[string]string{}
+	for k, v := range map[string]string{
+		"PreSignUp": l.PreSignUp, "PostConfirmation": l.PostConfirmation, "PreAuthentication": l.PreAuthentication,
+		"PostAuthentication": l.PostAuthentication, "PreTokenGeneration": l.PreTokenGeneration, "UserMigration": l.UserMigration,
+		"CustomMessage": l.CustomMessage, "DefineAuthChallenge": l.DefineAuthChallenge, "CreateAuthChallenge": l.CreateAuthChallenge,
+		"VerifyAuthChallengeResponse": l.VerifyAuthChallengeResponse, "CustomEmailSender": l.CustomEmailSender, "CustomSMSSender": l.CustomSMSSender,
+	} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// KMSKey is a local symmetric key: Key is 32 bytes, base64-encoded (use
+// ${ENV}); its ARN is arn:aws:kms:REGION:ACCOUNT:key/ID.
+type KMSKey struct {
+	ID  string `yaml:"id"`
+	Key string `yaml:"key"`
 }
 
 // PasswordPolicy mirrors Cognito's PasswordPolicyType.

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/iampolicy"
 )
 
 var (
@@ -37,6 +40,17 @@ func (f *File) Validate() error {
 			add("gateway.escapedSlashes: %q is not KEEP_UNCHANGED, REJECT_REQUEST or UNESCAPE_AND_FORWARD", g.EscapedSlashes)
 		}
 	}
+	if f.Security != nil {
+		f.Security.validate(add)
+	}
+	for i, k := range f.KMSKeys {
+		if !funcNameRe.MatchString(k.ID) {
+			add("kmsKeys[%d].id: %q: want letters, digits, - or _", i, k.ID)
+		}
+		if raw, err := base64.StdEncoding.DecodeString(k.Key); err != nil || len(raw) != 32 {
+			add("kmsKeys[%d].key: want 32 bytes, base64-encoded", i)
+		}
+	}
 	pools := map[string]bool{}
 	for i, p := range f.Pools {
 		where := fmt.Sprintf("pools[%d]", i)
@@ -64,6 +78,19 @@ func (f *File) Validate() error {
 				if dur, err := time.ParseDuration(d.v); err != nil || dur <= 0 {
 					add("%s.%s: %q is not a positive duration", cw, d.field, d.v)
 				}
+			}
+		}
+		if lc := p.LambdaConfig; lc != nil {
+			if v := lc.PreTokenGenerationVersion; v != "" && v != "V1_0" && v != "V2_0" && v != "V3_0" {
+				add("%s.lambdaConfig.preTokenGenerationVersion: %q is not V1_0, V2_0 or V3_0", where, v)
+			}
+			for name, fn := range lc.Triggers() {
+				if !funcNameRe.MatchString(fn) && !strings.HasPrefix(fn, "arn:") {
+					add("%s.lambdaConfig: %s %q is neither a function name nor an ARN", where, name, fn)
+				}
+			}
+			if (lc.CustomEmailSender != "" || lc.CustomSMSSender != "") && lc.KMSKeyID == "" {
+				add("%s.lambdaConfig.kmsKeyId: required with customEmailSender or customSMSSender", where)
 			}
 		}
 		groups := map[string]bool{}
@@ -181,4 +208,61 @@ func (f *File) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+var (
+	iamUserRe   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	accessKeyRe = regexp.MustCompile(`^[A-Za-z0-9_]{16,128}$`)
+	hostRe      = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+)
+
+func (s *Security) validate(add func(string, ...any)) {
+	for i, h := range s.AllowedHosts {
+		if !hostRe.MatchString(h) {
+			add("security.allowedHosts[%d]: %q is not a host name (a leading \"*.\" is allowed; no port or scheme)", i, h)
+		}
+	}
+	for i, o := range s.AllowedOrigins {
+		if o != "*" && !(strings.HasPrefix(o, "https://") || strings.HasPrefix(o, "http://")) {
+			add("security.allowedOrigins[%d]: %q is not an origin such as https://admin.example.com (or \"*\")", i, o)
+		}
+	}
+	users, keys := map[string]bool{}, map[string]bool{}
+	for i, u := range s.Users {
+		where := fmt.Sprintf("security.users[%d]", i)
+		if !iamUserRe.MatchString(u.Name) {
+			add("%s.name: %q is not a valid IAM user name", where, u.Name)
+		}
+		if users[u.Name] {
+			add("%s.name: duplicate user %q", where, u.Name)
+		}
+		users[u.Name] = true
+		if len(u.AccessKeys) == 0 {
+			add("%s.accessKeys: a user needs at least one access key", where)
+		}
+		for j, k := range u.AccessKeys {
+			kw := fmt.Sprintf("%s.accessKeys[%d]", where, j)
+			if !accessKeyRe.MatchString(k.ID) {
+				add("%s.id: must be 16 to 128 letters, digits or underscores", kw)
+			}
+			if len(k.Secret) < 16 {
+				add("%s.secret: must be at least 16 characters (use ${ENV} to keep it out of the file)", kw)
+			}
+			if keys[k.ID] {
+				add("%s.id: duplicate access key id", kw)
+			}
+			keys[k.ID] = true
+		}
+		for j, p := range u.Policies {
+			pw := fmt.Sprintf("%s.policies[%d]", where, j)
+			doc, err := p.DocumentJSON()
+			if err != nil || p.Document == nil {
+				add("%s.document: required, IAM's JSON policy grammar", pw)
+				continue
+			}
+			if _, err := iampolicy.ParseIdentity(doc); err != nil {
+				add("%s.document: %v", pw, err)
+			}
+		}
+	}
 }

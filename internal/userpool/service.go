@@ -48,9 +48,20 @@ type Config struct {
 	Region string
 	// Sender delivers verification codes (a LogSender that hides codes when nil).
 	Sender CodeSender
+	// Guard checks the callers of signed (admin) operations; nil serves
+	// every operation unsigned (tests and embedded use only).
+	Guard awsjson.Guard
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Triggers runs the functions of pools' LambdaConfig (nil: every
+	// trigger fails as an unknown function would).
+	Triggers Invoker
+	// TriggerTimeout bounds each trigger invocation (TriggerTimeout when 0).
+	TriggerTimeout time.Duration
+	// SenderKeys returns the 32-byte key a KMSKeyID names, with which codes
+	// for custom sender triggers are encrypted (see encryptCode).
+	SenderKeys func(keyID string) ([]byte, bool)
 }
 
 // Service is the user pools service. It is safe for concurrent use.
@@ -71,6 +82,10 @@ type Service struct {
 	handler http.Handler
 	cache   *configCache
 
+	triggers       Invoker
+	triggerTimeout time.Duration
+	senderKeys     func(string) ([]byte, bool)
+
 	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
 	userCounts  sync.Map // poolID → userCount (DescribeUserPool's estimate)
 }
@@ -90,6 +105,13 @@ func New(cfg Config) (*Service, error) {
 		sender: cfg.Sender,
 		now:    cfg.Now,
 		log:    cfg.Logger,
+
+		triggers:       cfg.Triggers,
+		triggerTimeout: cfg.TriggerTimeout,
+		senderKeys:     cfg.SenderKeys,
+	}
+	if s.triggerTimeout <= 0 {
+		s.triggerTimeout = TriggerTimeout
 	}
 	if s.region == "" {
 		s.region = "us-east-1"
@@ -106,7 +128,7 @@ func New(cfg Config) (*Service, error) {
 	s.lockout = &lockout{store: cfg.Store, now: s.now}
 	s.cache = newConfigCache()
 	s.verifier = tokens.NewVerifier(cfg.Keys, tokens.VerifierOptions{Now: s.now, Revocations: s.revs})
-	s.handler = awsjson.NewHandler(ServiceName, s.operations(), awsjson.Options{Logger: s.log})
+	s.handler = withSDKVersion(awsjson.NewHandler(ServiceName, s.operations(), awsjson.Options{Logger: s.log, Guard: cfg.Guard}))
 	return s, nil
 }
 
