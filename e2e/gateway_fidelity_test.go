@@ -100,6 +100,11 @@ func startFidelity(t *testing.T) *server {
 	dir := t.TempDir()
 	fn := filepath.Join(dir, "fn")
 	os.MkdirAll(fn, 0o755)
+	// Functions may run as nobody (README: Function isolation): the task
+	// root must be reachable by others, which t.TempDir's is not.
+	for _, d := range []string{filepath.Dir(dir), dir, fn} {
+		os.Chmod(d, 0o755)
+	}
 	os.WriteFile(filepath.Join(fn, "index.js"), []byte(fidelityHandler), 0o644)
 	cfg := filepath.Join(dir, "cognate.yaml")
 	os.WriteFile(cfg, []byte(strings.NewReplacer("FNDIR", fn, "BACKEND", backend.URL).Replace(fidelityConfig)), 0o600)
