@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/config"
+	"github.com/cognate-dev/cognate/internal/rawheader"
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
@@ -117,6 +118,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if a.ln, err = net.Listen("tcp", opts.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
+	a.ln = rawheader.Listener(a.ln) // header names as sent, for the gateway's events
 	a.URL = "http://" + a.ln.Addr().String()
 	base := strings.TrimRight(opts.PublicURL, "/")
 	if base == "" {
@@ -155,6 +157,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		IdleTimeout:       DefaultIdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		ConnContext:       rawheader.ConnContext,
 	}
 	go func() { a.served <- a.srv.Serve(a.ln) }()
 	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "auth", map[bool]string{true: "open", false: "enforced"}[sec.open])

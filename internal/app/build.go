@@ -84,6 +84,12 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	if t := cfg.Throttling; t != nil {
 		limits.Rate, limits.Burst = t.RateLimit, t.BurstLimit
 	}
+	var slashes gateway.EscapedSlashAction
+	if g := cfg.Gateway; g != nil {
+		if slashes, err = gateway.ParseEscapedSlashAction(g.EscapedSlashes); err != nil {
+			return nil, fmt.Errorf("config: gateway: %w", err)
+		}
+	}
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
 		Functions: invoker{c.runner},
@@ -93,6 +99,9 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Now:       a.opts.Now,
 		Region:    cfg.Region,
 		AccountID: cfg.AccountID,
+
+		EscapedSlashes: slashes,
+		Usage:          a.store,
 	})
 	if err := c.gateway.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("load deployments: %w", err)

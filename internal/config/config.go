@@ -38,6 +38,8 @@ type File struct {
 	// AuthThrottling is each source IP's token bucket on Cognito's public
 	// (unsigned) operations, per node (default 50 requests/s, burst 100).
 	AuthThrottling *AuthThrottling `yaml:"authThrottling"`
+	// Gateway holds gateway-wide settings.
+	Gateway *Gateway `yaml:"gateway"`
 	// Security holds the access keys and policies of the AWS APIs, and the
 	// allowed Host names and browser origins.
 	Security  *Security  `yaml:"security"`
@@ -47,6 +49,9 @@ type File struct {
 	// KMSKeys are the local keys standing in for KMS keys: custom sender
 	// triggers get their codes encrypted with the key a pool's kmsKeyId names.
 	KMSKeys []KMSKey `yaml:"kmsKeys"`
+	// APIKeys and UsagePlans meter apiKeyRequired methods.
+	APIKeys    []APIKey    `yaml:"apiKeys"`
+	UsagePlans []UsagePlan `yaml:"usagePlans"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
@@ -107,6 +112,44 @@ type AuthThrottling struct {
 type Throttling struct {
 	RateLimit  float64 `yaml:"rateLimit"`
 	BurstLimit int     `yaml:"burstLimit"`
+}
+
+// Gateway holds settings of the API gateway as a whole.
+type Gateway struct {
+	// EscapedSlashes is what %2F / %5C inside a path segment do:
+	// KEEP_UNCHANGED (default), REJECT_REQUEST or UNESCAPE_AND_FORWARD.
+	EscapedSlashes string `yaml:"escapedSlashes"`
+}
+
+// APIKey declares an API key (sent in x-api-key, or returned by a Lambda
+// authorizer as usageIdentifierKey). Value is a secret: use ${ENV}.
+type APIKey struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+	// Enabled defaults to true.
+	Enabled *bool `yaml:"enabled"`
+}
+
+// UsagePlan declares a usage plan: the API stages it covers, a per-key
+// throttle and quota, and its keys.
+type UsagePlan struct {
+	Name      string          `yaml:"name"`
+	APIStages []UsagePlanAPI  `yaml:"apiStages"`
+	Throttle  *Throttling     `yaml:"throttle"`
+	Quota     *UsagePlanQuota `yaml:"quota"`
+	APIKeys   []string        `yaml:"apiKeys"`
+}
+
+// UsagePlanAPI names an API (by its name in this file) and a stage.
+type UsagePlanAPI struct {
+	API   string `yaml:"api"`
+	Stage string `yaml:"stage"`
+}
+
+// UsagePlanQuota is requests per DAY, WEEK or MONTH.
+type UsagePlanQuota struct {
+	Limit  int64  `yaml:"limit"`
+	Period string `yaml:"period"`
 }
 
 // Pool declares a user pool, found by name or created.

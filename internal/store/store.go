@@ -46,6 +46,7 @@ type Store interface {
 	Keys
 	Lockouts
 	Deployments
+	Usage
 	// Name says which backend this is and where, for logs ("sqlite /data/cognate.db").
 	Name() string
 	// Close releases the backend's resources.
@@ -330,4 +331,28 @@ type Deployments interface {
 	// ListStages returns every stage of every API, ordered by (APIID, Name).
 	ListStages(ctx context.Context) ([]Stage, error)
 	DeleteStage(ctx context.Context, apiID, name string) error
+}
+
+// UsageCount is how many requests one API key made under one usage plan in
+// one period ("D2026-12-01" a day, "W2026-11-30" a week from that Monday,
+// "M2026-12" a month).
+type UsageCount struct {
+	PlanID string
+	KeyID  string
+	Period string
+	Count  int64
+}
+
+// Usage stores usage-plan counters, shared by every node so quotas hold
+// across a cluster.
+type Usage interface {
+	// AddUsage adds n to the counter of (planID, keyID, period) unless the
+	// sum would exceed limit (limit < 0: no limit) and returns the counter
+	// after the call and whether n was added. It is atomic under
+	// concurrency: N concurrent calls adding 1 under limit L add exactly
+	// min(N, L) in total.
+	AddUsage(ctx context.Context, planID, keyID, period string, n, limit int64) (count int64, added bool, err error)
+	// ListUsage returns a plan's counters (one key's when keyID is set) with
+	// from <= period <= to, ordered by (KeyID, Period).
+	ListUsage(ctx context.Context, planID, keyID, from, to string) ([]UsageCount, error)
 }

@@ -33,6 +33,7 @@ func RunConcurrency(t *testing.T, newStore NewStore) {
 		{"UpdateUser", testConcurrentUpdateUser},
 		{"RevocationFeed", testConcurrentRevocations},
 		{"StageVersions", testConcurrentStages},
+		{"UsageCounter", testConcurrentUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
