@@ -16,9 +16,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/config"
+	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -46,12 +48,18 @@ type Options struct {
 	Banner io.Writer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// OpsAddr, when set, is a second listener serving only /_cognate/health,
+	// /_cognate/ready and /_cognate/metrics, unauthenticated, apart from
+	// the request work of the main listener.
+	OpsAddr string
 }
 
 // App is a running Cognate process.
 type App struct {
 	// URL is the base URL the listener serves.
 	URL string
+	// OpsURL is the base URL of the --ops-addr listener ("" without one).
+	OpsURL string
 
 	opts     Options
 	log      *slog.Logger
@@ -65,6 +73,9 @@ type App struct {
 	shutOnce sync.Once
 	shutErr  error
 	reloadMu sync.Mutex
+	metrics  *metrics.Metrics
+	opsSrv   *http.Server
+	stopping atomic.Bool
 }
 
 // Start opens everything, applies the configuration and begins serving.
@@ -93,7 +104,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	a := &App{opts: opts, log: opts.Logger, served: make(chan error, 1)}
+	a := &App{opts: opts, log: opts.Logger, served: make(chan error, 1), metrics: metrics.New()}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	defer func() {
@@ -117,16 +128,24 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if a.store, err = openStore(ctx, opts); err != nil {
 		return nil, err
 	}
+	instrumentStore(a.store, a.metrics)
 	sealer, err := loadSealer(opts)
 	if err != nil {
 		return nil, err
 	}
 	if a.parts, err = build(runCtx, a, cfg, sealer, base); err != nil {
+		return nil, wrongKey(err)
+	}
+	if err := a.checkServerKey(ctx, a.parts); err != nil {
 		return nil, err
 	}
 	summary, err := a.parts.apply(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("apply configuration: %w", err)
+		return nil, wrongKey(fmt.Errorf("apply configuration: %w", err))
+	}
+	a.parts.applied = cfg
+	if err := a.startOps(); err != nil {
+		return nil, err
 	}
 
 	a.srv = &http.Server{
@@ -139,7 +158,11 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { a.served <- a.srv.Serve(a.ln) }()
-	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name())
+	a.writeState()
+	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "pid", os.Getpid())
+	if a.OpsURL != "" {
+		a.log.Info("ops listener", "url", a.OpsURL)
+	}
 	if opts.Banner != nil {
 		printBanner(opts.Banner, a, base, cfg, summary)
 	}
@@ -148,24 +171,13 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 
 // Reload reads the configuration file again and applies it: new and changed
 // pools, clients, users and functions, and a new deployment of every API
-// stage (swapped in atomically; requests in flight finish on the old one).
-// Things removed from the file are left in place. Without --config (the
-// demo) there is nothing to reload.
+// stage (swapped in atomically; requests in flight finish on the old one);
+// functions whose code changed are replaced, and what the file no longer
+// declares is removed (see Apply). Without --config (the demo) there is
+// nothing to reload.
 func (a *App) Reload(ctx context.Context) error {
-	a.reloadMu.Lock()
-	defer a.reloadMu.Unlock()
-	if a.opts.ConfigPath == "" {
-		return errors.New("reload: no --config file (the built-in demo does not change)")
-	}
-	cfg, err := config.Load(a.opts.ConfigPath)
-	if err != nil {
-		return fmt.Errorf("reload: %w", err)
-	}
-	if _, err := a.parts.apply(ctx, cfg); err != nil {
-		return fmt.Errorf("reload: apply configuration: %w", err)
-	}
-	a.log.Info("configuration reloaded", "config", a.opts.ConfigPath)
-	return nil
+	_, err := a.Apply(ctx, false)
+	return err
 }
 
 // Wait blocks until the server stops serving on its own (an error) or ctx ends,
@@ -188,6 +200,8 @@ func (a *App) Wait(ctx context.Context) error {
 func (a *App) Shutdown(ctx context.Context) error {
 	a.shutOnce.Do(func() {
 		a.log.Info("cognate shutting down", "drain", a.opts.DrainTimeout)
+		a.stopping.Store(true)
+		a.removeState()
 		ctx, cancel := context.WithTimeout(ctx, a.opts.DrainTimeout)
 		defer cancel()
 		if a.srv != nil {
@@ -197,6 +211,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 			}
 		}
 		a.closeAll(ctx)
+		if a.opsSrv != nil {
+			a.opsSrv.Close()
+		}
 	})
 	return a.shutErr
 }

@@ -28,6 +28,9 @@ type components struct {
 	runner   *functions.Runner
 	gateway  *gateway.Gateway
 	refs     *refs
+	// applied is the configuration applied last (reloads remove what it
+	// has and the new file has not).
+	applied *config.File
 }
 
 // build creates the components; background loops run until ctx ends.
@@ -52,6 +55,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		// Codes are secrets: the log shows them only at debug level, for local use.
 		Sender: &userpool.LogSender{Logger: log.With("component", "codes"), RevealCodes: log.Enabled(ctx, -4)},
 		Now:    a.opts.Now, Logger: log.With("component", "userpool"),
+		Metrics: a.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -59,6 +63,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 
 	c.runner = functions.NewRunner(functions.Options{
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
+		Metrics: a.metrics,
 	})
 
 	var limits gateway.Limits
@@ -69,6 +74,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Limits:    limits,
 		Functions: invoker{c.runner},
 		Tokens:    cognitoVerifier{c},
+		Metrics:   a.metrics,
 		Store:     a.store,
 		Logger:    log.With("component", "gateway"),
 		Now:       a.opts.Now,
@@ -101,24 +107,24 @@ func (c *components) knownIssuer(poolID string) (string, bool) {
 // handler is the listener's whole HTTP surface.
 func (c *components) handler() http.Handler {
 	admin := http.NewServeMux()
-	admin.HandleFunc("GET /_cognate/health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
+	admin.HandleFunc("GET /_cognate/health", healthHandler)
+	admin.HandleFunc("GET /_cognate/ready", c.app.readyHandler)
+	admin.Handle("GET /_cognate/metrics", c.app.metrics.Handler())
 	admin.Handle("GET /_cognate/functions/{name}/logs", c.runner.LogsHandler())
 	admin.HandleFunc("POST /_cognate/pools/{poolId}/rotate-keys", c.rotateKeys)
+	admin.HandleFunc("POST /_cognate/apply", c.applyHandler)
 	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
 	})
-	return &routes{
+	return c.app.metrics.Middleware(&routes{
 		userpool:  c.pools.Handler(),
 		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer),
 		invoke:    c.runner.Handler(),
 		admin:     admin,
 		gateway:   c.gateway.Handler(),
-	}
+	}, routeLabel)
 }
 
 // MaxTokenLifetime is the longest id or access token lifetime Cognito allows

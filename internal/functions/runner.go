@@ -35,6 +35,8 @@ type Options struct {
 	// StopGrace is the time between SIGTERM and SIGKILL when an instance is
 	// stopped (idle or Close); default 500 ms.
 	StopGrace time.Duration
+	// Metrics counts invocations, errors and cold starts (optional).
+	Metrics Metrics
 }
 
 // BuiltinHandler is a Go function run in-process with the same JSON in and

@@ -114,7 +114,7 @@ func (g *Gateway) compileRoute(d *deployment, res *resource, verb string, m *Met
 	if m == nil {
 		return nil, errors.New("empty method")
 	}
-	r := &route{res: res, verb: verb, method: m, authType: m.AuthorizationType}
+	r := &route{res: res, verb: verb, method: m, authType: m.AuthorizationType, label: d.api.Name + " " + verb + " " + res.path}
 	if m.Authorizer != "" {
 		r.auth = d.authorizers[m.Authorizer]
 		if r.auth == nil {
@@ -191,6 +191,7 @@ func (g *Gateway) compileAuthorizer(depID, apiID, name string, a *Authorizer) (*
 		Functions:     g.opts.Functions,
 		Tokens:        g.opts.Tokens,
 		Cache:         g.cache,
+		CacheLookups:  g.opts.Metrics,
 		Logger:        g.log,
 		CognitoMaxTTL: g.opts.CognitoCacheMaxTTL,
 	})

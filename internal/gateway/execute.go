@@ -12,6 +12,7 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
 	"github.com/cognate-dev/cognate/internal/iampolicy"
+	"github.com/cognate-dev/cognate/internal/metrics"
 )
 
 // exchange is one request's method execution state.
@@ -84,6 +85,7 @@ func (x *exchange) run() error {
 		return gwErr(MissingAuthenticationToken, nil)
 	}
 	x.params = params
+	metrics.SetRoute(r.Context(), x.rt.label)
 	if r.URL.RawQuery != "" {
 		x.query = r.URL.Query()
 	}

@@ -49,6 +49,8 @@ type Options struct {
 	// CognitoCacheMaxTTL caps the cache TTL of Cognito authorizer results so
 	// revoked tokens are refused quickly (default 1 s).
 	CognitoCacheMaxTTL time.Duration
+	// Metrics counts authorizer cache hits and misses (optional).
+	Metrics authorizer.CacheLookups
 }
 
 // Gateway serves deployed APIs. Create it with New; it is safe for

@@ -59,6 +59,8 @@ type route struct {
 	auth     *authorizer.Authorizer
 	authType string
 	integ    *compiledIntegration
+	// label names the route in request metrics: API name, verb, resource.
+	label string
 }
 
 // param is a matched path parameter: value is decoded once, raw is the

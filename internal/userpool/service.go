@@ -51,6 +51,8 @@ type Config struct {
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Metrics counts sign-ins by outcome (optional).
+	Metrics Metrics
 }
 
 // Service is the user pools service. It is safe for concurrent use.
@@ -70,6 +72,7 @@ type Service struct {
 	codePad timingPad
 	handler http.Handler
 	cache   *configCache
+	metrics Metrics
 
 	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
 	userCounts  sync.Map // poolID → userCount (DescribeUserPool's estimate)
@@ -91,6 +94,9 @@ func New(cfg Config) (*Service, error) {
 		now:    cfg.Now,
 		log:    cfg.Logger,
 	}
+	if cfg.Metrics != nil {
+		s.metrics = cfg.Metrics
+	}
 	if s.region == "" {
 		s.region = "us-east-1"
 	}
@@ -106,7 +112,7 @@ func New(cfg Config) (*Service, error) {
 	s.lockout = &lockout{store: cfg.Store, now: s.now}
 	s.cache = newConfigCache()
 	s.verifier = tokens.NewVerifier(cfg.Keys, tokens.VerifierOptions{Now: s.now, Revocations: s.revs})
-	s.handler = awsjson.NewHandler(ServiceName, s.operations(), awsjson.Options{Logger: s.log})
+	s.handler = awsjson.NewHandler(ServiceName, s.instrument(s.operations()), awsjson.Options{Logger: s.log})
 	return s, nil
 }
 

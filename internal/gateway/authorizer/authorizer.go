@@ -74,10 +74,17 @@ type Deps struct {
 	Functions FunctionInvoker
 	Tokens    TokenVerifier
 	Cache     *Cache
-	Logger    *slog.Logger
+	// CacheLookups counts cache hits and misses (optional).
+	CacheLookups CacheLookups
+	Logger       *slog.Logger
 	// CognitoMaxTTL caps the cache TTL of Cognito results so that revoked
 	// tokens are refused quickly (default 1 s).
 	CognitoMaxTTL time.Duration
+}
+
+// CacheLookups counts result cache lookups (metrics.Metrics satisfies it).
+type CacheLookups interface {
+	AuthorizerCache(hit bool)
 }
 
 // Input is what an authorizer sees of a request.
@@ -194,6 +201,9 @@ func (a *Authorizer) Authorize(ctx context.Context, in *Input) (*Result, error) 
 		bp := keyBufs.Get().(*[]byte)
 		kb := a.appendCacheKey((*bp)[:0], in.Stage, values, in.Scopes)
 		r, ok := a.deps.Cache.GetBytes(kb)
+		if a.deps.CacheLookups != nil {
+			a.deps.CacheLookups.AuthorizerCache(ok)
+		}
 		if !ok {
 			key = string(kb)
 		}

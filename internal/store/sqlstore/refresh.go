@@ -22,7 +22,7 @@ func (s *Store) PutRefreshToken(ctx context.Context, t store.RefreshToken) error
 // GetRefreshToken returns a refresh token's state by id (the token's hash).
 func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
 	var t store.RefreshToken
-	err := s.read.QueryRowContext(ctx, s.q("SELECT "+refreshCols+" FROM refresh_tokens WHERE id = ?"), id).
+	err := s.reader.QueryRowContext(ctx, s.q("SELECT "+refreshCols+" FROM refresh_tokens WHERE id = ?"), id).
 		Scan(&t.ID, &t.PoolID, &t.ClientID, &t.Username, &t.OriginJTI, ms(&t.AuthTime), ms(&t.IssuedAt),
 			ms(&t.ExpiresAt), &t.Revoked)
 	if errors.Is(err, sql.ErrNoRows) {
