@@ -342,8 +342,8 @@ func TestFunctionChecksAtStart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for fn, want := range map[string]string{
-		"{name: f, runtime: nodejs20.x, handler: index.handler, dir: nowhere}": "dir " + filepath.Join(dir, "nowhere") + " does not exist",
-		"{name: f, runtime: nodejs20.x, handler: main.handler, dir: empty}":    "no module main.js, main.cjs or main.mjs",
+		"{name: f, runtime: nodejs20.x, handler: index.handler, dir: nowhere}":    "dir " + filepath.Join(dir, "nowhere") + " does not exist",
+		"{name: f, runtime: nodejs20.x, handler: main.handler, dir: empty}":       "no module main.js, main.cjs or main.mjs",
 		"{name: f, runtime: provided.al2023, command: [./bootstrap], dir: empty}": "is not executable",
 		"{name: f, runtime: provided.al2023, command: [./missing], dir: empty}":   "does not exist",
 	} {

@@ -77,8 +77,9 @@ func (p *cutProxy) down() {
 
 // TestDatabaseOutage cuts the PostgreSQL connection of a running node: calls
 // that need the database fail fast with a 5xx error (no hang, no crash), the
-// gateway keeps verifying tokens with its cached keys, and everything works
-// again when the database is back.
+// gateway keeps verifying tokens with its cached keys, /_cognate/ready says
+// 503 while /_cognate/health stays 200, and everything works again when the
+// database is back.
 func TestDatabaseOutage(t *testing.T) {
 	storeURL := postgresURL(t)
 	u, err := url.Parse(storeURL)
@@ -106,6 +107,13 @@ func TestDatabaseOutage(t *testing.T) {
 	if err == nil || !errors.As(err, &re) || re.HTTPStatusCode() < 500 || !errors.As(err, &ae) {
 		t.Fatalf("during the outage: want a 5xx AWS error, got %v", err)
 	}
+	if ae.ErrorCode() != "InternalErrorException" || !strings.Contains(ae.ErrorMessage(), "store is unavailable") {
+		t.Errorf("during the outage: %s %q, want InternalErrorException saying the store is unavailable", ae.ErrorCode(), ae.ErrorMessage())
+	}
+	waitStatus(t, d.srv.URL+"/_cognate/ready", "", 503, 10*time.Second)
+	if status, body, _ := get(t, d.srv.URL+"/_cognate/health", ""); status != 200 {
+		t.Errorf("liveness during the outage: %d %s", status, body)
+	}
 	if took := time.Since(start); took > 15*time.Second {
 		t.Errorf("the failing call took %v", took)
 	}
@@ -125,6 +133,7 @@ func TestDatabaseOutage(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	waitStatus(t, d.srv.URL+"/_cognate/ready", "", 200, 10*time.Second)
 	select {
 	case <-d.srv.exited:
 		t.Fatalf("cognate exited:\n%s", d.srv.output())

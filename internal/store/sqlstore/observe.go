@@ -39,8 +39,8 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // timedReader times the read pool's queries for the Observer.
 type timedReader struct {
-	db  *sql.DB
-	s   *Store
+	db *sql.DB
+	s  *Store
 }
 
 func (t timedReader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
