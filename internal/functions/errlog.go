@@ -14,9 +14,9 @@ type Metrics interface {
 
 // invokeErrorDoc is the JSON of Lambda's "ERROR Invoke Error" log line.
 type invokeErrorDoc struct {
-	ErrorType    string   `json:"errorType"`
-	ErrorMessage string   `json:"errorMessage"`
-	Stack        []string `json:"stack,omitempty"`
+	ErrorType    string          `json:"errorType"`
+	ErrorMessage string          `json:"errorMessage"`
+	Stack        json.RawMessage `json:"stack,omitempty"`
 }
 
 // logInvokeError writes the line Lambda's runtimes write when a handler
@@ -25,24 +25,24 @@ type invokeErrorDoc struct {
 // error level, into the server log. Timeouts have their own line already.
 func (f *function) logInvokeError(inv *invocation, payload []byte) {
 	var doc struct {
-		ErrorType    string   `json:"errorType"`
-		ErrorMessage string   `json:"errorMessage"`
-		StackTrace   []string `json:"stackTrace"`
-		Trace        []string `json:"trace"`
-		Stack        []string `json:"stack"`
+		ErrorType    string          `json:"errorType"`
+		ErrorMessage string          `json:"errorMessage"`
+		StackTrace   json.RawMessage `json:"stackTrace"`
+		Trace        json.RawMessage `json:"trace"`
+		Stack        json.RawMessage `json:"stack"`
 	}
-	if json.Unmarshal(payload, &doc) != nil || doc.ErrorType == "Sandbox.Timedout" {
+	if json.Unmarshal(payload, &doc) != nil {
+		doc.ErrorType, doc.ErrorMessage = "Error", string(payload)
+	}
+	if doc.ErrorType == "Sandbox.Timedout" {
 		return
 	}
-	out := invokeErrorDoc{ErrorType: doc.ErrorType, ErrorMessage: doc.ErrorMessage, Stack: doc.Stack}
-	if out.Stack == nil {
-		out.Stack = doc.Trace
-	}
-	if out.Stack == nil {
-		out.Stack = doc.StackTrace
-	}
-	if out.ErrorType == "" && out.ErrorMessage == "" {
-		out.ErrorType, out.ErrorMessage = "Error", string(payload)
+	out := invokeErrorDoc{ErrorType: doc.ErrorType, ErrorMessage: doc.ErrorMessage}
+	for _, st := range []json.RawMessage{doc.Stack, doc.Trace, doc.StackTrace} {
+		if len(st) > 0 && string(st) != "null" {
+			out.Stack = st
+			break
+		}
 	}
 	js, _ := json.Marshal(out)
 	now := f.r.now()
