@@ -33,9 +33,12 @@ type File struct {
 	IssuerStyle string `yaml:"issuerStyle"`
 	// Throttling is every stage's token bucket (AWS's default 10,000 requests/s, burst 5,000).
 	Throttling *Throttling `yaml:"throttling"`
-	Pools      []Pool      `yaml:"pools"`
-	Functions  []Function  `yaml:"functions"`
-	APIs       []API       `yaml:"apis"`
+	// Pools are the user pools to find by name or create.
+	Pools []Pool `yaml:"pools"`
+	// Functions are the functions of the function runner.
+	Functions []Function `yaml:"functions"`
+	// APIs are the REST APIs of the API gateway.
+	APIs []API `yaml:"apis"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
@@ -43,87 +46,128 @@ type File struct {
 
 // Throttling sets a stage's request rate limit; rateLimit -1 turns it off.
 type Throttling struct {
-	RateLimit  float64 `yaml:"rateLimit"`
-	BurstLimit int     `yaml:"burstLimit"`
+	// RateLimit is the steady rate in requests per second (-1: no limit).
+	RateLimit float64 `yaml:"rateLimit"`
+	// BurstLimit is the bucket size: requests allowed at once above the rate.
+	BurstLimit int `yaml:"burstLimit"`
 }
 
 // Pool declares a user pool, found by name or created.
 type Pool struct {
-	Name                   string          `yaml:"name"`
-	UsernameAttributes     []string        `yaml:"usernameAttributes"`
-	AliasAttributes        []string        `yaml:"aliasAttributes"`
-	AutoVerifiedAttributes []string        `yaml:"autoVerifiedAttributes"`
-	CaseSensitive          *bool           `yaml:"caseSensitive"`
-	PasswordPolicy         *PasswordPolicy `yaml:"passwordPolicy"`
-	CustomAttributes       []string        `yaml:"customAttributes"`
-	Clients                []Client        `yaml:"clients"`
-	Groups                 []Group         `yaml:"groups"`
-	Users                  []User          `yaml:"users"`
+	// Name is the pool's name (PoolName); pools are matched by it.
+	Name string `yaml:"name"`
+	// UsernameAttributes lets users sign in with email and/or phone_number instead of a user name.
+	UsernameAttributes []string `yaml:"usernameAttributes"`
+	// AliasAttributes lets users also sign in with email, phone_number or preferred_username.
+	AliasAttributes []string `yaml:"aliasAttributes"`
+	// AutoVerifiedAttributes are verified by a code at sign-up (email, phone_number).
+	AutoVerifiedAttributes []string `yaml:"autoVerifiedAttributes"`
+	// CaseSensitive makes user names case-sensitive (when absent, the API's default: case-sensitive).
+	CaseSensitive *bool `yaml:"caseSensitive"`
+	// PasswordPolicy is the pool's password rules (Cognito's defaults when absent).
+	PasswordPolicy *PasswordPolicy `yaml:"passwordPolicy"`
+	// CustomAttributes are custom string attributes, named without the custom: prefix.
+	CustomAttributes []string `yaml:"customAttributes"`
+	// Clients are the pool's app clients.
+	Clients []Client `yaml:"clients"`
+	// Groups are the pool's groups.
+	Groups []Group `yaml:"groups"`
+	// Users are created confirmed, with a permanent password, if missing.
+	Users []User `yaml:"users"`
 }
 
 // PasswordPolicy mirrors Cognito's PasswordPolicyType.
 type PasswordPolicy struct {
-	MinimumLength                 int  `yaml:"minimumLength"`
-	RequireUppercase              bool `yaml:"requireUppercase"`
-	RequireLowercase              bool `yaml:"requireLowercase"`
-	RequireNumbers                bool `yaml:"requireNumbers"`
-	RequireSymbols                bool `yaml:"requireSymbols"`
-	TemporaryPasswordValidityDays int  `yaml:"temporaryPasswordValidityDays"`
+	// MinimumLength is the shortest password allowed (6 to 99; Cognito's default 8).
+	MinimumLength int `yaml:"minimumLength"`
+	// RequireUppercase demands an upper-case letter.
+	RequireUppercase bool `yaml:"requireUppercase"`
+	// RequireLowercase demands a lower-case letter.
+	RequireLowercase bool `yaml:"requireLowercase"`
+	// RequireNumbers demands a digit.
+	RequireNumbers bool `yaml:"requireNumbers"`
+	// RequireSymbols demands one of Cognito's special characters.
+	RequireSymbols bool `yaml:"requireSymbols"`
+	// TemporaryPasswordValidityDays is how long an admin-set temporary password lasts.
+	TemporaryPasswordValidityDays int `yaml:"temporaryPasswordValidityDays"`
 }
 
 // Client declares an app client of a pool, found by name or created.
 type Client struct {
-	Name              string   `yaml:"name"`
-	GenerateSecret    bool     `yaml:"generateSecret"`
+	// Name is the client's name (ClientName); clients are matched by it within the pool.
+	Name string `yaml:"name"`
+	// GenerateSecret gives the client a secret (then every call needs SECRET_HASH).
+	GenerateSecret bool `yaml:"generateSecret"`
+	// ExplicitAuthFlows are the allowed flows (ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH ...).
 	ExplicitAuthFlows []string `yaml:"explicitAuthFlows"`
-	// Token lifetimes as Go durations in whole minutes ("1h", "720h"); empty
-	// means Cognito's defaults. They apply when the client is created.
-	IDTokenValidity      string `yaml:"idTokenValidity"`
-	AccessTokenValidity  string `yaml:"accessTokenValidity"`
+	// IDTokenValidity is the id token lifetime, a Go duration in whole
+	// minutes ("1h"; default 1h). Lifetimes apply when the client is created.
+	IDTokenValidity string `yaml:"idTokenValidity"`
+	// AccessTokenValidity is the access token lifetime ("15m"; default 1h).
+	AccessTokenValidity string `yaml:"accessTokenValidity"`
+	// RefreshTokenValidity is the refresh token lifetime (default 720h, 30 days).
 	RefreshTokenValidity string `yaml:"refreshTokenValidity"`
 }
 
 // Group declares a group of a pool.
 type Group struct {
-	Name        string `yaml:"name"`
+	// Name is the group's name.
+	Name string `yaml:"name"`
+	// Description is free text.
 	Description string `yaml:"description"`
-	Precedence  *int32 `yaml:"precedence"`
+	// Precedence orders the groups in cognito:groups (lower first).
+	Precedence *int32 `yaml:"precedence"`
 }
 
 // User declares a confirmed user with a permanent password.
 type User struct {
-	Username   string            `yaml:"username"`
-	Password   string            `yaml:"password"`
+	// Username is the user name (required).
+	Username string `yaml:"username"`
+	// Password is the permanent password; write ${ENV} to keep it out of the file.
+	Password string `yaml:"password"`
+	// Attributes are user attributes (email, email_verified, custom:...).
 	Attributes map[string]string `yaml:"attributes"`
-	Groups     []string          `yaml:"groups"`
+	// Groups are groups of the same pool the user belongs to.
+	Groups []string `yaml:"groups"`
 }
 
 // Function declares a function of the function runner.
 type Function struct {
-	Name    string `yaml:"name"`
+	// Name is the function's name (1-64 letters, digits, - or _).
+	Name string `yaml:"name"`
+	// Runtime is builtin, provided (provided.al2, provided.al2023, go1.x) or nodejs (nodejs18.x, nodejs20.x, nodejs22.x).
 	Runtime string `yaml:"runtime"`
 	// Handler is "file.export" for Node.js, or the builtin's name.
 	Handler string `yaml:"handler"`
 	// Command runs a "provided" function: argv, the first element relative to Dir.
 	Command []string `yaml:"command"`
 	// Build is run once in Dir before the function is registered (go build, npm ci ...).
-	Build       []string          `yaml:"build"`
-	Dir         string            `yaml:"dir"`
+	Build []string `yaml:"build"`
+	// Dir is the task root, relative to the file: it must exist and hold the handler module or command.
+	Dir string `yaml:"dir"`
+	// Environment is the function's environment; values may use ${pool:NAME}-style references.
 	Environment map[string]string `yaml:"environment"`
-	// Timeout in seconds (default 3, as Lambda).
-	Timeout             int `yaml:"timeout"`
-	MemorySize          int `yaml:"memorySize"`
+	// Timeout in seconds (default 3, as Lambda; at most 900).
+	Timeout int `yaml:"timeout"`
+	// MemorySize in MB is reported in REPORT lines (default 128).
+	MemorySize int `yaml:"memorySize"`
+	// ReservedConcurrency is how many invocations run at once (default 10); more wait in a queue.
 	ReservedConcurrency int `yaml:"reservedConcurrency"`
 }
 
 // API declares a REST API from an OpenAPI 3 / Swagger 2 document with
 // x-amazon-apigateway-* extensions: a file (OpenAPI) or inline (Definition).
 type API struct {
-	Name       string    `yaml:"name"`
-	OpenAPI    string    `yaml:"openapi"`
+	// Name is the API's name; its id is derived from it.
+	Name string `yaml:"name"`
+	// OpenAPI is the path of the OpenAPI 3 or Swagger 2 file (YAML or JSON).
+	OpenAPI string `yaml:"openapi"`
+	// Definition is the OpenAPI document inline (instead of openapi).
 	Definition *Document `yaml:"definition"`
-	Default    bool      `yaml:"default"`
-	Stages     []Stage   `yaml:"stages"`
+	// Default serves the API at /{stage}/... without a Host or /restapis prefix.
+	Default bool `yaml:"default"`
+	// Stages are the API's stages (at least one).
+	Stages []Stage `yaml:"stages"`
 }
 
 // Document is an inline document kept as YAML, decoded by its consumer.
@@ -139,7 +183,9 @@ func (d *Document) UnmarshalYAML(n *yaml.Node) error {
 
 // Stage declares a stage of an API.
 type Stage struct {
-	Name      string            `yaml:"name"`
+	// Name is the stage's name, the first path segment.
+	Name string `yaml:"name"`
+	// Variables are the stage variables ($stageVariables in templates).
 	Variables map[string]string `yaml:"variables"`
 }
 
@@ -174,6 +220,10 @@ func Parse(data []byte) (*File, error) {
 	dec.KnownFields(true)
 	var f File
 	if err := dec.Decode(&f); err != nil {
+		var root yaml.Node
+		if yaml.Unmarshal([]byte(expanded), &root) == nil {
+			return nil, explainDecodeError(&root, err)
+		}
 		return nil, fmt.Errorf("decode config: %w", err)
 	}
 	f.applyDefaults()
