@@ -23,6 +23,7 @@ func runUp(ctx context.Context, args []string, std stdio) error {
 	fs.StringVar(&opts.StoreURL, "store", os.Getenv("COGNATE_STORE"), "store: empty for SQLite in the data directory, or postgres://... (default $COGNATE_STORE)")
 	fs.StringVar(&opts.PublicURL, "public-url", "", "base URL clients reach Cognate at (default http://ADDR)")
 	fs.StringVar(&opts.OpsAddr, "ops-addr", "", "optional second listener HOST:PORT serving only /_cognate/health, /_cognate/ready and /_cognate/metrics, unauthenticated")
+	fs.IntVar(&opts.MaxConnections, "max-connections", app.DefaultMaxConnections, "connections the main listener serves at once; more wait to be accepted (-1: no limit)")
 	fs.StringVar(&opts.ServerKeyFile, "server-key-file", "", "file holding the key that seals secrets at rest (default DATA/server.key; $COGNATE_SERVER_KEY overrides)")
 	logLevel := fs.String("log-level", envOr("COGNATE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (default $COGNATE_LOG_LEVEL or info)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")

@@ -52,6 +52,11 @@ type Options struct {
 	// /_cognate/ready and /_cognate/metrics, unauthenticated, apart from
 	// the request work of the main listener.
 	OpsAddr string
+	// MaxConnections bounds the connections the main listener serves at
+	// once (default DefaultMaxConnections; negative: no limit). Further
+	// clients wait in the kernel's accept queue; while the limit is reached
+	// responses carry Connection: close so that clients take turns.
+	MaxConnections int
 }
 
 // App is a running Cognate process.
@@ -76,6 +81,8 @@ type App struct {
 	metrics  *metrics.Metrics
 	opsSrv   *http.Server
 	stopping atomic.Bool
+	limiter  *connLimiter
+	done     chan struct{} // closed when the app shuts down
 }
 
 // Start opens everything, applies the configuration and begins serving.
@@ -95,6 +102,9 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxConnections == 0 {
+		opts.MaxConnections = DefaultMaxConnections
+	}
 	var cfg *config.File
 	if opts.ConfigPath != "" {
 		if cfg, err = config.Load(opts.ConfigPath); err != nil {
@@ -104,7 +114,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	a := &App{opts: opts, log: opts.Logger, served: make(chan error, 1), metrics: metrics.New()}
+	a := &App{opts: opts, log: opts.Logger, served: make(chan error, 1), metrics: metrics.New(), done: make(chan struct{})}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	defer func() {
@@ -149,7 +159,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 
 	a.srv = &http.Server{
-		Handler:           a.parts.handler(),
+		Handler:           a.limitConns(a.parts.handler()),
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       DefaultReadTimeout,
 		WriteTimeout:      DefaultWriteTimeout,
@@ -222,6 +232,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 func (a *App) closeAll(ctx context.Context) {
 	if a.cancel != nil {
 		a.cancel()
+	}
+	select {
+	case <-a.done:
+	default:
+		close(a.done)
 	}
 	if a.parts != nil {
 		a.parts.close(ctx)

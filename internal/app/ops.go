@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -222,3 +223,45 @@ func routeLabel(r *http.Request) string {
 		return "gateway"
 	}
 }
+
+// limitConns puts the connection limiter on the main listener.
+func (a *App) limitConns(h http.Handler) http.Handler {
+	if a.opts.MaxConnections < 0 {
+		return h
+	}
+	l := newConnLimiter(a.ln, a.opts.MaxConnections)
+	a.ln, a.limiter = l, l
+	a.metrics.Gauge("http_open_connections", "Connections open on the main listener.", func() float64 { return float64(l.Open()) })
+	a.goBackground(func() { a.releaseMemory(l) })
+	return rotateWhenFull(l, h)
+}
+
+// releaseMemory hands memory back to the OS once many connections have
+// closed: their goroutine stacks and buffers are otherwise kept until the
+// runtime's periodic GC and scavenger get to them, minutes later.
+func (a *App) releaseMemory(l *connLimiter) {
+	t := time.NewTicker(releaseCheck)
+	defer t.Stop()
+	var high int64
+	for {
+		select {
+		case <-a.done:
+			return
+		case <-t.C:
+		}
+		open := l.Open()
+		high = max(high, open)
+		if high-open >= releaseAfterClosed && open <= high/2 {
+			debug.FreeOSMemory()
+			a.log.Debug("released memory after connections closed", "open", open, "was", high)
+			high = open
+		}
+	}
+}
+
+// Memory release: checked every releaseCheck, once releaseAfterClosed
+// connections have closed since the last high-water mark.
+const (
+	releaseCheck       = 5 * time.Second
+	releaseAfterClosed = 256
+)

@@ -25,6 +25,9 @@ const (
 	DefaultIdleTimeout = 120 * time.Second
 	// DefaultDrainTimeout is how long SIGTERM waits for requests in flight.
 	DefaultDrainTimeout = 30 * time.Second
+	// DefaultMaxConnections bounds the main listener's open connections
+	// (each costs about 35 KB while open; see docs/PERFORMANCE.md).
+	DefaultMaxConnections = 4096
 )
 
 // routes dispatches one listener to the components (see DESIGN.md):
