@@ -2,10 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/config"
@@ -73,7 +71,8 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
 		Functions: invoker{c.runner},
-		Tokens:    cognitoVerifier{c},
+		Tokens:    c.verifier,
+		Issuer:    c.issuer,
 		Metrics:   a.metrics,
 		Store:     a.store,
 		Logger:    log.With("component", "gateway"),
@@ -189,41 +188,4 @@ func (i invoker) InvokeFunction(ctx context.Context, name string, payload []byte
 		return nil, "", err
 	}
 	return res.Payload, res.FunctionError, nil
-}
-
-// cognitoVerifier adapts the strict token verifier to the gateway's Cognito
-// authorizer: no scopes → an id token; scopes → an access token with one of them.
-type cognitoVerifier struct{ c *components }
-
-func (v cognitoVerifier) VerifyCognitoToken(ctx context.Context, poolID, token string, scopes []string) (map[string]any, error) {
-	use := tokens.UseID
-	if len(scopes) > 0 {
-		use = tokens.UseAccess
-	}
-	claims, err := v.c.verifier.Verify(ctx, token, tokens.Expect{PoolID: poolID, Issuer: v.c.issuer(poolID), TokenUse: use})
-	if err != nil {
-		if errors.Is(err, tokens.ErrRevoked) {
-			return nil, fmt.Errorf("%w: %w", gateway.ErrTokenRevoked, err)
-		}
-		return nil, err
-	}
-	if len(scopes) > 0 && !hasScope(claims, scopes) {
-		return nil, fmt.Errorf("%w: no required scope", tokens.ErrInvalidToken)
-	}
-	return claims, nil
-}
-
-func hasScope(c tokens.Claims, want []string) bool {
-	granted := map[string]bool{}
-	if s, ok := c["scope"].(string); ok {
-		for _, sc := range strings.Fields(s) {
-			granted[sc] = true
-		}
-	}
-	for _, w := range want {
-		if granted[w] {
-			return true
-		}
-	}
-	return false
 }

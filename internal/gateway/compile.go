@@ -190,6 +190,7 @@ func (g *Gateway) compileAuthorizer(depID, apiID, name string, a *Authorizer) (*
 	au, err := authorizer.New(cfg, authorizer.Deps{
 		Functions:     g.opts.Functions,
 		Tokens:        g.opts.Tokens,
+		Issuer:        g.opts.Issuer,
 		Cache:         g.cache,
 		CacheLookups:  g.opts.Metrics,
 		Logger:        g.log,
@@ -198,7 +199,7 @@ func (g *Gateway) compileAuthorizer(depID, apiID, name string, a *Authorizer) (*
 	if err != nil {
 		return nil, fmt.Errorf("api %s: %w", apiID, err)
 	}
-	if (cfg.Type == authorizer.Cognito && g.opts.Tokens == nil) || (cfg.Type != authorizer.Cognito && g.opts.Functions == nil) {
+	if (cfg.Type == authorizer.Cognito && (g.opts.Tokens == nil || g.opts.Issuer == nil)) || (cfg.Type != authorizer.Cognito && g.opts.Functions == nil) {
 		return nil, fmt.Errorf("authorizer %q: no %s configured", name, map[bool]string{true: "token verifier", false: "function invoker"}[cfg.Type == authorizer.Cognito])
 	}
 	return au, nil

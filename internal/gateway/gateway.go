@@ -14,7 +14,8 @@ import (
 // FunctionInvoker calls a function by name (see authorizer.FunctionInvoker).
 type FunctionInvoker = authorizer.FunctionInvoker
 
-// TokenVerifier verifies Cognito tokens (see authorizer.TokenVerifier).
+// TokenVerifier verifies Cognito tokens (see authorizer.TokenVerifier);
+// *tokens.Verifier satisfies it.
 type TokenVerifier = authorizer.TokenVerifier
 
 // ErrTokenRevoked is what a TokenVerifier wraps for a revoked token; the
@@ -27,7 +28,9 @@ var ErrTokenRevoked = authorizer.ErrRevoked
 type Options struct {
 	Functions FunctionInvoker
 	Tokens    TokenVerifier
-	Store     DeploymentStore
+	// Issuer is the iss claim of a pool's tokens (with Tokens, for Cognito authorizers).
+	Issuer func(poolID string) string
+	Store  DeploymentStore
 	// Logger receives errors and, at Info, one access log line per request.
 	Logger *slog.Logger
 	Now    func() time.Time
