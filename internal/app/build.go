@@ -150,7 +150,7 @@ func (c *components) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"rotated":true}` + "\n"))
 }
 
-// sweep deletes expired sessions and refresh tokens once a minute.
+// sweep deletes expired sessions once a minute.
 func (c *components) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -163,9 +163,6 @@ func (c *components) sweep(ctx context.Context) {
 		now := c.app.opts.Now()
 		if _, err := c.app.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			c.app.log.Warn("sweep sessions", "err", err)
-		}
-		if _, err := c.app.store.DeleteExpiredRefreshTokens(ctx, now); err != nil && ctx.Err() == nil {
-			c.app.log.Warn("sweep refresh tokens", "err", err)
 		}
 	}
 }

@@ -26,9 +26,6 @@ type Plan struct {
 	Unchanged []string `json:"unchanged"`
 }
 
-// Empty reports whether the plan changes nothing.
-func (p *Plan) Empty() bool { return len(p.Create)+len(p.Update)+len(p.Remove) == 0 }
-
 // plan compares cfg with what runs now.
 func (c *components) plan(ctx context.Context, cfg *config.File) (*Plan, error) {
 	p := &Plan{}

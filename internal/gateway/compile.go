@@ -90,7 +90,7 @@ func (g *Gateway) compile(api *API, id string) (*deployment, error) {
 			continue
 		}
 		if src, ok := gr.ResponseTemplates["application/json"]; ok {
-			tpl, err := g.opts.CompileTemplate(src)
+			tpl, err := compileTemplate(src)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("gateway response %s: %w", t, err))
 				continue

@@ -18,10 +18,6 @@ type FunctionInvoker = authorizer.FunctionInvoker
 // *tokens.Verifier satisfies it.
 type TokenVerifier = authorizer.TokenVerifier
 
-// ErrTokenRevoked is what a TokenVerifier wraps for a revoked token; the
-// gateway then drops the token's cached authorizer results.
-var ErrTokenRevoked = authorizer.ErrRevoked
-
 // Options configure a Gateway. Functions is required for AWS, AWS_PROXY and
 // Lambda authorizers, Tokens for Cognito authorizers; Store is optional
 // (without it deployments live in memory only).
@@ -39,16 +35,6 @@ type Options struct {
 	Region    string
 	AccountID string
 	Limits    Limits
-	// HTTPClient calls HTTP and HTTP_PROXY backends (default: a pooled,
-	// keep-alive transport without redirects).
-	HTTPClient *http.Client
-	// CompileTemplate parses mapping templates (default: internal/vtl).
-	CompileTemplate TemplateCompiler
-	// SyncInterval is Run's polling period for stages changed by other
-	// nodes (default 1 s).
-	SyncInterval time.Duration
-	// CacheEntries bounds the authorizer result cache (default 100,000).
-	CacheEntries int
 	// CognitoCacheMaxTTL caps the cache TTL of Cognito authorizer results so
 	// revoked tokens are refused quickly (default 1 s).
 	CognitoCacheMaxTTL time.Duration
@@ -86,23 +72,14 @@ func New(opts Options) *Gateway {
 	if opts.AccountID == "" {
 		opts.AccountID = "000000000000"
 	}
-	if opts.CompileTemplate == nil {
-		opts.CompileTemplate = defaultCompiler
-	}
-	if opts.SyncInterval <= 0 {
-		opts.SyncInterval = time.Second
-	}
 	g := &Gateway{
 		opts:     opts,
 		log:      opts.Logger,
 		now:      opts.Now,
 		limits:   opts.Limits.withDefaults(),
-		client:   opts.HTTPClient,
-		cache:    authorizer.NewCache(opts.CacheEntries, opts.Now),
+		client:   NewHTTPClient(),
+		cache:    authorizer.NewCache(0, opts.Now),
 		compiled: make(map[string]*deployment),
-	}
-	if g.client == nil {
-		g.client = NewHTTPClient()
 	}
 	g.state.Store(&routingState{apis: map[string]map[string]*stage{}})
 	return g
@@ -113,10 +90,14 @@ func New(opts Options) *Gateway {
 // /restapis/{apiId}/{stage}/_user_request_/{path}.
 func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
 
+// SyncInterval is how often Run polls the store for stages changed by
+// other nodes.
+const SyncInterval = time.Second
+
 // Run polls the store every SyncInterval for stages deployed by other nodes
 // until ctx ends. Errors are logged, not fatal.
 func (g *Gateway) Run(ctx context.Context) error {
-	t := time.NewTicker(g.opts.SyncInterval)
+	t := time.NewTicker(SyncInterval)
 	defer t.Stop()
 	for {
 		select {

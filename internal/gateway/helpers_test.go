@@ -176,7 +176,7 @@ func (ti *testIssuer) Verify(_ context.Context, token string, want tokens.Expect
 	revoked := ti.revoked[fmt.Sprint(claims["jti"])]
 	ti.mu.Unlock()
 	if revoked {
-		return nil, fmt.Errorf("verify: %w", ErrTokenRevoked)
+		return nil, fmt.Errorf("verify: %w", tokens.ErrRevoked)
 	}
 	return claims, nil
 }

@@ -263,17 +263,3 @@ func TestJWKSFormat(t *testing.T) {
 		t.Fatalf("JWKS of a pool without keys = %s, %v", empty, err)
 	}
 }
-
-func TestNewJTI(t *testing.T) {
-	seen := map[string]bool{}
-	for range 100 {
-		j := NewJTI()
-		if len(j) != 36 || j[14] != '4' || !strings.ContainsRune("89ab", rune(j[19])) || strings.Count(j, "-") != 4 {
-			t.Fatalf("jti %q is not a v4 UUID", j)
-		}
-		if seen[j] {
-			t.Fatal("duplicate jti")
-		}
-		seen[j] = true
-	}
-}

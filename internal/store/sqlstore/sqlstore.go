@@ -8,9 +8,8 @@
 //     field is written as fn returns it.
 //   - Deleting a missing pool, client, user, group or stage is ErrNotFound.
 //     Listing the children of a missing pool, user or group is ErrNotFound.
-//   - Creating a row under a missing pool (client, user, group, refresh token,
-//     key set, lockout) is ErrNotFound.
-//   - DeleteUser also deletes the user's refresh tokens.
+//   - Creating a row under a missing pool (client, user, group, key set,
+//     lockout) is ErrNotFound.
 //   - Empty attribute and variable maps come back as empty, non-nil maps; empty
 //     byte slices and JSON documents come back as nil.
 //

@@ -147,8 +147,7 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, username string, fn func
 	return roundUser(out), nil
 }
 
-// DeleteUser removes a user, its group memberships (by cascade) and its
-// refresh tokens.
+// DeleteUser removes a user and its group memberships (by cascade).
 func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q("DELETE FROM users WHERE pool_id = ? AND username = ?"), poolID, username)
@@ -161,10 +160,6 @@ func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
 		}
 		if n == 0 {
 			return notFound("delete user")
-		}
-		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM refresh_tokens WHERE pool_id = ? AND username = ?"),
-			poolID, username); err != nil {
-			return fmt.Errorf("delete user refresh tokens: %w", err)
 		}
 		return nil
 	})
