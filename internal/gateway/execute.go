@@ -225,7 +225,7 @@ func (x *exchange) accessLog() {
 		resourcePath = x.rt.res.path
 	}
 	x.g.log.LogAttrs(ctx, slog.LevelInfo, "gateway request",
-		slog.String("requestId", x.requestID),
+		slog.String("request_id", x.requestID),
 		slog.String("ip", x.sourceIP()),
 		slog.String("httpMethod", x.r.Method),
 		slog.String("apiId", apiID),

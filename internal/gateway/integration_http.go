@@ -202,7 +202,7 @@ func (x *exchange) httpProxy() error {
 	x.respBytes = n
 	x.integLatency = x.g.now().Sub(t0)
 	if err != nil {
-		x.g.log.Warn("gateway backend body", "requestId", x.requestID, "err", err)
+		x.g.log.Warn("gateway backend body", "request_id", x.requestID, "err", err)
 	}
 	return nil
 }
