@@ -73,7 +73,8 @@ func startDemoLookupOnly(t *testing.T, d *demo) *demo {
 }
 
 // TestRevokedTokensRefusedByGateway signs out globally and expects the Cognito
-// authorizer to refuse the old id token within a second (DESIGN.md).
+// authorizer to refuse the old id token within a second (docs/ARCHITECTURE.md,
+// "The login path": the revocation feed).
 func TestRevokedTokensRefusedByGateway(t *testing.T) {
 	d := startDemo(t)
 	d.createUser(t, "erin", "erin@example.com", "Er1n-Passw0rd!")

@@ -30,7 +30,8 @@ const (
 	DefaultMaxConnections = 4096
 )
 
-// routes dispatches one listener to the components (see DESIGN.md):
+// routes dispatches one listener to the components (docs/ARCHITECTURE.md,
+// "The listener"):
 // X-Amz-Target Cognito calls, the JWKS and OpenID documents, the Lambda Invoke
 // API, Cognate's own endpoints, and everything else to the API gateway.
 type routes struct {
