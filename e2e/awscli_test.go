@@ -14,10 +14,16 @@ import (
 // awsCLI runs the AWS CLI against the server with throwaway credentials.
 func awsCLI(t *testing.T, aws, endpoint string, args ...string) (string, error) {
 	t.Helper()
+	return awsCLIAs(t, aws, endpoint, "AKIDCOGNATE", "secret", args...)
+}
+
+// awsCLIAs runs the AWS CLI signing with the access key id/secret.
+func awsCLIAs(t *testing.T, aws, endpoint, id, secret string, args ...string) (string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, aws, append(args, "--endpoint-url", endpoint, "--output", "json")...)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDCOGNATE", "AWS_SECRET_ACCESS_KEY=secret",
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret,
 		"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -39,13 +45,7 @@ func (e *cliError) Error() string { return e.err.Error() + ": " + e.stderr }
 // admin user creation, USER_PASSWORD_AUTH, the notes API with the id token,
 // lambda invoke, and an AWS error.
 func TestAWSCLI(t *testing.T) {
-	aws, err := exec.LookPath("aws")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the AWS CLI is required in CI (scripts/test installs Debian's awscli): %v", err)
-		}
-		t.Skip("aws CLI not installed")
-	}
+	aws := requireAWSCLI(t)
 	d := startDemo(t)
 	e := d.srv.URL
 	out, err := awsCLI(t, aws, e, "cognito-idp", "list-user-pools", "--max-results", "10")
@@ -92,10 +92,9 @@ func TestAWSCLI(t *testing.T) {
 	}
 }
 
-// TestAWSCLIProfileSnippet runs README's `aws configure set` lines (with
-// the server's port) in a throwaway config, then calls Cognate through the
-// profile alone: no --endpoint-url, no credentials in the environment.
-func TestAWSCLIProfileSnippet(t *testing.T) {
+// requireAWSCLI finds the AWS CLI; locally a missing one skips, under CI=true it fails.
+func requireAWSCLI(t *testing.T) string {
+	t.Helper()
 	aws, err := exec.LookPath("aws")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -103,6 +102,43 @@ func TestAWSCLIProfileSnippet(t *testing.T) {
 		}
 		t.Skip("aws CLI not installed")
 	}
+	return aws
+}
+
+// TestAWSCLISigned: with credentials configured, the AWS CLI's signatures
+// are checked: the root key works, a wrong secret, an unknown key and a
+// denied action get AWS's errors.
+func TestAWSCLISigned(t *testing.T) {
+	aws := requireAWSCLI(t)
+	d := startEnforced(t)
+	e := d.srv.URL
+	if out, err := awsCLIAs(t, aws, e, rootKeyID, rootSecret, "cognito-idp", "describe-user-pool", "--user-pool-id", d.poolID); err != nil || !strings.Contains(out, "notes-users") {
+		t.Fatalf("root: %v\n%s", err, out)
+	}
+	if out, err := awsCLIAs(t, aws, e, invokerKeyID, invokerSecret, "lambda", "invoke", "--function-name", "listAccountNotes", filepath.Join(t.TempDir(), "out.json")); err != nil || !strings.Contains(out, `"StatusCode": 200`) {
+		t.Fatalf("invoker: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		id, secret, want string
+		args             []string
+	}{
+		{rootKeyID, "wrong-wrong-wrong-wrong", "(InvalidSignatureException)", []string{"cognito-idp", "list-user-pools", "--max-results", "5"}},
+		{"AKIDNOBODYKNOWS0001", rootSecret, "(UnrecognizedClientException)", []string{"cognito-idp", "list-user-pools", "--max-results", "5"}},
+		{readerKeyID, readerSecret, "(AccessDeniedException) when calling the AdminSetUserPassword operation: User: arn:aws:iam::" + testAccount + ":user/reader is not authorized", []string{"cognito-idp", "admin-set-user-password", "--user-pool-id", d.poolID, "--username", "nobody", "--password", "Passw0rd!x"}},
+		{invokerKeyID, invokerSecret, "(AccessDeniedException) when calling the Invoke operation", []string{"lambda", "invoke", "--function-name", "notesAuthorizer", filepath.Join(t.TempDir(), "o.json")}},
+	} {
+		_, err := awsCLIAs(t, aws, e, c.id, c.secret, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestAWSCLIProfileSnippet runs README's `aws configure set` lines (with
+// the server's port) in a throwaway config, then calls Cognate through the
+// profile alone: no --endpoint-url, no credentials in the environment.
+func TestAWSCLIProfileSnippet(t *testing.T) {
+	aws := requireAWSCLI(t)
 	readme, err := os.ReadFile(filepath.Join(repoRoot(), "README.md"))
 	if err != nil {
 		t.Fatal(err)

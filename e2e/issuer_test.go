@@ -49,7 +49,9 @@ apis:
               type: cognito_user_pools
               providerARNs: ["arn:aws:cognito-idp:${aws:region}:${aws:account}:userpool/${pool:notes-users}"]
 `), 0o600)
-	d := startDemoIn(t, "", "--config", cfg)
+	d := &demo{srv: startServer(t, "", "--config", cfg)}
+	d.idp = newIDPIn(d.srv.URL, "eu-west-1") // signatures are scoped to the server's region
+	d = startDemoLookupOnly(t, d)
 	if !strings.HasPrefix(d.poolID, "eu-west-1_") {
 		t.Fatalf("pool id %s is not in the configured region", d.poolID)
 	}

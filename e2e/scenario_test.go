@@ -31,9 +31,12 @@ type demo struct {
 	poolID, clientID string
 }
 
-func newIDP(url string) *cip.Client {
+func newIDP(url string) *cip.Client { return newIDPIn(url, "us-east-1") }
+
+// newIDPIn is newIDP signing for region (the server's configured region).
+func newIDPIn(url, region string) *cip.Client {
 	return cip.New(cip.Options{
-		Region:       "us-east-1",
+		Region:       region,
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDCOGNATE", "secret", ""),
 	})

@@ -87,14 +87,14 @@ func TestListenerLimits(t *testing.T) {
 		errType string
 		body    string
 	}{
-		{"headers over 10 KiB", rawString("GET /dev/notes HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\nConnection: close\r\n\r\n"),
+		{"headers over 10 KiB", rawString("GET /dev/notes HTTP/1.1\r\nHost: localhost\r\nX-Big: " + big + "\r\nConnection: close\r\n\r\n"),
 			431, "RequestHeaderFieldsTooLargeException", `{"message":"Request Header Fields Too Large"}`},
-		{"url over 10 KiB", rawString("GET /dev/notes?q=" + big + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+		{"url over 10 KiB", rawString("GET /dev/notes?q=" + big + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
 			414, "RequestURITooLongException", `{"message":"Request-URI Too Long"}`},
-		{"content-length over 10 MB", rawString("GET /dev/cognito/notes HTTP/1.1\r\nHost: x\r\nAuthorization: " + id + "\r\nContent-Length: 10485761\r\n\r\nabc"),
+		{"content-length over 10 MB", rawString("GET /dev/cognito/notes HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + id + "\r\nContent-Length: 10485761\r\n\r\nabc"),
 			413, "RequestTooLargeException", `{"message":"Request Too Long"}`},
 		{"chunked body over 10 MB", func(w io.Writer) {
-			io.WriteString(w, "GET /dev/cognito/notes HTTP/1.1\r\nHost: x\r\nAuthorization: "+id+"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+			io.WriteString(w, "GET /dev/cognito/notes HTTP/1.1\r\nHost: localhost\r\nAuthorization: "+id+"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
 			chunk := strings.Repeat("x", 1<<20)
 			for range 11 {
 				if _, err := fmt.Fprintf(w, "%x\r\n%s\r\n", len(chunk), chunk); err != nil {
@@ -104,7 +104,7 @@ func TestListenerLimits(t *testing.T) {
 			io.WriteString(w, "0\r\n\r\n")
 		}, 413, "RequestTooLargeException", `{"message":"Request Too Long"}`},
 		{"cognito body over 1 MiB", func(w io.Writer) {
-			io.WriteString(w, "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSCognitoIdentityProviderService.ListUserPools\r\n"+
+			io.WriteString(w, "POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: AWSCognitoIdentityProviderService.ListUserPools\r\n"+
 				"Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2097152\r\n\r\n")
 			io.WriteString(w, `{"MaxResults":1,"Pad":"`+strings.Repeat("p", 2097152-25)+`"}`)
 		}, 413, "SerializationException", `{"__type":"SerializationException","message":"Request body too large"}`},
@@ -136,7 +136,7 @@ func TestListenerLimits(t *testing.T) {
 func TestRequestSmuggling(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t)
-	const tail = "GET /dev/cognito/notes HTTP/1.1\r\nHost: x\r\n\r\n"
+	const tail = "GET /dev/cognito/notes HTTP/1.1\r\nHost: localhost\r\n\r\n"
 	tests := []struct {
 		name string
 		raw  string
@@ -145,17 +145,17 @@ func TestRequestSmuggling(t *testing.T) {
 		refused bool
 		second  int // expected status of a second response (0: none)
 	}{
-		{"control: plain pipelining", "GET /dev/notes HTTP/1.1\r\nHost: x\r\n\r\n" + tail, false, 401},
-		{"content-length and transfer-encoding", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + tail, false, 0},
-		{"transfer-encoding and content-length on GET", "GET /dev/notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n" + tail, false, 0},
-		{"duplicate content-length", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd" + tail, true, 0},
-		{"content-length list", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 4, 40\r\n\r\nabcd" + tail, true, 0},
-		{"obs-fold transfer-encoding", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + tail, false, 0},
-		{"obfuscated transfer-encoding", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + tail, true, 0},
-		{"two transfer-encodings", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n" + tail, true, 0},
-		{"space before colon", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nContent-Length : 4\r\n\r\nabcd" + tail, true, 0},
-		{"signed content-length", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nContent-Length: +4\r\n\r\nabcd" + tail, true, 0},
-		{"bad chunk size", "POST /dev/notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n" + tail, false, 0},
+		{"control: plain pipelining", "GET /dev/notes HTTP/1.1\r\nHost: localhost\r\n\r\n" + tail, false, 401},
+		{"content-length and transfer-encoding", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + tail, false, 0},
+		{"transfer-encoding and content-length on GET", "GET /dev/notes HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n" + tail, false, 0},
+		{"duplicate content-length", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd" + tail, true, 0},
+		{"content-length list", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4, 40\r\n\r\nabcd" + tail, true, 0},
+		{"obs-fold transfer-encoding", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + tail, false, 0},
+		{"obfuscated transfer-encoding", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + tail, true, 0},
+		{"two transfer-encodings", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n" + tail, true, 0},
+		{"space before colon", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nContent-Length : 4\r\n\r\nabcd" + tail, true, 0},
+		{"signed content-length", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nContent-Length: +4\r\n\r\nabcd" + tail, true, 0},
+		{"bad chunk size", "POST /dev/notes HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n" + tail, false, 0},
 		{"two hosts", "GET /dev/notes HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + tail, true, 0},
 	}
 	for _, tt := range tests {
@@ -184,12 +184,12 @@ func TestPathTricks(t *testing.T) {
 		"/dev/notes;x", "/dev/notes%20", "/dev/%2e%2e/dev/notes", "/restapis/x/dev/_user_request_/notes",
 	} {
 		t.Run(p, func(t *testing.T) {
-			r := rawExchange(t, d.srv, rawString("GET "+p+" HTTP/1.1\r\nHost: x\r\nAuthorization: "+id+"\r\nConnection: close\r\n\r\n"))
+			r := rawExchange(t, d.srv, rawString("GET "+p+" HTTP/1.1\r\nHost: localhost\r\nAuthorization: "+id+"\r\nConnection: close\r\n\r\n"))
 			r.wantAWSError(t, 403, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
 		})
 	}
 	// Control: the token is good for the real path.
-	r := rawExchange(t, d.srv, rawString("GET /dev/notes HTTP/1.1\r\nHost: x\r\nAuthorization: "+id+"\r\nConnection: close\r\n\r\n"))
+	r := rawExchange(t, d.srv, rawString("GET /dev/notes HTTP/1.1\r\nHost: localhost\r\nAuthorization: "+id+"\r\nConnection: close\r\n\r\n"))
 	if r.status != 200 || !strings.Contains(r.body, "Notes for paths") {
 		t.Fatalf("control: %d %s", r.status, r.body)
 	}
@@ -239,7 +239,7 @@ func TestSlowClients(t *testing.T) {
 	}
 	t.Run("headers", func(t *testing.T) {
 		t.Parallel()
-		took := dribble(t, "GET /dev/notes HTTP/1.1\r\nHost: x\r\n", 300*time.Millisecond, "X-Slow: 1\r\n", 10*time.Second)
+		took := dribble(t, "GET /dev/notes HTTP/1.1\r\nHost: localhost\r\n", 300*time.Millisecond, "X-Slow: 1\r\n", 10*time.Second)
 		if took < 4*time.Second {
 			t.Errorf("closed after %v, before the 5 s header timeout", took)
 		}
@@ -248,7 +248,7 @@ func TestSlowClients(t *testing.T) {
 		t.Parallel()
 		// A body trickling in at one byte a second must not keep the
 		// request open much past API Gateway's 29 s integration timeout.
-		dribble(t, "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSCognitoIdentityProviderService.ListUserPools\r\n"+
+		dribble(t, "POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: AWSCognitoIdentityProviderService.ListUserPools\r\n"+
 			"Content-Type: application/x-amz-json-1.1\r\nContent-Length: 1000\r\n\r\n{", time.Second, " ", 40*time.Second)
 	})
 }

@@ -118,6 +118,9 @@ func rotateKeys(ctx context.Context, endpoint, poolID string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := idpclient.Sign(ctx, req, "cognate"); err != nil {
+		return nil, err
+	}
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
 		return nil, err

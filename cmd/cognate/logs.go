@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/functions"
+	"github.com/cognate-dev/cognate/internal/idpclient"
 )
 
 // followInterval is how often `cognate logs -follow` asks for new lines.
@@ -67,6 +68,9 @@ func fetchLogs(ctx context.Context, client *http.Client, base string, since uint
 	if err != nil {
 		return nil, fmt.Errorf("logs: %w", err)
 	}
+	if err := idpclient.Sign(ctx, req, "cognate"); err != nil {
+		return nil, fmt.Errorf("logs: %w", err)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("logs: %w", err)
@@ -101,6 +105,9 @@ func runApply(ctx context.Context, args []string, std stdio) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
 	if err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	if err := idpclient.Sign(ctx, req, "cognate"); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
 	resp, err := (&http.Client{Timeout: 10 * time.Minute}).Do(req)

@@ -25,6 +25,10 @@ func runUp(ctx context.Context, args []string, std stdio) error {
 	fs.StringVar(&opts.OpsAddr, "ops-addr", "", "optional second listener HOST:PORT serving only /_cognate/health, /_cognate/ready and /_cognate/metrics, unauthenticated")
 	fs.IntVar(&opts.MaxConnections, "max-connections", app.DefaultMaxConnections, "connections the main listener serves at once; more wait to be accepted (-1: no limit)")
 	fs.StringVar(&opts.ServerKeyFile, "server-key-file", "", "file holding the key that seals secrets at rest (default DATA/server.key; $COGNATE_SERVER_KEY overrides)")
+	fs.StringVar(&opts.RootCredentialsFile, "root-credentials-file", "", "JSON file with the root access key {\"AccessKeyId\",\"SecretAccessKey\"} (default $COGNATE_ROOT_CREDENTIALS_FILE; $COGNATE_ROOT_ACCESS_KEY_ID/$COGNATE_ROOT_SECRET_ACCESS_KEY override)")
+	fs.BoolVar(&opts.InsecureNoAuth, "insecure-no-auth", false, "allow a non-loopback --addr without credentials (any well-formed signature is then accepted: never on a shared network)")
+	hosts := fs.String("allowed-hosts", "", "extra Host names to serve, comma-separated (\"*.example.com\" allowed)")
+	origins := fs.String("allowed-origins", "", "browser origins allowed to call signed operations, comma-separated (default none)")
 	logLevel := fs.String("log-level", envOr("COGNATE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (default $COGNATE_LOG_LEVEL or info)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
@@ -34,6 +38,7 @@ func runUp(ctx context.Context, args []string, std stdio) error {
 		fmt.Fprintf(std.err, "up: unexpected arguments %q\n", fs.Args())
 		return errUsage
 	}
+	opts.AllowedHosts, opts.AllowedOrigins = splitList(*hosts), splitList(*origins)
 	logger, err := newLogger(std, *logLevel, *logFormat)
 	if err != nil {
 		return err
@@ -78,4 +83,15 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

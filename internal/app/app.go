@@ -40,6 +40,16 @@ type Options struct {
 	ServerKeyFile string
 	// PublicURL overrides the base URL clients use (default http://ADDR).
 	PublicURL string
+	// RootCredentialsFile holds the root access key as JSON ({"AccessKeyId",
+	// "SecretAccessKey"}); COGNATE_ROOT_ACCESS_KEY_ID/_SECRET_ACCESS_KEY override.
+	RootCredentialsFile string
+	// InsecureNoAuth lets a server without credentials listen on a
+	// non-loopback address (any well-formed signature is then accepted).
+	InsecureNoAuth bool
+	// AllowedHosts are Host names served besides the defaults (see hostSet).
+	AllowedHosts []string
+	// AllowedOrigins are browser origins allowed to call signed operations.
+	AllowedOrigins []string
 	// DrainTimeout bounds the graceful shutdown (default 30 s).
 	DrainTimeout time.Duration
 	// Logger receives all logs (required).
@@ -143,7 +153,11 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.parts, err = build(runCtx, a, cfg, sealer, base); err != nil {
+	sec, err := newSecurity(opts, cfg, a.ln.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	if a.parts, err = build(runCtx, a, cfg, sealer, base, sec); err != nil {
 		return nil, wrongKey(err)
 	}
 	if err := a.checkServerKey(ctx, a.parts); err != nil {
@@ -169,7 +183,10 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 	go func() { a.served <- a.srv.Serve(a.ln) }()
 	a.writeState()
-	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "pid", os.Getpid())
+	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "pid", os.Getpid(), "auth", map[bool]string{true: "open", false: "enforced"}[sec.open])
+	if sec.open {
+		a.log.Warn("no credentials configured: the AWS APIs accept any well-formed SigV4 signature; set COGNATE_ROOT_ACCESS_KEY_ID and COGNATE_ROOT_SECRET_ACCESS_KEY to enforce signatures and policies")
+	}
 	if a.OpsURL != "" {
 		a.log.Info("ops listener", "url", a.OpsURL)
 	}

@@ -21,6 +21,12 @@ func printBanner(w io.Writer, a *App, base string, cfg *config.File, sum *summar
 	} else {
 		fmt.Fprintf(&b, "Configuration: %s\n", a.opts.ConfigPath)
 	}
+	if a.parts.sec.open {
+		b.WriteString("\nWARNING: no credentials configured: the AWS APIs accept ANY well-formed SigV4 signature (loopback only).\n" +
+			"         Set COGNATE_ROOT_ACCESS_KEY_ID and COGNATE_ROOT_SECRET_ACCESS_KEY to check signatures and policies.\n")
+	} else {
+		fmt.Fprintf(&b, "Authentication: SigV4 signatures and IAM policies checked (%d access keys)\n", a.parts.sec.keys.Len())
+	}
 	fmt.Fprintf(&b, "\nCognito user pools   POST %s/ (X-Amz-Target: AWSCognitoIdentityProviderService.*)\n", a.URL)
 	for _, p := range sum.pools {
 		fmt.Fprintf(&b, "  pool %-20s id %s\n", p.name, p.id)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/cognate-dev/cognate/internal/auth"
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/functions"
 	"github.com/cognate-dev/cognate/internal/gateway"
@@ -26,15 +28,16 @@ type components struct {
 	runner   *functions.Runner
 	gateway  *gateway.Gateway
 	refs     *refs
+	sec      *security
 	// applied is the configuration applied last (reloads remove what it
 	// has and the new file has not).
 	applied *config.File
 }
 
 // build creates the components; background loops run until ctx ends.
-func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer, base string) (*components, error) {
+func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer, base string, sec *security) (*components, error) {
 	log := a.log
-	c := &components{app: a, cfg: cfg, base: base, refs: &refs{
+	c := &components{app: a, cfg: cfg, base: base, sec: sec, refs: &refs{
 		region: cfg.Region, account: cfg.AccountID,
 		pools: map[string]string{}, clients: map[string]string{}, issuers: map[string]string{},
 	}}
@@ -52,7 +55,11 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Issuer: c.issuer, Region: cfg.Region,
 		// Codes are secrets: the log shows them only at debug level, for local use.
 		Sender: &userpool.LogSender{Logger: log.With("component", "codes"), RevealCodes: log.Enabled(ctx, -4)},
-		Now:    a.opts.Now, Logger: log.With("component", "userpool"),
+		Guard: &auth.JSONGuard{
+			Authority: sec.authority, Service: "cognito-idp", Prefix: "cognito-idp:",
+			PublicOps: userpool.PublicOperations, Resource: userpool.ResourceFor(cfg.Region, cfg.AccountID),
+		},
+		Now: a.opts.Now, Logger: log.With("component", "userpool"),
 		Metrics: a.metrics,
 	})
 	if err != nil {
@@ -117,13 +124,69 @@ func (c *components) handler() http.Handler {
 		w.WriteHeader(http.StatusNotFound)
 		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
 	})
+	c.sec.hosts.Store(c.hostSet(c.cfg))
 	return c.app.metrics.Middleware(&routes{
+		hosts:     &c.sec.hosts,
 		userpool:  c.pools.Handler(),
 		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer),
-		invoke:    c.runner.Handler(),
-		admin:     admin,
+		invoke:    c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
+		admin:     unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
 		gateway:   c.gateway.Handler(),
 	}, routeLabel)
+}
+
+// hostSet is the Host names served: the defaults, the public URL's host and
+// the configured ones.
+func (c *components) hostSet(cfg *config.File) *hostSet {
+	var configured []string
+	if cfg.Security != nil {
+		configured = cfg.Security.AllowedHosts
+	}
+	return newHostSet(c.base, configured, c.app.opts.AllowedHosts)
+}
+
+// lambdaRule names the IAM action of a Lambda API request.
+func (c *components) lambdaRule(r *http.Request) (string, string) {
+	rest, _ := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
+	name, _, _ := strings.Cut(rest, "/")
+	arn := name
+	if !strings.HasPrefix(name, "arn:") {
+		arn = "arn:aws:lambda:" + c.cfg.Region + ":" + c.cfg.AccountID + ":function:" + name
+	}
+	if q := r.URL.Query().Get("Qualifier"); q != "" && strings.Count(arn, ":") == 6 {
+		arn += ":" + q
+	}
+	if strings.HasSuffix(rest, "/invocations") {
+		return "lambda:InvokeFunction", arn
+	}
+	return "lambda:" + r.Method, arn
+}
+
+// adminRule names the IAM action of a /_cognate/ request: cognate:ACTION on
+// the pool or function it concerns.
+func (c *components) adminRule(r *http.Request) (string, string) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/_cognate/"), "/")
+	switch {
+	case len(parts) == 3 && parts[0] == "pools" && parts[2] == "rotate-keys":
+		return "cognate:RotateSigningKeys", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
+	case len(parts) == 3 && parts[0] == "functions" && parts[2] == "logs":
+		return "cognate:GetFunctionLogs", "arn:aws:lambda:" + c.cfg.Region + ":" + c.cfg.AccountID + ":function:" + parts[1]
+	default:
+		return "cognate:" + strings.Join(parts[:1], ""), "*"
+	}
+}
+
+// unsignedHealth serves /_cognate/health (and /_cognate/ready) without a
+// signature, for load balancers and probes; everything else goes to signed.
+func unsignedHealth(open, signed http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/_cognate/health", "/_cognate/ready":
+			open.ServeHTTP(w, r)
+		default:
+			signed.ServeHTTP(w, r)
+		}
+	})
 }
 
 // MaxTokenLifetime is the longest id or access token lifetime Cognito allows

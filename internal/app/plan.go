@@ -195,9 +195,13 @@ func (a *App) Apply(ctx context.Context, dryRun bool) (*Plan, error) {
 	if dryRun {
 		return p, nil
 	}
+	if err := a.parts.sec.reload(a.opts, cfg); err != nil {
+		return p, fmt.Errorf("reload: %w", err)
+	}
 	if _, err := a.parts.apply(ctx, cfg); err != nil {
 		return p, fmt.Errorf("reload: apply configuration: %w", err)
 	}
+	a.parts.sec.hosts.Store(a.parts.hostSet(cfg))
 	if err := a.parts.removeMissing(ctx, cfg); err != nil {
 		return p, fmt.Errorf("reload: remove: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +36,7 @@ const (
 // X-Amz-Target Cognito calls, the JWKS and OpenID documents, the Lambda Invoke
 // API, Cognate's own endpoints, and everything else to the API gateway.
 type routes struct {
+	hosts     *atomic.Pointer[hostSet]
 	userpool  http.Handler
 	wellKnown http.Handler
 	invoke    http.Handler
@@ -52,6 +54,10 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// smuggled behind it is read as a second request.
 		w = &closeAfterReply{ResponseWriter: w}
 	}
+	if !rt.hosts.Load().allows(r.Host) {
+		refuseHost(w, r.Host)
+		return
+	}
 	p := r.URL.Path
 	switch {
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cognitoTargetPrefix):
@@ -64,6 +70,8 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, "/_cognate/"):
 		rt.admin.ServeHTTP(w, r)
 	case isWellKnown(p):
+		// Public documents: browsers (oidc-client-ts, aws-jwt-verify) read them cross-origin.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		rt.wellKnown.ServeHTTP(w, r)
 	default:
 		rt.gateway.ServeHTTP(w, r)

@@ -70,9 +70,23 @@ type Options struct {
 	MaxBody int64
 	// Logger receives unclassified failures with their request id (discarded when nil).
 	Logger *slog.Logger
-	// AllowOrigin is sent as Access-Control-Allow-Origin ("*" when empty);
-	// "-" disables CORS headers.
-	AllowOrigin string
+	// Guard authenticates and authorizes callers; nil lets every call
+	// through (tests, embedded use).
+	Guard Guard
+}
+
+// Guard decides who may call which operation.
+type Guard interface {
+	// Public reports whether op is served without a signature, as AWS
+	// serves Cognito's sign-in and self-service operations.
+	Public(op string) bool
+	// AllowOrigin reports whether a browser page on origin may call the
+	// signed operations (CORS for them is answered only then).
+	AllowOrigin(origin string) bool
+	// Check authenticates and authorizes a call of a signed op whose body
+	// was read; it returns the context and payload to run the op with, or
+	// an error (an *Error to choose the wire answer).
+	Check(r *http.Request, op string, body []byte) (context.Context, []byte, error)
 }
 
 // Handler serves one AWS JSON 1.1 service.
@@ -87,9 +101,6 @@ type Handler struct {
 func NewHandler(service string, ops map[string]Op, opts Options) *Handler {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
-	}
-	if opts.AllowOrigin == "" {
-		opts.AllowOrigin = "*"
 	}
 	log := opts.Logger
 	if log == nil {
@@ -108,9 +119,8 @@ func RequestID(ctx context.Context) string {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.cors(w, r)
 	if r.Method == http.MethodOptions {
-		w.WriteHeader(http.StatusOK)
+		h.preflight(w, r)
 		return
 	}
 	id := newRequestID()
@@ -124,7 +134,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutPrefix(target, h.service+".")
 	op := h.ops[name]
 	if !ok || op == nil {
-		h.render(ctx, w, name, nil, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + target})
+		h.render(ctx, w, name, nil, &Error{Type: "UnknownOperationException", Message: unknownOperation(h.service, target)})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBody))
@@ -137,26 +147,77 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.render(ctx, w, name, nil, &Error{Type: "SerializationException", Message: "Cannot read request body"})
 		return
 	}
+	if h.opts.Guard != nil && !h.opts.Guard.Public(name) {
+		gctx, payload, err := h.opts.Guard.Check(r.WithContext(ctx), name, body)
+		if err != nil {
+			h.render(ctx, w, name, nil, err)
+			return
+		}
+		ctx, body = gctx, payload
+		h.allowOrigin(w, r, false)
+	} else {
+		h.allowOrigin(w, r, true)
+	}
 	out, err := op(ctx, body)
 	h.render(ctx, w, name, out, err)
 }
 
-func (h *Handler) cors(w http.ResponseWriter, r *http.Request) {
-	if h.opts.AllowOrigin == "-" || r.Header.Get("Origin") == "" {
+// signingHeaders are request headers only a signed call sends: a preflight
+// asking for them announces a call of a signed operation.
+var signingHeaders = []string{"authorization", "x-amz-security-token", "x-amz-content-sha256"}
+
+// preflight answers a CORS preflight. Browsers may call the public
+// operations from any origin (amazon-cognito-identity-js and Amplify do,
+// unsigned); a preflight for a signed call (asking to send Authorization)
+// is answered only for an allowed origin, so a page elsewhere cannot drive
+// the admin API with a visitor's reach.
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	requested := strings.ToLower(r.Header.Get("Access-Control-Request-Headers"))
+	signed := false
+	for _, h := range signingHeaders {
+		if strings.Contains(requested, h) {
+			signed = true
+		}
+	}
+	if h.opts.Guard != nil && signed && !h.opts.Guard.AllowOrigin(origin) {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	h.allowOrigin(w, r, !signed)
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+	allow := r.Header.Get("Access-Control-Request-Headers")
+	if allow == "" {
+		allow = "Content-Type, X-Amz-Target, X-Amz-User-Agent, Cache-Control"
+	}
+	hd.Set("Access-Control-Allow-Headers", allow)
+	hd.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusOK)
+}
+
+// allowOrigin adds the CORS answer headers for a browser request: "*" for
+// public operations, the origin itself (when allowed) for signed ones.
+func (h *Handler) allowOrigin(w http.ResponseWriter, r *http.Request, public bool) {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
 		return
 	}
 	hd := w.Header()
-	hd.Set("Access-Control-Allow-Origin", h.opts.AllowOrigin)
-	hd.Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date")
-	if r.Method == http.MethodOptions {
-		hd.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-		allow := r.Header.Get("Access-Control-Request-Headers")
-		if allow == "" {
-			allow = "Content-Type, X-Amz-Target, X-Amz-User-Agent, X-Amz-Date, Authorization, Cache-Control"
-		}
-		hd.Set("Access-Control-Allow-Headers", allow)
-		hd.Set("Access-Control-Max-Age", "600")
+	switch {
+	case public || h.opts.Guard == nil:
+		hd.Set("Access-Control-Allow-Origin", "*")
+	case h.opts.Guard.AllowOrigin(origin):
+		hd.Set("Access-Control-Allow-Origin", origin)
+		hd.Add("Vary", "Origin")
+	default:
+		return
 	}
+	hd.Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date")
 }
 
 // render writes out, or the wire form of err.
@@ -191,6 +252,18 @@ func (h *Handler) render(ctx context.Context, w http.ResponseWriter, op string, 
 		Message string `json:"message"`
 	}{ae.Type, ae.Message})
 	_, _ = w.Write(b)
+}
+
+// unknownOperation says which operation was asked for and that Cognate does
+// not implement it, so a missing feature is told apart from a typo.
+func unknownOperation(service, target string) string {
+	if target == "" {
+		return "Missing X-Amz-Target header: name the operation as " + service + ".<Operation>"
+	}
+	if op, ok := strings.CutPrefix(target, service+"."); ok {
+		return "Unknown operation " + op + " of " + service + ": not implemented by Cognate (or not an operation of this service)"
+	}
+	return "Unknown operation " + target + ": this endpoint serves " + service + ".<Operation>"
 }
 
 // newRequestID returns a request id for x-amzn-RequestId.

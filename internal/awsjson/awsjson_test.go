@@ -44,7 +44,7 @@ func TestHandler(t *testing.T) {
 		{"op error", "POST", "Svc.Echo", `{}`, 400, "InvalidParameterException", `{"__type":"InvalidParameterException","message":"Missing required parameter Name"}`},
 		{"malformed", "POST", "Svc.Echo", `{"Name":`, 400, "SerializationException", ""},
 		{"wrong type", "POST", "Svc.Echo", `{"Count":"x"}`, 400, "SerializationException", ""},
-		{"unknown op", "POST", "Svc.Nope", `{}`, 400, "UnknownOperationException", ""},
+		{"unknown op", "POST", "Svc.Nope", `{}`, 400, "UnknownOperationException", `{"__type":"UnknownOperationException","message":"Unknown operation Nope of Svc: not implemented by Cognate (or not an operation of this service)"}`},
 		{"other service", "POST", "Other.Echo", `{}`, 400, "UnknownOperationException", ""},
 		{"too large", "POST", "Svc.Echo", `{"Name":"` + strings.Repeat("a", 100) + `"}`, 413, "SerializationException", ""},
 		{"internal", "POST", "Svc.Boom", `{}`, 500, "InternalErrorException", `{"__type":"InternalErrorException","message":"Internal server error"}`},

@@ -8,6 +8,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +34,9 @@ type File struct {
 	IssuerStyle string `yaml:"issuerStyle"`
 	// Throttling is every stage's token bucket (AWS's default 10,000 requests/s, burst 5,000).
 	Throttling *Throttling `yaml:"throttling"`
+	// Security holds the access keys and policies of the AWS APIs, and the
+	// allowed Host names and browser origins.
+	Security *Security `yaml:"security"`
 	// Pools are the user pools to find by name or create.
 	Pools []Pool `yaml:"pools"`
 	// Functions are the functions of the function runner.
@@ -42,6 +46,53 @@ type File struct {
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
+}
+
+// Security configures who may call the signed AWS APIs and from where.
+type Security struct {
+	// AllowedHosts are Host names served besides loopback names, IP
+	// addresses, the public URL's host and {apiId}.execute-api.* ("*.example.com" allowed).
+	AllowedHosts []string `yaml:"allowedHosts"`
+	// AllowedOrigins are browser origins (https://admin.example.com, or "*")
+	// allowed to call signed operations; none by default.
+	AllowedOrigins []string `yaml:"allowedOrigins"`
+	// Users are IAM-style users with access keys and identity policies.
+	Users []IAMUser `yaml:"users"`
+}
+
+// IAMUser is a principal arn:aws:iam::ACCOUNT:user/NAME.
+type IAMUser struct {
+	// Name is the user's name, the last part of its ARN.
+	Name string `yaml:"name"`
+	// AccessKeys are the user's access key pairs.
+	AccessKeys []AccessKey `yaml:"accessKeys"`
+	// Policies are the user's identity policies.
+	Policies []Policy `yaml:"policies"`
+}
+
+// AccessKey is an access key pair; keep the secret out of the file with ${ENV}.
+type AccessKey struct {
+	// ID is the access key id (AKIA...).
+	ID string `yaml:"id"`
+	// Secret is the secret access key; write ${ENV} to keep it out of the file.
+	Secret string `yaml:"secret"`
+}
+
+// Policy is a named identity policy: Document is IAM's JSON grammar, as a
+// JSON string or the same structure in YAML.
+type Policy struct {
+	// Name names the policy in error messages.
+	Name string `yaml:"name"`
+	// Document is the IAM policy: a JSON string, or the same structure in YAML.
+	Document any `yaml:"document"`
+}
+
+// DocumentJSON returns the policy document as JSON text.
+func (p Policy) DocumentJSON() ([]byte, error) {
+	if s, ok := p.Document.(string); ok {
+		return []byte(s), nil
+	}
+	return json.Marshal(p.Document)
 }
 
 // Throttling sets a stage's request rate limit; rateLimit -1 turns it off.

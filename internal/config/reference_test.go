@@ -138,6 +138,8 @@ func typeName(t reflect.Type) string {
 	switch {
 	case t == reflect.TypeFor[Document]():
 		return "OpenAPI document"
+	case t.Kind() == reflect.Interface:
+		return "JSON string or mapping"
 	case t.Kind() == reflect.String:
 		return "string"
 	case t.Kind() == reflect.Bool:

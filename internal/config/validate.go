@@ -6,7 +6,10 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/iampolicy"
 )
 
 var (
@@ -30,6 +33,9 @@ func (f *File) Validate() error {
 	}
 	if t := f.Throttling; t != nil && (t.RateLimit == 0 || t.RateLimit < -1 || t.BurstLimit < 0) {
 		add("throttling: rateLimit must be positive (or -1 for none) and burstLimit not negative")
+	}
+	if f.Security != nil {
+		f.Security.validate(add)
 	}
 	pools := map[string]bool{}
 	for i, p := range f.Pools {
@@ -140,4 +146,61 @@ func (f *File) Validate() error {
 		add("apis: %d APIs are marked default; at most one may be", defaults)
 	}
 	return errors.Join(errs...)
+}
+
+var (
+	iamUserRe   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	accessKeyRe = regexp.MustCompile(`^[A-Za-z0-9_]{16,128}$`)
+	hostRe      = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+)
+
+func (s *Security) validate(add func(string, ...any)) {
+	for i, h := range s.AllowedHosts {
+		if !hostRe.MatchString(h) {
+			add("security.allowedHosts[%d]: %q is not a host name (a leading \"*.\" is allowed; no port or scheme)", i, h)
+		}
+	}
+	for i, o := range s.AllowedOrigins {
+		if o != "*" && !(strings.HasPrefix(o, "https://") || strings.HasPrefix(o, "http://")) {
+			add("security.allowedOrigins[%d]: %q is not an origin such as https://admin.example.com (or \"*\")", i, o)
+		}
+	}
+	users, keys := map[string]bool{}, map[string]bool{}
+	for i, u := range s.Users {
+		where := fmt.Sprintf("security.users[%d]", i)
+		if !iamUserRe.MatchString(u.Name) {
+			add("%s.name: %q is not a valid IAM user name", where, u.Name)
+		}
+		if users[u.Name] {
+			add("%s.name: duplicate user %q", where, u.Name)
+		}
+		users[u.Name] = true
+		if len(u.AccessKeys) == 0 {
+			add("%s.accessKeys: a user needs at least one access key", where)
+		}
+		for j, k := range u.AccessKeys {
+			kw := fmt.Sprintf("%s.accessKeys[%d]", where, j)
+			if !accessKeyRe.MatchString(k.ID) {
+				add("%s.id: must be 16 to 128 letters, digits or underscores", kw)
+			}
+			if len(k.Secret) < 16 {
+				add("%s.secret: must be at least 16 characters (use ${ENV} to keep it out of the file)", kw)
+			}
+			if keys[k.ID] {
+				add("%s.id: duplicate access key id", kw)
+			}
+			keys[k.ID] = true
+		}
+		for j, p := range u.Policies {
+			pw := fmt.Sprintf("%s.policies[%d]", where, j)
+			doc, err := p.DocumentJSON()
+			if err != nil || p.Document == nil {
+				add("%s.document: required, IAM's JSON policy grammar", pw)
+				continue
+			}
+			if _, err := iampolicy.ParseIdentity(doc); err != nil {
+				add("%s.document: %v", pw, err)
+			}
+		}
+	}
 }

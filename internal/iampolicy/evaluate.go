@@ -31,14 +31,21 @@ const InvokeAction = "execute-api:Invoke"
 // Evaluate decides whether action on resource is allowed: any applicable Deny
 // wins, then any applicable Allow, else the request is implicitly denied.
 func (p *Policy) Evaluate(action, resource string) Decision {
+	return p.EvaluateRequest(Request{Action: action, Resource: resource})
+}
+
+// EvaluateRequest is Evaluate with the request's condition keys: a statement
+// applies only when every one of its conditions holds, and policy variables
+// (${aws:username} …) in its resources are replaced from the context.
+func (p *Policy) EvaluateRequest(r Request) Decision {
 	if p == nil {
 		return ImplicitDeny
 	}
-	action = lowerAction(action)
+	action := lowerAction(r.Action)
 	allowed := false
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		if !s.applies(action, resource) {
+		if !s.applies(action, r.Resource, r.Context) {
 			continue
 		}
 		if s.Effect == Deny {
@@ -52,20 +59,53 @@ func (p *Policy) Evaluate(action, resource string) Decision {
 	return ImplicitDeny
 }
 
-func (s *Statement) applies(action, resource string) bool {
+// Combine evaluates several policies as one: any explicit deny wins, then any allow.
+func Combine(policies []*Policy, r Request) Decision {
+	d := ImplicitDeny
+	for _, p := range policies {
+		switch p.EvaluateRequest(r) {
+		case ExplicitDeny:
+			return ExplicitDeny
+		case Allowed:
+			d = Allowed
+		}
+	}
+	return d
+}
+
+func (s *Statement) applies(action, resource string, ctx Context) bool {
 	if s.Actions != nil && !anyMatch(s.Actions, action) {
 		return false
 	}
 	if s.NotActions != nil && anyMatch(s.NotActions, action) {
 		return false
 	}
-	if s.Resources != nil && !anyMatch(s.Resources, resource) {
+	if s.Resources != nil && !anyResource(s.Resources, resource, ctx) {
 		return false
 	}
-	if s.NotResources != nil && anyMatch(s.NotResources, resource) {
+	if s.NotResources != nil && anyResource(s.NotResources, resource, ctx) {
 		return false
+	}
+	for i := range s.Conditions {
+		if !s.Conditions[i].holds(ctx) {
+			return false
+		}
 	}
 	return true
+}
+
+// anyResource is anyMatch with policy variables substituted (only when a
+// context is given: authorizer policies have none).
+func anyResource(patterns []string, resource string, ctx Context) bool {
+	if ctx == nil {
+		return anyMatch(patterns, resource)
+	}
+	for _, p := range patterns {
+		if Match(substitute(p, ctx), resource) {
+			return true
+		}
+	}
+	return false
 }
 
 // lowerAction lower-cases an action name, without allocating for the usual one.

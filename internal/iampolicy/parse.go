@@ -35,6 +35,8 @@ type Statement struct {
 	NotActions   []string
 	Resources    []string
 	NotResources []string
+	// Conditions must all hold for the statement to apply (identity policies only).
+	Conditions []Condition
 }
 
 // Policy is a parsed policy document.
@@ -51,6 +53,7 @@ type rawStatement struct {
 	Resource    json.RawMessage `json:"Resource"`
 	NotResource json.RawMessage `json:"NotResource"`
 	Condition   json.RawMessage `json:"Condition"`
+	Principal   json.RawMessage `json:"Principal"`
 }
 
 type rawPolicy struct {
@@ -58,12 +61,21 @@ type rawPolicy struct {
 	Statement json.RawMessage `json:"Statement"`
 }
 
-// Parse decodes a policy document. Statement may be an object or an array;
-// Action, NotAction, Resource and NotResource may be a string or an array of
-// strings. Exactly one of Action/NotAction and of Resource/NotResource is
-// required, Effect must be "Allow" or "Deny", and Condition is refused
-// (API Gateway authorizer policies cannot carry conditions we could honour).
-func Parse(data []byte) (*Policy, error) {
+// Parse decodes a policy document returned by an API Gateway authorizer.
+// Statement may be an object or an array; Action, NotAction, Resource and
+// NotResource may be a string or an array of strings. Exactly one of
+// Action/NotAction and of Resource/NotResource is required, Effect must be
+// "Allow" or "Deny", and Condition is refused (authorizer policies cannot
+// carry conditions the gateway could honour).
+func Parse(data []byte) (*Policy, error) { return parse(data, false) }
+
+// ParseIdentity decodes an identity-based policy (attached to a user or
+// role): Parse's grammar plus Condition blocks with IAM's operators,
+// ForAllValues:/ForAnyValue: qualifiers and IfExists; a Principal element is
+// refused, as IAM refuses it in identity policies.
+func ParseIdentity(data []byte) (*Policy, error) { return parse(data, true) }
+
+func parse(data []byte, identity bool) (*Policy, error) {
 	if len(data) > MaxDocumentSize {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalidPolicy, MaxDocumentSize)
 	}
@@ -77,7 +89,7 @@ func Parse(data []byte) (*Policy, error) {
 	}
 	p := &Policy{Version: raw.Version, Statements: make([]Statement, 0, len(stmts))}
 	for i, rs := range stmts {
-		s, err := rs.compile()
+		s, err := rs.compile(identity)
 		if err != nil {
 			return nil, fmt.Errorf("%w: statement %d: %w", ErrInvalidPolicy, i, err)
 		}
@@ -108,7 +120,7 @@ func statements(data json.RawMessage) ([]rawStatement, error) {
 	}
 }
 
-func (rs rawStatement) compile() (Statement, error) {
+func (rs rawStatement) compile(identity bool) (Statement, error) {
 	var s Statement
 	switch Effect(rs.Effect) {
 	case Allow, Deny:
@@ -116,10 +128,18 @@ func (rs rawStatement) compile() (Statement, error) {
 	default:
 		return s, fmt.Errorf("effect %q", rs.Effect)
 	}
-	if len(rs.Condition) > 0 && !bytes.Equal(bytes.TrimSpace(rs.Condition), []byte("null")) {
+	var err error
+	switch {
+	case identity:
+		if present(rs.Principal) {
+			return s, errors.New("identity policies cannot name a Principal")
+		}
+		if s.Conditions, err = parseConditions(rs.Condition); err != nil {
+			return s, err
+		}
+	case present(rs.Condition):
 		return s, errors.New("conditions are not supported")
 	}
-	var err error
 	if s.Actions, s.NotActions, err = pair(rs.Action, rs.NotAction, "Action"); err != nil {
 		return s, err
 	}
@@ -132,6 +152,11 @@ func (rs rawStatement) compile() (Statement, error) {
 		return s, err
 	}
 	return s, nil
+}
+
+func present(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && !bytes.Equal(raw, []byte("null"))
 }
 
 // pair decodes a X/NotX pair of which exactly one must be present.

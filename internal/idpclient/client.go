@@ -52,6 +52,9 @@ func (c *Client) Call(ctx context.Context, op string, in, out any) error {
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService."+op)
+	if err := Sign(ctx, req, "cognito-idp"); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)

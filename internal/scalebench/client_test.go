@@ -2,6 +2,7 @@ package scalebench
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognate-dev/cognate/internal/idpclient"
 	"github.com/cognate-dev/cognate/internal/userpool/srp"
 )
 
@@ -42,6 +44,9 @@ func (c *client) call(op string, in, out any) error {
 	}
 	req.Header.Set("X-Amz-Target", serviceTarget+op)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	if err := idpclient.Sign(context.Background(), req, "cognito-idp"); err != nil {
+		return err
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)

@@ -48,6 +48,9 @@ type Config struct {
 	Region string
 	// Sender delivers verification codes (a LogSender that hides codes when nil).
 	Sender CodeSender
+	// Guard checks the callers of signed (admin) operations; nil serves
+	// every operation unsigned (tests and embedded use only).
+	Guard awsjson.Guard
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -112,7 +115,7 @@ func New(cfg Config) (*Service, error) {
 	s.lockout = &lockout{store: cfg.Store, now: s.now}
 	s.cache = newConfigCache()
 	s.verifier = tokens.NewVerifier(cfg.Keys, tokens.VerifierOptions{Now: s.now, Revocations: s.revs})
-	s.handler = awsjson.NewHandler(ServiceName, s.instrument(s.operations()), awsjson.Options{Logger: s.log})
+	s.handler = awsjson.NewHandler(ServiceName, s.instrument(s.operations()), awsjson.Options{Logger: s.log, Guard: cfg.Guard})
 	return s, nil
 }
 
