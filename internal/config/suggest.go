@@ -53,10 +53,15 @@ func yamlKey(f reflect.StructField) string {
 
 // nearest returns the candidate closest to s (case-insensitive edit
 // distance), or "" when none is close enough to be a likely typo.
+// On a tie, a candidate that extends s (a missing suffix) wins, then the
+// first in sorted order.
 func nearest(s string, candidates []string) string {
+	sorted := append([]string(nil), candidates...)
+	sort.Strings(sorted)
 	best, bestD := "", len(s)/2+2
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+	for _, c := range sorted {
+		d := editDistance(strings.ToLower(s), strings.ToLower(c))
+		if d < bestD || (d == bestD && best != "" && strings.HasPrefix(c, s) && !strings.HasPrefix(best, s)) {
 			best, bestD = c, d
 		}
 	}
