@@ -139,7 +139,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{store: newFakeStore(), clock: newClock(), pool: "us-east-1_TestPool1"}
 	e.iss = Issuer("http://127.0.0.1:4566", "us-east-1", e.pool, false)
-	e.ring = NewKeyRing(e.store, testSealer(t), KeyRingOptions{Now: e.clock.Now})
+	e.ring = NewKeyRing(e.store, testSealer(t), KeyRingOptions{Now: e.clock.Now, NewKey: testNewKey})
 	if err := e.ring.Ensure(context.Background(), e.pool); err != nil {
 		t.Fatal(err)
 	}

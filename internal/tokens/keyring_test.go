@@ -98,7 +98,7 @@ func TestSignHeaderAndUse(t *testing.T) {
 
 func TestSignCreatesMissingKeys(t *testing.T) {
 	st := newFakeStore()
-	ring := NewKeyRing(st, testSealer(t), KeyRingOptions{})
+	ring := NewKeyRing(st, testSealer(t), KeyRingOptions{NewKey: testNewKey})
 	if _, err := ring.Sign(context.Background(), "us-east-1_Lazy", UseAccess, map[string]any{"a": 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestRotateZeroWithdrawsAtOnce(t *testing.T) {
 func TestRotationSeenByOtherNode(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	nodeB := NewKeyRing(e.store, testSealer(t), KeyRingOptions{Now: e.clock.Now})
+	nodeB := NewKeyRing(e.store, testSealer(t), KeyRingOptions{Now: e.clock.Now, NewKey: testNewKey})
 	if err := nodeB.Rotate(ctx, e.pool, time.Hour); err != nil {
 		t.Fatal(err)
 	}
