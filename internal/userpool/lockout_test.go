@@ -12,6 +12,7 @@ import (
 )
 
 func TestLockDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		failures int
 		want     time.Duration
@@ -27,6 +28,7 @@ func TestLockDuration(t *testing.T) {
 }
 
 func TestLockoutSchedule(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, clientID := e.setup(t)
 	attempt := func(user, pw string) error { _, err := e.passwordAuth(clientID, user, pw); return err }
@@ -104,6 +106,7 @@ func TestLockoutSchedule(t *testing.T) {
 }
 
 func TestLockoutConcurrent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, clientID := e.setup(t)
 	const n = 12

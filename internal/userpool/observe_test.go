@@ -24,6 +24,7 @@ func (c *signInCounts) SignIn(op, outcome string) {
 // pool, client and outcome; failed sign-ins get their own line; sign-in
 // outcomes are counted.
 func TestCallLogAndSignInOutcomes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	counts := &signInCounts{n: map[string]int{}}
 	e.svc.metrics = counts
