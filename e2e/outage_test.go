@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -122,17 +123,10 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 
 	proxy.up(t)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	eventually(t, 15*time.Second, "a sign-in once the database is back", func() (bool, string) {
 		_, err := d.trySRP("ivan", "Iv4n-Passw0rd!")
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no recovery after the database came back: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err == nil, fmt.Sprint(err)
+	})
 	waitStatus(t, d.srv.URL+"/_cognate/ready", "", 200, 10*time.Second)
 	select {
 	case <-d.srv.exited:
