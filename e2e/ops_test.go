@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	dto "github.com/prometheus/client_model/go"
@@ -44,7 +46,10 @@ const opsHandler = `exports.handler = async (event) => {
 };
 `
 
-const opsConfig = `functions:
+const opsConfig = `pools:
+  - name: keep-users
+  - name: temp-users
+functions:
   - name: thrower
     runtime: nodejs20.x
     handler: index.handler
@@ -275,6 +280,7 @@ func TestOperability(t *testing.T) {
 
 	// Drop a function and a stage: the dry run prints the plan and changes nothing.
 	trimmed := strings.Replace(strings.Replace(opsConfig, "  - name: spare\n    runtime: builtin\n    handler: listAccountNotes\n", "", 1), ", {name: old}", "", 1)
+	trimmed = strings.Replace(trimmed, "  - name: temp-users\n", "", 1)
 	if err := os.WriteFile(cfg, []byte(trimmed), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +288,7 @@ func TestOperability(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"- would remove function spare", "- would remove api hello stage old"} {
+	for _, want := range []string{"- would remove function spare", "- would remove api hello stage old", "- would remove pool temp-users"} {
 		if !strings.Contains(plan, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, plan)
 		}
@@ -300,6 +306,17 @@ func TestOperability(t *testing.T) {
 	var nf *lambdatypes.ResourceNotFoundException
 	if !errors.As(err, &nf) {
 		t.Fatalf("spare after apply: %v, want ResourceNotFoundException", err)
+	}
+	pools, err := newIDP(srv.URL).ListUserPools(ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range pools.UserPools {
+		names = append(names, aws.ToString(p.Name))
+	}
+	if slices.Contains(names, "temp-users") || !slices.Contains(names, "keep-users") {
+		t.Errorf("pools after apply: %v, want keep-users without temp-users", names)
 	}
 	if status, _, _ := get(t, srv.URL+"/old/hello", ""); status != 403 {
 		t.Errorf("removed stage still served: %d", status)
