@@ -86,18 +86,19 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "how long the load runs (at most 2m)")
 	after := flag.Duration("after", 20*time.Second, "how long RSS is sampled after the load (at most 2m)")
 	extra := flag.String("args", "", "extra arguments for cognate up, space-separated")
+	withOps := flag.Bool("ops", true, "start cognate with --ops-addr and probe it too (false for builds without it)")
 	flag.Parse()
 	if *bin == "" || *conns < 1 || *conns > 5000 || *duration > 2*time.Minute || *after > 2*time.Minute {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*bin, *conns, *duration, *after, strings.Fields(*extra)); err != nil {
+	if err := run(*bin, *conns, *duration, *after, strings.Fields(*extra), *withOps); err != nil {
 		fmt.Fprintln(os.Stderr, "overload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, conns int, duration, after time.Duration, extra []string) error {
+func run(bin string, conns int, duration, after time.Duration, extra []string, withOps bool) error {
 	dir, err := os.MkdirTemp("", "cognate-overload-")
 	if err != nil {
 		return err
@@ -111,7 +112,11 @@ func run(bin string, conns int, duration, after time.Duration, extra []string) e
 	if err != nil {
 		return err
 	}
-	args := append([]string{"up", "--addr", "127.0.0.1:0", "--data", dir, "--config", cfg, "--ops-addr", opsAddr, "--log-level", "warn"}, extra...)
+	args := []string{"up", "--addr", "127.0.0.1:0", "--data", dir, "--config", cfg, "--log-level", "warn"}
+	if withOps {
+		args = append(args, "--ops-addr", opsAddr)
+	}
+	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, _ := cmd.StdoutPipe()
@@ -162,7 +167,11 @@ func run(bin string, conns int, duration, after time.Duration, extra []string) e
 		return err
 	}
 	probeCmd := exec.Command(self)
-	probeCmd.Env = append(os.Environ(), probeEnv+"="+strings.Join([]string{url + "/_cognate/health", url + "/_cognate/ready", ops + "/_cognate/health", ops + "/_cognate/ready"}, " "))
+	targets := []string{url + "/_cognate/health"}
+	if withOps {
+		targets = append(targets, url+"/_cognate/ready", ops+"/_cognate/health", ops+"/_cognate/ready")
+	}
+	probeCmd.Env = append(os.Environ(), probeEnv+"="+strings.Join(targets, " "))
 	probeIn, _ := probeCmd.StdinPipe()
 	probeOut, _ := probeCmd.StdoutPipe()
 	time.Sleep(2 * time.Second) // let every connection open
