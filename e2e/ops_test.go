@@ -3,6 +3,8 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -349,6 +351,7 @@ func awaitLine(t *testing.T, lines <-chan string, want string, within time.Durat
 // that names it (not "fork/exec ...: no such file").
 func TestFunctionChecksAtStart(t *testing.T) {
 	requireNodeBinary(t)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the server key of each start stays out of $HOME
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "empty"), 0o755)
 	os.WriteFile(filepath.Join(dir, "empty", "bootstrap"), []byte("#!/bin/sh\n"), 0o644)
@@ -375,14 +378,15 @@ func TestWrongServerKey(t *testing.T) {
 	data := t.TempDir()
 	first := startServer(t, data)
 	first.stop(t)
-	if err := os.Remove(filepath.Join(data, "server.key")); err != nil {
-		t.Fatal(err)
-	}
+	other := make([]byte, 32)
+	rand.Read(other)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	_, err := runCLI(t, ctx, "", "up", "--addr", "127.0.0.1:0", "--data", data)
+	cmd := exec.CommandContext(ctx, binary, "up", "--addr", "127.0.0.1:0", "--data", data)
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+data+".config", "COGNATE_SERVER_KEY="+hex.EncodeToString(other))
+	out, err := cmd.CombinedOutput()
 	want := "this database was sealed with a different server key: give every node the same COGNATE_SERVER_KEY"
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("err %v, want %q", err, want)
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Fatalf("err %v, output:\n%s\nwant %q", err, out, want)
 	}
 }

@@ -74,7 +74,9 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 	argv := append([]string{"up", "--addr", "127.0.0.1:0", "--data", dataDir}, args...)
 	s.cmd = exec.Command(binary, argv...)
 	s.cmd.Dir = repoRoot()
-	s.cmd.Env = append(append(os.Environ(), "COGNATE_LOG_LEVEL=debug"), env...)
+	// The server key of a new install goes to $XDG_CONFIG_HOME: keep it next
+	// to the data directory (stable across restarts), out of the real home.
+	s.cmd.Env = append(append(os.Environ(), "COGNATE_LOG_LEVEL=debug", "XDG_CONFIG_HOME="+dataDir+".config"), env...)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {

@@ -26,12 +26,13 @@ type stdio struct {
 }
 
 var commands = map[string]command{
-	"up":      {"serve the stack (the notes demo without --config)", runUp},
-	"login":   {"sign in to a user pool with SRP and print the tokens", runLogin},
-	"admin":   {"manage users of a running Cognate (create-user, set-password, list-pools ...)", runAdmin},
-	"logs":    {"print a function's recent log lines from a running Cognate (-follow to stream)", runLogs},
-	"apply":   {"make a running Cognate match its configuration file again (-dry-run prints the plan)", runApply},
-	"version": {"print the version", runVersion},
+	"up":         {"serve the stack (the notes demo without --config)", runUp},
+	"login":      {"sign in to a user pool with SRP and print the tokens", runLogin},
+	"admin":      {"manage users of a running Cognate (create-user, set-password, list-pools ...)", runAdmin},
+	"logs":       {"print a function's recent log lines from a running Cognate (-follow to stream)", runLogs},
+	"apply":      {"make a running Cognate match its configuration file again (-dry-run prints the plan)", runApply},
+	"version":    {"print the version", runVersion},
+	"server-key": {"move an older install's DATA/server.key out of the data directory (server-key move)", runServerKey},
 }
 
 func run(ctx context.Context, args []string) error {
@@ -61,7 +62,7 @@ func usage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("Usage: cognate <command> [flags]\n\nCommands:\n")
 	for _, n := range names {
-		fmt.Fprintf(&b, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(&b, "  %-10s %s\n", n, commands[n].summary)
 	}
 	b.WriteString("\nRun 'cognate <command> -h' for a command's flags.\n")
 	io.WriteString(w, b.String())

@@ -21,7 +21,6 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/metrics"
-	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
@@ -29,14 +28,16 @@ import (
 type Options struct {
 	// Addr is the listen address (default 127.0.0.1:4566; port 0 picks one).
 	Addr string
-	// DataDir holds the SQLite database and the server key (default ./.cognate).
+	// DataDir holds the SQLite database (default ./.cognate).
 	DataDir string
 	// ConfigPath is the configuration file; empty serves the notes demo.
 	ConfigPath string
 	// StoreURL selects the store: empty or sqlite:PATH for SQLite, postgres://... for PostgreSQL.
 	StoreURL string
-	// ServerKeyFile holds the key sealing secrets at rest (default DataDir/server.key).
-	// The COGNATE_SERVER_KEY environment variable (hex) takes precedence.
+	// ServerKeyFile holds the key sealing secrets at rest (default: outside the
+	// data directory, $XDG_CONFIG_HOME/cognate/keys/ID.key, or DataDir/server.key
+	// of an older install). The COGNATE_SERVER_KEY environment variable (hex)
+	// takes precedence.
 	ServerKeyFile string
 	// PublicURL overrides the base URL clients use (default http://ADDR).
 	PublicURL string
@@ -88,6 +89,7 @@ type App struct {
 	shutOnce sync.Once
 	shutErr  error
 	reloadMu sync.Mutex
+	keySrc   keySource
 	metrics  *metrics.Metrics
 	opsSrv   *http.Server
 	stopping atomic.Bool
@@ -149,10 +151,12 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 	instrumentStore(a.store, a.metrics)
-	sealer, err := loadSealer(opts)
+	sealer, keySrc, err := loadSealer(opts)
 	if err != nil {
 		return nil, err
 	}
+	a.keySrc = keySrc
+	warnKeyLocation(a.log, opts, keySrc)
 	sec, err := newSecurity(opts, cfg, a.ln.Addr().String())
 	if err != nil {
 		return nil, err
@@ -269,6 +273,34 @@ func (a *App) closeAll(ctx context.Context) {
 	}
 }
 
+// protectedPaths are what function processes must never read: the data
+// directory, the server key, the configuration file, the root credentials
+// file and the SQLite file.
+func (a *App) protectedPaths() []string {
+	out := []string{a.opts.DataDir}
+	if a.keySrc.path != "" {
+		out = append(out, a.keySrc.path)
+	}
+	if a.opts.ConfigPath != "" {
+		out = append(out, a.opts.ConfigPath)
+	}
+	if f := a.opts.RootCredentialsFile; f != "" {
+		out = append(out, f)
+	}
+	if f := os.Getenv("COGNATE_ROOT_CREDENTIALS_FILE"); f != "" {
+		out = append(out, f)
+	}
+	if p, ok := strings.CutPrefix(a.opts.StoreURL, "sqlite:"); ok && p != "" {
+		out = append(out, p, p+"-wal", p+"-shm")
+	}
+	for i, p := range out {
+		if abs, err := filepath.Abs(p); err == nil {
+			out[i] = abs
+		}
+	}
+	return out
+}
+
 // go runs fn in the background until the app shuts down.
 func (a *App) goBackground(fn func()) {
 	a.bg.Add(1)
@@ -276,25 +308,4 @@ func (a *App) goBackground(fn func()) {
 		defer a.bg.Done()
 		fn()
 	}()
-}
-
-// loadSealer loads the server key from COGNATE_SERVER_KEY or the key file.
-func loadSealer(opts Options) (*secret.Sealer, error) {
-	var key []byte
-	var err error
-	if env := os.Getenv("COGNATE_SERVER_KEY"); env != "" {
-		key, err = secret.ParseKey(env)
-		if err != nil {
-			return nil, fmt.Errorf("COGNATE_SERVER_KEY: %w", err)
-		}
-	} else {
-		path := opts.ServerKeyFile
-		if path == "" {
-			path = filepath.Join(opts.DataDir, "server.key")
-		}
-		if key, err = secret.LoadOrCreateKey(path); err != nil {
-			return nil, err
-		}
-	}
-	return secret.NewSealer(key)
 }

@@ -50,6 +50,7 @@ func demoConfig() (*config.File, error) {
 // functions are registered, and each API stage is deployed.
 func (c *components) apply(ctx context.Context, cfg *config.File) (*summary, error) {
 	sum := &summary{}
+	c.kmsKeys.Store(&cfg.KMSKeys)
 	for _, p := range cfg.Pools {
 		ps, err := c.applyPool(ctx, p)
 		if err != nil {
@@ -86,6 +87,11 @@ func (c *components) applyPool(ctx context.Context, p config.Pool) (poolSummary,
 	id, err := c.pools.EnsurePool(ctx, spec)
 	if err != nil {
 		return poolSummary{}, err
+	}
+	if p.LambdaConfig != nil {
+		if err := c.applyTriggers(ctx, id, p.LambdaConfig); err != nil {
+			return poolSummary{}, err
+		}
 	}
 	if err := c.keys.Ensure(ctx, id); err != nil {
 		return poolSummary{}, fmt.Errorf("signing keys: %w", err)

@@ -21,6 +21,7 @@ func printBanner(w io.Writer, a *App, base string, cfg *config.File, sum *summar
 	} else {
 		fmt.Fprintf(&b, "Configuration: %s\n", a.opts.ConfigPath)
 	}
+	fmt.Fprintf(&b, "Function isolation: %s\n", a.parts.runner.Isolation())
 	if a.parts.sec.open {
 		b.WriteString("\nWARNING: no credentials configured: the AWS APIs accept ANY well-formed SigV4 signature (loopback only).\n" +
 			"         Set COGNATE_ROOT_ACCESS_KEY_ID and COGNATE_ROOT_SECRET_ACCESS_KEY to check signatures and policies.\n")

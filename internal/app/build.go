@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/auth"
@@ -29,6 +30,7 @@ type components struct {
 	gateway  *gateway.Gateway
 	refs     *refs
 	sec      *security
+	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
 	// applied is the configuration applied last (reloads remove what it
 	// has and the new file has not).
 	applied *config.File
@@ -60,6 +62,8 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 			PublicOps: userpool.PublicOperations, Resource: userpool.ResourceFor(cfg.Region, cfg.AccountID),
 		},
 		Now: a.opts.Now, Logger: log.With("component", "userpool"),
+		// Triggers call the function runner built below.
+		Triggers: triggerInvoker{c}, SenderKeys: c.senderKey,
 		Metrics: a.metrics,
 	})
 	if err != nil {
@@ -68,6 +72,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 
 	c.runner = functions.NewRunner(functions.Options{
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
+		Protect: a.protectedPaths(),
 		Metrics: a.metrics,
 	})
 

@@ -43,6 +43,9 @@ type File struct {
 	Functions []Function `yaml:"functions"`
 	// APIs are the REST APIs of the API gateway.
 	APIs []API `yaml:"apis"`
+	// KMSKeys are the local keys standing in for KMS keys: custom sender
+	// triggers get their codes encrypted with the key a pool's kmsKeyId names.
+	KMSKeys []KMSKey `yaml:"kmsKeys"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
@@ -125,6 +128,66 @@ type Pool struct {
 	Groups []Group `yaml:"groups"`
 	// Users are created confirmed, with a permanent password, if missing.
 	Users []User `yaml:"users"`
+	// LambdaConfig names the pool's triggers (applied at every start).
+	LambdaConfig *LambdaConfig `yaml:"lambdaConfig"`
+}
+
+// LambdaConfig mirrors Cognito's LambdaConfigType: each trigger is a
+// function name of this file or a full function ARN.
+type LambdaConfig struct {
+	// PreSignUp runs before a sign-up is accepted.
+	PreSignUp string `yaml:"preSignUp"`
+	// PostConfirmation runs after a user is confirmed.
+	PostConfirmation string `yaml:"postConfirmation"`
+	// PreAuthentication runs before a sign-in is checked.
+	PreAuthentication string `yaml:"preAuthentication"`
+	// PostAuthentication runs after a successful sign-in.
+	PostAuthentication string `yaml:"postAuthentication"`
+	// PreTokenGeneration may change the claims of issued tokens.
+	PreTokenGeneration string `yaml:"preTokenGeneration"`
+	// PreTokenGenerationVersion is V1_0 (default), V2_0 or V3_0.
+	PreTokenGenerationVersion string `yaml:"preTokenGenerationVersion"`
+	// UserMigration signs in or recovers users unknown to the pool.
+	UserMigration string `yaml:"userMigration"`
+	// CustomMessage writes the messages that carry codes.
+	CustomMessage string `yaml:"customMessage"`
+	// DefineAuthChallenge drives the CUSTOM_AUTH flow.
+	DefineAuthChallenge string `yaml:"defineAuthChallenge"`
+	// CreateAuthChallenge creates a CUSTOM_AUTH challenge.
+	CreateAuthChallenge string `yaml:"createAuthChallenge"`
+	// VerifyAuthChallengeResponse checks a CUSTOM_AUTH answer.
+	VerifyAuthChallengeResponse string `yaml:"verifyAuthChallengeResponse"`
+	// CustomEmailSender delivers email codes (encrypted with kmsKeyId's key).
+	CustomEmailSender string `yaml:"customEmailSender"`
+	// CustomSMSSender delivers SMS codes (encrypted with kmsKeyId's key).
+	CustomSMSSender string `yaml:"customSMSSender"`
+	// KMSKeyID names one of kmsKeys (its id or ARN); required with custom senders.
+	KMSKeyID string `yaml:"kmsKeyId"`
+}
+
+// Triggers returns the configured triggers by LambdaConfigType field name.
+func (l *LambdaConfig) Triggers() map[string]string {
+	out := map[string]string{}
+	for k, v := range map[string]string{
+		"PreSignUp": l.PreSignUp, "PostConfirmation": l.PostConfirmation, "PreAuthentication": l.PreAuthentication,
+		"PostAuthentication": l.PostAuthentication, "PreTokenGeneration": l.PreTokenGeneration, "UserMigration": l.UserMigration,
+		"CustomMessage": l.CustomMessage, "DefineAuthChallenge": l.DefineAuthChallenge, "CreateAuthChallenge": l.CreateAuthChallenge,
+		"VerifyAuthChallengeResponse": l.VerifyAuthChallengeResponse, "CustomEmailSender": l.CustomEmailSender, "CustomSMSSender": l.CustomSMSSender,
+	} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// KMSKey is a local symmetric key: Key is 32 bytes, base64-encoded (use
+// ${ENV}); its ARN is arn:aws:kms:REGION:ACCOUNT:key/ID.
+type KMSKey struct {
+	// ID is the key's id, the last part of its ARN.
+	ID string `yaml:"id"`
+	// Key is 32 bytes, base64-encoded; write ${ENV} to keep it out of the file.
+	Key string `yaml:"key"`
 }
 
 // PasswordPolicy mirrors Cognito's PasswordPolicyType.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
@@ -37,6 +38,14 @@ func (f *File) Validate() error {
 	if f.Security != nil {
 		f.Security.validate(add)
 	}
+	for i, k := range f.KMSKeys {
+		if !funcNameRe.MatchString(k.ID) {
+			add("kmsKeys[%d].id: %q: want letters, digits, - or _", i, k.ID)
+		}
+		if raw, err := base64.StdEncoding.DecodeString(k.Key); err != nil || len(raw) != 32 {
+			add("kmsKeys[%d].key: want 32 bytes, base64-encoded", i)
+		}
+	}
 	pools := map[string]bool{}
 	for i, p := range f.Pools {
 		where := fmt.Sprintf("pools[%d]", i)
@@ -64,6 +73,19 @@ func (f *File) Validate() error {
 				if dur, err := time.ParseDuration(d.v); err != nil || dur <= 0 {
 					add("%s.%s: %q is not a positive duration", cw, d.field, d.v)
 				}
+			}
+		}
+		if lc := p.LambdaConfig; lc != nil {
+			if v := lc.PreTokenGenerationVersion; v != "" && v != "V1_0" && v != "V2_0" && v != "V3_0" {
+				add("%s.lambdaConfig.preTokenGenerationVersion: %q is not V1_0, V2_0 or V3_0", where, v)
+			}
+			for name, fn := range lc.Triggers() {
+				if !funcNameRe.MatchString(fn) && !strings.HasPrefix(fn, "arn:") {
+					add("%s.lambdaConfig: %s %q is neither a function name nor an ARN", where, name, fn)
+				}
+			}
+			if (lc.CustomEmailSender != "" || lc.CustomSMSSender != "") && lc.KMSKeyID == "" {
+				add("%s.lambdaConfig.kmsKeyId: required with customEmailSender or customSMSSender", where)
 			}
 		}
 		groups := map[string]bool{}

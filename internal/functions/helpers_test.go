@@ -31,6 +31,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Functions may run as an unprivileged user: the handler must be reachable.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	goHandlerBin = filepath.Join(dir, "gohandler")
 	build := exec.Command("go", "build", "-o", goHandlerBin, "./testdata/gohandler")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -175,4 +180,17 @@ func mustInvoke(t *testing.T, r *Runner, name, payload string) Result {
 		t.Fatalf("invoke %s %s: %v", name, payload, err)
 	}
 	return res
+}
+
+// taskRootDir is a temporary task root that the unprivileged user functions
+// run as (when the tests run as root) can reach.
+func taskRootDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

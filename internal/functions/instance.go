@@ -2,8 +2,9 @@ package functions
 
 import (
 	"fmt"
-	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -41,6 +42,9 @@ func (f *function) startInstance() (*instance, error) {
 	in := &instance{f: f, api: api, started: time.Now(), stream: day + "/[$LATEST]" + newStreamSuffix()}
 	spec.Env = f.env(api.Addr(), spec.Dir, in.stream)
 	proc, err := process.Start(spec, in.onLine)
+	if err == nil && !f.r.loggedSandbox.Swap(true) {
+		f.r.log.Debug("function sandbox", "isolation", f.r.iso.String())
+	}
 	if err != nil {
 		api.Close()
 		return nil, fmt.Errorf("start function %s: %w", f.cfg.Name, err)
@@ -65,21 +69,37 @@ func (f *function) spec() (process.Spec, error) {
 		if err != nil {
 			return process.Spec{}, err
 		}
-		return process.Spec{Path: f.r.opts.NodePath, Args: []string{boot}, Dir: dir}, nil
+		spec := process.Spec{Path: f.r.opts.NodePath, Args: []string{boot}, Dir: dir}
+		extra := []string{boot}
+		if node, err := exec.LookPath(f.r.opts.NodePath); err == nil {
+			extra = append(extra, runtimeDirs(node)...)
+		}
+		spec.Sandbox = f.sandbox(spec, extra)
+		return spec, nil
 	}
-	return process.Spec{Path: f.cfg.Command[0], Args: f.cfg.Command[1:], Dir: dir}, nil
+	spec := process.Spec{Path: f.cfg.Command[0], Args: f.cfg.Command[1:], Dir: dir}
+	spec.Sandbox = f.sandbox(spec, nil)
+	return spec, nil
 }
 
-// env is the instance's whole environment: PATH and HOME of Cognate (no
-// other variable of the parent, which may hold secrets), the function's
-// environment, then Lambda's reserved variables.
+// lambdaPath is PATH in a function's environment, as on Lambda's images.
+const lambdaPath = "/usr/local/bin:/usr/bin:/bin:/opt/bin"
+
+// env is the instance's whole environment: Lambda's documented variables
+// and the function's own, nothing of Cognate's (its environment may hold
+// the server key or root credentials). PATH is Lambda's, plus the node
+// executable's directory for nodejs; TMPDIR (the instance's private
+// writable directory) is added by the sandbox.
 func (f *function) env(apiAddr, taskRoot, stream string) []string {
-	var env []string
-	for _, k := range []string{"PATH", "HOME"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
+	path := lambdaPath
+	if f.cfg.Runtime == RuntimeNodeJS {
+		if node, err := exec.LookPath(f.r.opts.NodePath); err == nil {
+			if abs, err := filepath.Abs(node); err == nil && !slices.Contains(filepath.SplitList(path), filepath.Dir(abs)) {
+				path = filepath.Dir(abs) + ":" + path
+			}
 		}
 	}
+	env := []string{"PATH=" + path, "LANG=en_US.UTF-8"}
 	keys := make([]string, 0, len(f.cfg.Environment))
 	for k := range f.cfg.Environment {
 		keys = append(keys, k)
@@ -95,6 +115,7 @@ func (f *function) env(apiAddr, taskRoot, stream string) []string {
 		"AWS_LAMBDA_FUNCTION_NAME="+f.cfg.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(f.cfg.MemorySize),
+		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_REGION="+region,
 		"AWS_DEFAULT_REGION="+region,
 		"LAMBDA_TASK_ROOT="+taskRoot,
@@ -123,8 +144,8 @@ func (in *instance) alive() bool {
 	}
 }
 
-// stop ends the instance: SIGTERM, then SIGKILL of its process group after
-// grace (at once when grace is 0), and closes its Runtime API.
+// stop ends the instance: SIGTERM, then SIGKILL of its whole process tree
+// after grace (at once when grace is 0), and closes its Runtime API.
 func (in *instance) stop(grace time.Duration) {
 	in.proc.Stop(grace)
 	_ = in.api.Close()

@@ -73,6 +73,9 @@ type outcome struct {
 	failed   bool
 	duration time.Duration
 	maxRSS   int64 // bytes; 0 when unknown
+	// errorType, when set, makes REPORT end with Lambda's
+	// "Status: error  Error Type: ..." (an out-of-memory end).
+	errorType string
 }
 
 // Invoke runs the function synchronously (RequestResponse). The error is
@@ -184,6 +187,9 @@ func (f *function) report(inv *invocation, o outcome) string {
 	}
 	if inv.coldStart > 0 {
 		s += fmt.Sprintf("\tInit Duration: %.2f ms", float64(inv.coldStart)/float64(time.Millisecond))
+	}
+	if o.errorType != "" {
+		s += "\tStatus: error\tError Type: " + o.errorType
 	}
 	return s
 }

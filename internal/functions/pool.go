@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/functions/runtimeapi"
@@ -54,7 +55,12 @@ func (f *function) waitReady(in *instance, inv *invocation) (outcome, bool) {
 		default:
 		}
 		in.proc.Drain(time.Second)
-		return fail(exitDoc(inv.id, in.proc.ExitError()))
+		doc, oom := crashDoc(in, inv.id)
+		o, ok := fail(doc)
+		if oom {
+			o.errorType, o.maxRSS = oomErrorType, int64(f.cfg.MemorySize)<<20
+		}
+		return o, ok
 	case <-t.C:
 		f.platformf(inv, "INIT timed out after %.2f seconds", f.r.opts.InitTimeout.Seconds())
 		return fail(errorDoc("Sandbox.Timedout", "RequestId: "+inv.id+" Error: init "+timeoutText(f.r.opts.InitTimeout)))
@@ -99,12 +105,19 @@ func (f *function) invokeOn(in *instance, inv *invocation) (o outcome, retry boo
 			return o, false
 		default:
 		}
+		doc, oom := crashDoc(in, inv.id)
+		rss, _ := in.proc.MaxRSS()
 		f.discard(in, 0)
-		if !ri.Taken() {
+		if !ri.Taken() && !oom {
 			f.platformf(inv, "instance exited before taking the invocation; retrying")
 			return outcome{}, true
 		}
-		return outcome{payload: exitDoc(inv.id, in.proc.ExitError()), failed: true, duration: time.Since(start)}, false
+		o = outcome{payload: doc, failed: true, duration: time.Since(start), maxRSS: rss}
+		if oom {
+			// The group reached its limit: Lambda reports the limit as used.
+			o.errorType, o.maxRSS = oomErrorType, int64(f.cfg.MemorySize)<<20
+		}
+		return o, false
 	case <-t.C:
 		select {
 		case out := <-ri.Done():
@@ -119,6 +132,20 @@ func (f *function) invokeOn(in *instance, inv *invocation) (o outcome, retry boo
 		f.platformf(inv, "%s %s %s", f.r.now().UTC().Format("2006-01-02T15:04:05.000Z"), inv.id, timeoutText(timeout))
 		return outcome{payload: timeoutDoc(inv.id, timeout), failed: true, duration: time.Since(start), maxRSS: rss}, false
 	}
+}
+
+// oomErrorType is Lambda's error type for a function that ran out of memory.
+const oomErrorType = "Runtime.OutOfMemory"
+
+// crashDoc is the error document of an instance whose process exited while
+// it owed an answer: Runtime.OutOfMemory when the kernel's OOM killer ended
+// it at the memory limit, else Runtime.ExitError. oom tells which.
+func crashDoc(in *instance, requestID string) (doc []byte, oom bool) {
+	err := in.proc.ExitError()
+	if in.proc.OOMKilled() {
+		return errorDoc(oomErrorType, fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", requestID, err)), true
+	}
+	return exitDoc(requestID, err), false
 }
 
 // getInstance pops the most recently used live idle instance or starts one.

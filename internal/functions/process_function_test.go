@@ -57,7 +57,7 @@ func TestGoFunctionContextAndEnvironment(t *testing.T) {
 	r := newTestRunner(t, Options{Region: "eu-west-1"})
 	cfg := goFunction("ctx", map[string]string{"GREETING": "hi"})
 	cfg.MemorySize = 256
-	cfg.Dir = t.TempDir()
+	cfg.Dir = taskRootDir(t)
 	if err := r.Register(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestGoFunctionStartFailures(t *testing.T) {
 }
 
 func TestProvidedDefaultsToTaskRootBootstrap(t *testing.T) {
-	dir := t.TempDir()
+	dir := taskRootDir(t)
 	bin, err := os.ReadFile(goHandlerBin)
 	if err != nil {
 		t.Fatal(err)

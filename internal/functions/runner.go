@@ -8,7 +8,10 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/functions/process"
 )
 
 // Options configure a Runner. Zero values take the defaults given.
@@ -37,6 +40,10 @@ type Options struct {
 	StopGrace time.Duration
 	// Metrics counts invocations, errors and cold starts (optional).
 	Metrics Metrics
+	// Protect lists paths function processes must never read (the data
+	// directory, the server key, the configuration file), enforced with
+	// Landlock even when an allowed directory such as a task root holds them.
+	Protect []string
 }
 
 // BuiltinHandler is a Go function run in-process with the same JSON in and
@@ -75,6 +82,9 @@ type Runner struct {
 	bootMu   sync.Mutex
 	bootDir  string
 	bootPath string
+
+	iso           Isolation
+	loggedSandbox atomic.Bool
 }
 
 // NewRunner returns a Runner; call Close to stop every instance.
@@ -115,6 +125,14 @@ func NewRunner(opts Options) *Runner {
 		now:     opts.Now,
 		fns:     make(map[string]*function),
 		closing: make(chan struct{}),
+		iso:     probeIsolation(),
+	}
+	if err := process.HardenSelf(); err != nil {
+		r.log.Warn("function isolation: cannot make Cognate non-dumpable; functions of its user may read its /proc files", "err", err)
+	}
+	r.log.Info("function isolation", "summary", r.iso.String())
+	for _, m := range r.iso.Missing {
+		r.log.Warn("function isolation: mechanism unavailable", "detail", m)
 	}
 	r.reaper.Add(1)
 	go r.reapLoop()

@@ -103,6 +103,7 @@ type adminUpdateUserAttributesInput struct {
 	UserPoolId     string
 	Username       string
 	UserAttributes []attributeType
+	ClientMetadata map[string]string
 }
 
 func (s *Service) adminUpdateUserAttributes(ctx context.Context, in *adminUpdateUserAttributesInput) (*empty, error) {
@@ -110,6 +111,7 @@ func (s *Service) adminUpdateUserAttributes(ctx context.Context, in *adminUpdate
 	if err != nil {
 		return nil, err
 	}
+	ctx = withMessage(ctx, msgUpdateUserAttribute, "", in.ClientMetadata)
 	if _, err := s.updateAttributes(ctx, p, in.Username, in.UserAttributes, true); err != nil {
 		return nil, err
 	}
@@ -154,6 +156,7 @@ func (s *Service) adminDeleteUserAttributes(ctx context.Context, in *adminDelete
 type updateUserAttributesInput struct {
 	AccessToken    string
 	UserAttributes []attributeType
+	ClientMetadata map[string]string
 }
 
 type updateUserAttributesOutput struct {
@@ -172,6 +175,7 @@ func (s *Service) updateUserAttributes(ctx context.Context, in *updateUserAttrib
 			}
 		}
 	}
+	ctx = withMessage(ctx, msgUpdateUserAttribute, a.clientID, in.ClientMetadata)
 	list, err := s.updateAttributes(ctx, a.pool, a.user.Username, in.UserAttributes, false)
 	if err != nil {
 		return nil, err
@@ -215,8 +219,9 @@ func (s *Service) verifyUserAttribute(ctx context.Context, in *verifyUserAttribu
 }
 
 type attributeCodeInput struct {
-	AccessToken   string
-	AttributeName string
+	AccessToken    string
+	AttributeName  string
+	ClientMetadata map[string]string
 }
 
 // getUserAttributeVerificationCode sends a new code for an email or phone number.
@@ -229,6 +234,7 @@ func (s *Service) getUserAttributeVerificationCode(ctx context.Context, in *attr
 	if (attr != "email" && attr != "phone_number") || a.user.Attributes[attr] == "" {
 		return nil, invalidParameter("Invalid attribute name %s: it must be email or phone_number and have a value", attr)
 	}
+	ctx = withMessage(ctx, msgVerifyUserAttribute, a.clientID, in.ClientMetadata)
 	d, err := s.sendCode(ctx, a.pool, a.user.Username, CodeAttribute, attr, nil)
 	if err != nil {
 		return nil, err

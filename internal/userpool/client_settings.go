@@ -38,6 +38,8 @@ func (c *client) allows(flow string) bool {
 		return has("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return legacy || has("ALLOW_REFRESH_TOKEN_AUTH")
+	case "CUSTOM_AUTH":
+		return has("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY")
 	}
 	return false
 }

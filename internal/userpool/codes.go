@@ -38,6 +38,9 @@ type Delivery struct {
 	Medium      string
 	Destination string
 	Code        string
+	// Subject and Message are the text a custom message trigger returned
+	// (code filled in); empty means the pool's default message.
+	Subject, Message string
 }
 
 // CodeSender delivers verification codes.
@@ -164,9 +167,9 @@ func (s *Service) deliver(ctx context.Context, p *pool, u *store.User, kind Code
 		medium = "SMS"
 	}
 	dest := u.Attributes[attr]
-	if err := s.sender.Send(ctx, Delivery{PoolID: p.ID, Username: u.Username, Kind: kind, Attribute: attr,
+	if err := s.sendMessage(ctx, p, u, Delivery{PoolID: p.ID, Username: u.Username, Kind: kind, Attribute: attr,
 		Medium: medium, Destination: dest, Code: code}); err != nil {
-		return nil, wrap("send code", err)
+		return nil, err
 	}
 	return &codeDeliveryDetails{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(dest)}, nil
 }

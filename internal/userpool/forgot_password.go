@@ -20,6 +20,11 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 	if err != nil {
 		return nil, err
 	}
+	if !ok && p.hasTrigger(trigUserMigration) {
+		if u, ok, err = s.migrateUser(ctx, p, c, "ForgotPassword", in.Username, "", nil, in.ClientMetadata); err != nil {
+			return nil, err
+		}
+	}
 	if !ok {
 		if c.preventExistenceErrors() {
 			return s.fakeCodeDelivery(ctx, p, in.Username, start)
@@ -33,6 +38,7 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 	if attr == "" {
 		return nil, invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
+	ctx = withMessage(ctx, msgForgotPassword, c.ID, in.ClientMetadata)
 	d, err := s.sendCode(ctx, p, u.Username, CodeForgotPassword, attr, nil)
 	if err != nil {
 		return nil, err
@@ -47,6 +53,7 @@ type confirmForgotPasswordInput struct {
 	ConfirmationCode string
 	Password         string
 	SecretHash       string
+	ClientMetadata   map[string]string
 }
 
 func (s *Service) confirmForgotPassword(ctx context.Context, in *confirmForgotPasswordInput) (*empty, error) {
@@ -67,11 +74,19 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *confirmForgotPa
 	if !ok {
 		return nil, unknownUser(c)
 	}
+	var reset store.User
 	if err := s.useCode(ctx, p, u.Username, CodeForgotPassword, in.ConfirmationCode, func(u *store.User, _ *pendingCode) error {
-		return s.setPermanentPassword(p, u, in.Password)
+		if err := s.setPermanentPassword(p, u, in.Password); err != nil {
+			return err
+		}
+		reset = *u
+		return nil
 	}); err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "password reset", "pool", p.ID, "username", u.Username)
+	if err := s.postConfirmation(ctx, p, "ConfirmForgotPassword", c.ID, reset, in.ClientMetadata); err != nil {
+		return nil, err
+	}
 	return &empty{}, nil
 }

@@ -48,7 +48,7 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 	}
 	flow := in.AuthFlow
 	switch flow {
-	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH":
 	case "USER_PASSWORD_AUTH":
 		if admin {
 			return nil, invalidParameter("Initiate Auth method not supported.")
@@ -66,7 +66,9 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 	params := in.AuthParameters
 	switch flow {
 	case "USER_SRP_AUTH":
-		return s.startSRP(ctx, p, c, params, admin)
+		return s.startSRP(ctx, p, c, params, admin, in.ClientMetadata, nil)
+	case "CUSTOM_AUTH":
+		return s.startCustom(ctx, p, c, params, admin, in.ClientMetadata)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refresh(ctx, p, c, params)
 	default:
@@ -79,7 +81,7 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 		if err := c.checkSecretHash(params["SECRET_HASH"], params["USERNAME"]); err != nil {
 			return nil, err
 		}
-		return s.passwordLogin(ctx, p, c, params["USERNAME"], params["PASSWORD"], admin)
+		return s.passwordLogin(ctx, p, c, params["USERNAME"], params["PASSWORD"], admin, in.ClientMetadata)
 	}
 }
 
@@ -101,8 +103,10 @@ func badCredentials(c *client, found bool) error {
 	return notAuthorized(msgIncorrect)
 }
 
-// passwordLogin runs USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH.
-func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, password string, admin bool) (*authOutput, error) {
+// passwordLogin runs USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH;
+// validation is InitiateAuth's ClientMetadata (the pre authentication and
+// user migration triggers' validationData).
+func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, password string, admin bool, validation map[string]string) (*authOutput, error) {
 	u, found, err := s.resolveUser(ctx, p, name)
 	if err != nil {
 		return nil, err
@@ -114,6 +118,26 @@ func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, p
 	}
 	if locked {
 		return nil, notAuthorized(msgAttemptsExceeded)
+	}
+	if !found && p.hasTrigger(trigUserMigration) {
+		mu, migrated, err := s.migrateUser(ctx, p, c, "Authentication", name, password, validation, nil)
+		if err != nil {
+			return nil, err
+		}
+		if migrated {
+			if err := s.lockout.succeed(ctx, p.ID, key, dirty); err != nil {
+				return nil, err
+			}
+			if mu.Status == statusResetRequired {
+				return nil, apiErr(excPasswordResetRequired, msgResetRequired)
+			}
+			return s.afterPassword(ctx, p, c, mu, admin, nil, "Authentication")
+		}
+	}
+	if found || c.preventExistenceErrors() {
+		if err := s.preAuthentication(ctx, p, c, u, found, name, validation); err != nil {
+			return nil, err
+		}
 	}
 	ok := false
 	if found && len(u.Credentials) > 0 {
@@ -135,12 +159,14 @@ func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, p
 	if err := s.lockout.succeed(ctx, p.ID, key, dirty); err != nil {
 		return nil, err
 	}
-	return s.afterPassword(ctx, p, c, u, admin)
+	return s.afterPassword(ctx, p, c, u, admin, nil, "Authentication")
 }
 
 // afterPassword continues a login whose password was proven: status checks,
-// then tokens or the NEW_PASSWORD_REQUIRED challenge.
-func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store.User, admin bool) (*authOutput, error) {
+// then the post authentication trigger and tokens (source is the pre token
+// generation trigger's, meta the ClientMetadata triggers get), or the
+// NEW_PASSWORD_REQUIRED challenge.
+func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store.User, admin bool, meta map[string]string, source string) (*authOutput, error) {
 	if !u.Enabled {
 		return nil, notAuthorized(msgUserDisabled)
 	}
@@ -152,7 +178,10 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store
 	case statusForceChangePassword:
 		return s.newPasswordChallenge(ctx, p, c, u, admin)
 	}
-	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: newUUID(), authTime: s.clock()}, true)
+	if err := s.postAuthentication(ctx, p, c, u, meta); err != nil {
+		return nil, err
+	}
+	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: newUUID(), authTime: s.clock(), source: source, meta: meta}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +215,7 @@ func (s *Service) refresh(ctx context.Context, p *pool, c *client, params map[st
 	if !u.Enabled {
 		return nil, notAuthorized(msgUserDisabled)
 	}
-	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: rt.OriginJTI, authTime: time.Unix(rt.AuthTime, 0)}, false)
+	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: rt.OriginJTI, authTime: time.Unix(rt.AuthTime, 0), source: "RefreshTokens"}, false)
 	if err != nil {
 		return nil, err
 	}

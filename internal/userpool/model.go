@@ -92,7 +92,7 @@ type poolSettings struct {
 	EmailConfiguration          json.RawMessage        `json:",omitempty"`
 	EmailVerificationMessage    *string                `json:",omitempty"`
 	EmailVerificationSubject    *string                `json:",omitempty"`
-	LambdaConfig                json.RawMessage        `json:",omitempty"`
+	LambdaConfig                *lambdaConfig          `json:",omitempty"`
 	SmsAuthenticationMessage    *string                `json:",omitempty"`
 	SmsConfiguration            json.RawMessage        `json:",omitempty"`
 	SmsVerificationMessage      *string                `json:",omitempty"`

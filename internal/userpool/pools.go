@@ -151,7 +151,7 @@ func normalizeSettings(in *poolSettings) error {
 			return invalidParameter("Invalid AutoVerifiedAttributes value %q", a)
 		}
 	}
-	return nil
+	return normalizeLambdaConfig(in.LambdaConfig, in.UserPoolTier)
 }
 
 func (s *Service) createUserPool(ctx context.Context, in *createUserPoolInput) (*userPoolOutput, error) {
@@ -270,7 +270,7 @@ type userPoolDescription struct {
 	Name             string
 	CreationDate     *epoch
 	LastModifiedDate *epoch
-	LambdaConfig     json.RawMessage `json:",omitempty"`
+	LambdaConfig     *lambdaConfig `json:",omitempty"`
 }
 
 type listUserPoolsOutput struct {

@@ -53,7 +53,12 @@ func (s *Service) respond(ctx context.Context, p *pool, c *client, in *respondIn
 		if err != nil {
 			return nil, wrap("get user", err)
 		}
-		return s.afterPassword(ctx, p, c, u, admin)
+		if st.Custom != nil {
+			return s.continueCustom(ctx, p, c, customUser{u: u, found: true, login: st.Login}, st, "PASSWORD_VERIFIER", true, "", in.ClientMetadata)
+		}
+		return s.afterPassword(ctx, p, c, u, admin, in.ClientMetadata, "Authentication")
+	case "CUSTOM_CHALLENGE":
+		return s.answerCustom(ctx, p, c, in, admin)
 	case "NEW_PASSWORD_REQUIRED":
 		return s.completeNewPassword(ctx, p, c, in, admin)
 	default:
@@ -161,5 +166,5 @@ func (s *Service) completeNewPassword(ctx context.Context, p *pool, c *client, i
 	if err != nil {
 		return nil, err
 	}
-	return s.afterPassword(ctx, p, c, u, admin)
+	return s.afterPassword(ctx, p, c, u, admin, in.ClientMetadata, "NewPasswordChallenge")
 }

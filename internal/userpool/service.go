@@ -54,6 +54,14 @@ type Config struct {
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Triggers runs the functions of pools' LambdaConfig (nil: every
+	// trigger fails as an unknown function would).
+	Triggers Invoker
+	// TriggerTimeout bounds each trigger invocation (TriggerTimeout when 0).
+	TriggerTimeout time.Duration
+	// SenderKeys returns the 32-byte key a KMSKeyID names, with which codes
+	// for custom sender triggers are encrypted (see encryptCode).
+	SenderKeys func(keyID string) ([]byte, bool)
 	// Metrics counts sign-ins by outcome (optional).
 	Metrics Metrics
 }
@@ -77,6 +85,10 @@ type Service struct {
 	cache   *configCache
 	metrics Metrics
 
+	triggers       Invoker
+	triggerTimeout time.Duration
+	senderKeys     func(string) ([]byte, bool)
+
 	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
 	userCounts  sync.Map // poolID → userCount (DescribeUserPool's estimate)
 }
@@ -96,6 +108,13 @@ func New(cfg Config) (*Service, error) {
 		sender: cfg.Sender,
 		now:    cfg.Now,
 		log:    cfg.Logger,
+
+		triggers:       cfg.Triggers,
+		triggerTimeout: cfg.TriggerTimeout,
+		senderKeys:     cfg.SenderKeys,
+	}
+	if s.triggerTimeout <= 0 {
+		s.triggerTimeout = TriggerTimeout
 	}
 	if cfg.Metrics != nil {
 		s.metrics = cfg.Metrics
@@ -115,7 +134,7 @@ func New(cfg Config) (*Service, error) {
 	s.lockout = &lockout{store: cfg.Store, now: s.now}
 	s.cache = newConfigCache()
 	s.verifier = tokens.NewVerifier(cfg.Keys, tokens.VerifierOptions{Now: s.now, Revocations: s.revs})
-	s.handler = awsjson.NewHandler(ServiceName, s.instrument(s.operations()), awsjson.Options{Logger: s.log, Guard: cfg.Guard})
+	s.handler = withSDKVersion(awsjson.NewHandler(ServiceName, s.instrument(s.operations()), awsjson.Options{Logger: s.log, Guard: cfg.Guard}))
 	return s, nil
 }
 

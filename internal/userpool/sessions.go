@@ -13,6 +13,7 @@ import (
 const (
 	sessionSRP         = "srp"
 	sessionNewPassword = "new_password"
+	sessionCustom      = "custom"
 )
 
 // challengeState is the server side of an auth challenge, sealed in a
@@ -33,6 +34,8 @@ type challengeState struct {
 	Fake bool   `json:"f,omitempty"`
 	// Admin says the challenge came from AdminInitiateAuth.
 	Admin bool `json:"a,omitempty"`
+	// Custom is the state of a CUSTOM_AUTH flow.
+	Custom *customState `json:"cu,omitempty"`
 }
 
 func sessionAAD(kind, id string) []byte { return []byte("session|" + kind + "|" + id) }

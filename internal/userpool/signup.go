@@ -15,6 +15,7 @@ type signUpInput struct {
 	SecretHash     string
 	UserAttributes []attributeType
 	ValidationData []attributeType
+	ClientMetadata map[string]string
 }
 
 type signUpOutput struct {
@@ -41,7 +42,7 @@ func (s *Service) publicClient(ctx context.Context, clientID, secretHash string,
 }
 
 func (s *Service) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, error) {
-	p, _, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
+	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +59,19 @@ func (s *Service) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, e
 	if err := s.setPassword(p, &u, in.Password); err != nil {
 		return nil, err
 	}
-	attr := autoVerifyTarget(p, u)
+	// The trigger runs before anything is written: a refusal leaves no user.
+	pre, err := s.preSignUp(ctx, p, "SignUp", c.ID, u, in.ValidationData, in.ClientMetadata)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applyPreSignUp(ctx, p, &u, pre); err != nil {
+		return nil, err
+	}
+	ctx = withMessage(ctx, msgSignUp, c.ID, in.ClientMetadata)
+	attr := ""
+	if u.Status == statusUnconfirmed {
+		attr = autoVerifyTarget(p, u)
+	}
 	var code string
 	if attr != "" {
 		priv := userPrivate{}
@@ -72,14 +85,43 @@ func (s *Service) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, e
 	if err := s.insertUser(ctx, u, "User already exists"); err != nil {
 		return nil, err
 	}
-	out := &signUpOutput{UserSub: u.Attributes["sub"]}
+	out := &signUpOutput{UserSub: u.Attributes["sub"], UserConfirmed: u.Status == statusConfirmed}
 	if attr != "" {
 		if out.CodeDeliveryDetails, err = s.deliver(ctx, p, &u, CodeSignUp, attr, code); err != nil {
 			return nil, err
 		}
 	}
 	s.log.InfoContext(ctx, "user signed up", "pool", p.ID, "username", u.Username)
+	if out.UserConfirmed {
+		if err := s.postConfirmation(ctx, p, "ConfirmSignUp", c.ID, u, in.ClientMetadata); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// applyPreSignUp applies a pre sign-up response to a user about to be
+// created by SignUp: auto-confirmation and auto-verification.
+func (s *Service) applyPreSignUp(ctx context.Context, p *pool, u *store.User, pre preSignUpResponse) error {
+	if pre.AutoVerifyEmail {
+		if u.Attributes["email"] == "" {
+			return invalidParameter("Cannot auto verify email: the user has no email attribute.")
+		}
+		u.Attributes["email_verified"] = "true"
+	}
+	if pre.AutoVerifyPhone {
+		if u.Attributes["phone_number"] == "" {
+			return invalidParameter("Cannot auto verify phone_number: the user has no phone_number attribute.")
+		}
+		u.Attributes["phone_number_verified"] = "true"
+	}
+	if pre.AutoConfirmUser {
+		u.Status = statusConfirmed
+	}
+	if pre.AutoVerifyEmail || pre.AutoVerifyPhone {
+		return s.checkAliases(ctx, p, u.Attributes, "")
+	}
+	return nil
 }
 
 type confirmSignUpInput struct {
@@ -88,6 +130,7 @@ type confirmSignUpInput struct {
 	ConfirmationCode   string
 	SecretHash         string
 	ForceAliasCreation bool
+	ClientMetadata     map[string]string
 }
 
 // unknownUser is the error for a code operation on a user that does not
@@ -115,6 +158,7 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 	if !ok {
 		return nil, unknownUser(c)
 	}
+	var confirmed store.User
 	if err := s.useCode(ctx, p, u.Username, CodeSignUp, in.ConfirmationCode, func(u *store.User, pc *pendingCode) error {
 		if u.Status != statusUnconfirmed {
 			return notAuthorized("User cannot be confirmed. Current status is " + u.Status)
@@ -124,8 +168,13 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 			u.Attributes = maps.Clone(u.Attributes)
 			u.Attributes[pc.Attribute+"_verified"] = "true"
 		}
+		confirmed = *u
 		return nil
 	}); err != nil {
+		return nil, err
+	}
+	// As on AWS the user stays confirmed when the trigger fails.
+	if err := s.postConfirmation(ctx, p, "ConfirmSignUp", c.ID, confirmed, in.ClientMetadata); err != nil {
 		return nil, err
 	}
 	return &empty{}, nil
@@ -161,9 +210,10 @@ func (s *Service) useCode(ctx context.Context, p *pool, username string, kind Co
 }
 
 type resendInput struct {
-	ClientId   string
-	Username   string
-	SecretHash string
+	ClientId       string
+	Username       string
+	SecretHash     string
+	ClientMetadata map[string]string
 }
 
 type codeDeliveryOutput struct {
@@ -220,6 +270,7 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (
 	if attr == "" {
 		return nil, invalidParameter("Auto verification not turned on.")
 	}
+	ctx = withMessage(ctx, msgResendCode, c.ID, in.ClientMetadata)
 	d, err := s.sendCode(ctx, p, u.Username, CodeSignUp, attr, nil)
 	if err != nil {
 		return nil, err

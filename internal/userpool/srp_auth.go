@@ -51,8 +51,11 @@ func (s *Service) fakeVerify(p *pool, name, password string) (bool, error) {
 	return false, nil
 }
 
-// startSRP answers USER_SRP_AUTH with the PASSWORD_VERIFIER challenge.
-func (s *Service) startSRP(ctx context.Context, p *pool, c *client, params map[string]string, admin bool) (*authOutput, error) {
+// startSRP answers USER_SRP_AUTH with the PASSWORD_VERIFIER challenge;
+// validation is InitiateAuth's ClientMetadata for the pre authentication
+// trigger. With custom set it is the PASSWORD_VERIFIER step of a
+// CUSTOM_AUTH flow (the pre authentication trigger has run).
+func (s *Service) startSRP(ctx context.Context, p *pool, c *client, params map[string]string, admin bool, validation map[string]string, custom *customState) (*authOutput, error) {
 	name := params["USERNAME"]
 	if name == "" {
 		return nil, missing("USERNAME")
@@ -66,6 +69,11 @@ func (s *Service) startSRP(ctx context.Context, p *pool, c *client, params map[s
 	u, found, err := s.resolveUser(ctx, p, name)
 	if err != nil {
 		return nil, err
+	}
+	if custom == nil && (found || c.preventExistenceErrors()) {
+		if err := s.preAuthentication(ctx, p, c, u, found, name, validation); err != nil {
+			return nil, err
+		}
 	}
 	var (
 		userID         string
@@ -102,11 +110,17 @@ func (s *Service) startSRP(ctx context.Context, p *pool, c *client, params map[s
 	}
 	block := base64.StdEncoding.EncodeToString(randomBytes(64))
 	st := challengeState{PoolID: p.ID, ClientID: c.ID, Username: userID, Login: p.normalize(name), LockKey: lockKey(p, u, found, name),
-		Key: key, Fake: fake, Admin: admin}
+		Key: key, Fake: fake, Admin: admin, Custom: custom}
 	if _, err := s.putChallenge(ctx, sessionSRP, block, st, c.authSessionValidity()); err != nil {
 		return nil, err
 	}
+	session := ""
+	if custom != nil {
+		// The SECRET_BLOCK carries the flow; clients echo a Session too.
+		session, _ = newOpaqueToken(96)
+	}
 	return &authOutput{
+		Session:       session,
 		ChallengeName: "PASSWORD_VERIFIER",
 		ChallengeParameters: map[string]string{
 			"SALT":            hex.EncodeToString(salt),

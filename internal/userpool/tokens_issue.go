@@ -24,6 +24,10 @@ type authenticationResult struct {
 type authEvent struct {
 	originJTI string
 	authTime  time.Time
+	// source is the pre token generation trigger source (Authentication,
+	// NewPasswordChallenge, RefreshTokens); meta the ClientMetadata it gets.
+	source string
+	meta   map[string]string
 }
 
 // boolClaims are attributes rendered as JSON booleans in id tokens.
@@ -93,11 +97,17 @@ func (s *Service) issueTokens(ctx context.Context, p *pool, c *client, u store.U
 		// Issued in the second of a global sign-out: date it after the revocation.
 		now = priv.SignedOutAt.Truncate(time.Second).Add(time.Second)
 	}
-	idTok, err := s.keys.Sign(ctx, p.ID, store.KeyUseID, s.idClaims(p, c, u, groups, ev, now))
+	idc, ac := s.idClaims(p, c, u, groups, ev, now), s.accessClaims(p, c, u, groups, ev, now)
+	if p.hasTrigger(trigPreTokenGeneration) {
+		if err := s.preTokenGeneration(ctx, p, c, u, ev, idc, ac); err != nil {
+			return nil, err
+		}
+	}
+	idTok, err := s.keys.Sign(ctx, p.ID, store.KeyUseID, idc)
 	if err != nil {
 		return nil, wrap("sign id token", err)
 	}
-	accessTok, err := s.keys.Sign(ctx, p.ID, store.KeyUseAccess, s.accessClaims(p, c, u, groups, ev, now))
+	accessTok, err := s.keys.Sign(ctx, p.ID, store.KeyUseAccess, ac)
 	if err != nil {
 		return nil, wrap("sign access token", err)
 	}

@@ -21,6 +21,8 @@ type adminCreateUserInput struct {
 	MessageAction          string
 	DesiredDeliveryMediums []string
 	ForceAliasCreation     bool
+	ValidationData         []attributeType
+	ClientMetadata         map[string]string
 }
 
 type adminCreateUserOutput struct {
@@ -62,12 +64,17 @@ func (s *Service) adminCreateUser(ctx context.Context, in *adminCreateUserInput)
 		if err := s.setTemporaryPassword(p, &u, temp); err != nil {
 			return nil, err
 		}
+		// Its response flags do not apply to AdminCreateUser (as on AWS).
+		if _, err := s.preSignUp(ctx, p, "AdminCreateUser", "", u, in.ValidationData, in.ClientMetadata); err != nil {
+			return nil, err
+		}
 		if err := s.insertUser(ctx, u, "User account already exists"); err != nil {
 			return nil, err
 		}
 	default:
 		return nil, invalidParameter("Invalid MessageAction %q", in.MessageAction)
 	}
+	ctx = withMessage(ctx, msgAdminCreateUser, "", in.ClientMetadata)
 	if in.MessageAction != "SUPPRESS" {
 		attr := "email"
 		if u.Attributes["email"] == "" || (len(in.DesiredDeliveryMediums) > 0 && !contains(in.DesiredDeliveryMediums, "EMAIL")) {
@@ -114,8 +121,9 @@ func (s *Service) setPermanentPassword(p *pool, u *store.User, password string) 
 }
 
 type userInput struct {
-	UserPoolId string
-	Username   string
+	UserPoolId     string
+	Username       string
+	ClientMetadata map[string]string
 }
 
 // updateUser loads a user by name and applies fn atomically.
@@ -241,7 +249,7 @@ func (s *Service) adminEnableUser(ctx context.Context, in *userInput) (*empty, e
 }
 
 func (s *Service) adminConfirmSignUp(ctx context.Context, in *userInput) (*empty, error) {
-	if _, _, err := s.updateUser(ctx, in.UserPoolId, in.Username, func(_ *pool, u *store.User) error {
+	p, u, err := s.updateUser(ctx, in.UserPoolId, in.Username, func(_ *pool, u *store.User) error {
 		if u.Status != statusUnconfirmed {
 			return notAuthorized("User cannot be confirmed. Current status is " + u.Status)
 		}
@@ -252,7 +260,11 @@ func (s *Service) adminConfirmSignUp(ctx context.Context, in *userInput) (*empty
 		delete(priv.Codes, string(CodeSignUp))
 		u.Status = statusConfirmed
 		return encodePrivate(u, priv)
-	}); err != nil {
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.postConfirmation(ctx, p, "ConfirmSignUp", "", u, in.ClientMetadata); err != nil {
 		return nil, err
 	}
 	return &empty{}, nil
@@ -269,6 +281,7 @@ func (s *Service) adminResetUserPassword(ctx context.Context, in *userInput) (*e
 	}
 	// The user must set a new password: RESET_REQUIRED, with a code to do it.
 	resetRequired := func(u *store.User) { u.Status = statusResetRequired }
+	ctx = withMessage(ctx, msgForgotPassword, "", in.ClientMetadata)
 	if _, err := s.sendCode(ctx, p, u.Username, CodeForgotPassword, attr, resetRequired); err != nil {
 		return nil, err
 	}

@@ -23,15 +23,23 @@ type memory struct {
 	known  bool
 }
 
-// MaxRSS returns the peak resident set size of the instance's process in
-// bytes (VmHWM from /proc, refreshed at most every 100 ms), and false when
-// it was never readable (no /proc, or the process already exited).
+// MaxRSS returns the peak memory use of the instance in bytes: its
+// cgroup's peak (the whole tree) when it has a memory cgroup, else the peak
+// resident set size of its process (VmHWM from /proc, refreshed at most
+// every 100 ms). It is false when it was never readable (no /proc, or the
+// process already exited).
 func (p *Process) MaxRSS() (int64, bool) {
 	m := &p.mem
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.known && time.Since(m.readAt) < rssRefresh {
 		return m.peak, true
+	}
+	if p.sb != nil && p.sb.cg != nil {
+		if v, ok := p.sb.cg.peakMemory(); ok {
+			m.peak, m.known, m.readAt = max(m.peak, v), true, time.Now()
+			return m.peak, true
+		}
 	}
 	if m.f == nil {
 		f, err := os.Open("/proc/" + strconv.Itoa(p.pgid) + "/status")

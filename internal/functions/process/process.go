@@ -21,7 +21,13 @@ type Spec struct {
 	Args []string // arguments after the executable
 	Dir  string   // working directory
 	Env  []string // complete environment (nothing is inherited)
+	// Sandbox confines the instance; nil runs it as Cognate's user with
+	// only its own session.
+	Sandbox *Sandbox
 }
+
+// timeoutSecond bounds the waits for a killed tree to disappear.
+const timeoutSecond = time.Second
 
 // LineFunc receives each complete line written by the process, without its
 // trailing newline. It is called from the capture goroutines, one stream at a
@@ -37,10 +43,12 @@ type Process struct {
 	streams [2]*capture
 	readers sync.WaitGroup
 	mem     memory
+	sb      *sandboxed // nil when not sandboxed
 }
 
-// Start runs spec in a new process group and captures its output through
-// onLine.
+// Start runs spec in a new session (and process group) and captures its
+// output through onLine. With spec.Sandbox, the process is started through
+// the launcher, which confines it before it execs spec.Path.
 func Start(spec Spec, onLine LineFunc) (*Process, error) {
 	path := spec.Path
 	if strings.ContainsRune(path, '/') && !filepath.IsAbs(path) {
@@ -54,14 +62,7 @@ func Start(spec Spec, onLine LineFunc) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find %s: %w", spec.Path, err)
 	}
-	cmd := exec.Command(path, spec.Args...)
-	cmd.Dir = spec.Dir
-	cmd.Env = spec.Env
-	if cmd.Env == nil {
-		cmd.Env = []string{}
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &Process{cmd: cmd, done: make(chan struct{})}
+	p := &Process{done: make(chan struct{})}
 	var writers [2]*os.File
 	closeAll := func() {
 		for i := range p.streams {
@@ -81,11 +82,27 @@ func Start(spec Spec, onLine LineFunc) (*Process, error) {
 		}
 		p.streams[i], writers[i] = newCapture(Stream(i), r, onLine), w
 	}
-	cmd.Stdout, cmd.Stderr = writers[Stdout], writers[Stderr]
-	if err := cmd.Start(); err != nil {
-		closeAll()
-		return nil, fmt.Errorf("start %s: %w", spec.Path, err)
+	if spec.Sandbox != nil {
+		if err := p.startSandboxed(spec, path, writers); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("start %s: %w", spec.Path, err)
+		}
+	} else {
+		cmd := exec.Command(path, spec.Args...)
+		cmd.Dir = spec.Dir
+		cmd.Env = spec.Env
+		if cmd.Env == nil {
+			cmd.Env = []string{}
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		cmd.Stdout, cmd.Stderr = writers[Stdout], writers[Stderr]
+		if err := cmd.Start(); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("start %s: %w", spec.Path, err)
+		}
+		p.cmd = cmd
 	}
+	cmd := p.cmd
 	p.pgid = cmd.Process.Pid
 	for _, w := range writers {
 		w.Close()
@@ -104,7 +121,8 @@ func Start(spec Spec, onLine LineFunc) (*Process, error) {
 	return p, nil
 }
 
-// Pid is the process id of the instance; it is also its process group id.
+// Pid is the process id of the instance; it is also its process group and
+// session id.
 func (p *Process) Pid() int { return p.pgid }
 
 // Done is closed once the process has exited.
@@ -140,9 +158,10 @@ func (p *Process) Stop(grace time.Duration) {
 		}
 		t.Stop()
 	}
-	// Kill the group even after the leader exited: children may remain.
-	_ = p.Signal(syscall.SIGKILL)
+	// Kill the tree even after the leader exited: children may remain.
+	p.killTree()
 	<-p.done
+	p.finishSandbox()
 	p.closeMemory()
 	p.Drain(time.Second)
 }

@@ -10,7 +10,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -18,12 +21,19 @@ import (
 )
 
 type event struct {
-	Action  string `json:"action"`
-	Message string `json:"message"`
-	Millis  int    `json:"millis"`
-	Size    int    `json:"size"`
-	Code    int    `json:"code"`
+	Action  string   `json:"action"`
+	Message string   `json:"message"`
+	Millis  int      `json:"millis"`
+	Size    int      `json:"size"`
+	Code    int      `json:"code"`
+	Paths   []string `json:"paths"`
+	Dir     bool     `json:"dir"`
+	Hang    bool     `json:"hang"`
+	MB      int      `json:"mb"`
 }
+
+// kept holds what "alloc" allocated.
+var kept [][]byte
 
 var count int
 
@@ -60,8 +70,76 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		}
 		return map[string]any{"requestId": lc.AwsRequestID, "arn": lc.InvokedFunctionArn,
 			"remainingMs": time.Until(deadline).Milliseconds(), "env": env}, nil
+	case "read":
+		out := map[string]string{}
+		for _, p := range ev.Paths {
+			var err error
+			if ev.Dir {
+				_, err = os.ReadDir(p)
+			} else {
+				_, err = os.ReadFile(p)
+			}
+			out[p] = errCode(err)
+		}
+		return out, nil
+	case "env":
+		env := map[string]string{}
+		for _, kv := range os.Environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		return map[string]any{"env": env, "uid": os.Getuid(), "gid": os.Getgid()}, nil
+	case "detach":
+		// A grandchild in a session of its own: setsid, then the shell forks
+		// it and exits.
+		cmd := exec.Command("/bin/sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, err
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("detached child %d\n", pid)
+		if ev.Code != 0 {
+			os.Exit(ev.Code)
+		}
+		if ev.Hang {
+			select {}
+		}
+		return map[string]int{"pid": pid}, nil
+	case "alloc":
+		for i := 0; i < ev.MB; i += 16 {
+			b := make([]byte, 16<<20)
+			for j := 0; j < len(b); j += 4096 {
+				b[j] = 1
+			}
+			kept = append(kept, b)
+		}
+		return map[string]int{"allocated": len(kept) * 16}, nil
 	}
 	return raw, nil
+}
+
+// errCode is "read" for nil, else the errno's name when there is one.
+func errCode(err error) string {
+	if err == nil {
+		return "read"
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.EACCES:
+			return "EACCES"
+		case syscall.EPERM:
+			return "EPERM"
+		case syscall.ENOENT:
+			return "ENOENT"
+		}
+	}
+	return err.Error()
 }
 
 // rawNonJSON speaks the Runtime API by hand and answers bytes that are not
