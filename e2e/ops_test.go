@@ -79,6 +79,13 @@ apis:
 func opsSetup(t *testing.T, version string) (dir, cfg string) {
 	t.Helper()
 	dir = t.TempDir()
+	// Run as root, Cognate runs functions as an unprivileged user: the task
+	// root and its parents must be searchable by others.
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "fn"), 0o755); err != nil {
 		t.Fatal(err)
 	}
