@@ -29,7 +29,8 @@ var commands = map[string]command{
 	"up":         {"serve the stack (the notes demo without --config)", runUp},
 	"login":      {"sign in to a user pool with SRP and print the tokens", runLogin},
 	"admin":      {"manage users of a running Cognate (create-user, set-password, list-pools ...)", runAdmin},
-	"logs":       {"print a function's recent log lines from a running Cognate", runLogs},
+	"logs":       {"print a function's recent log lines from a running Cognate (-follow to stream)", runLogs},
+	"apply":      {"make a running Cognate match its configuration file again (-dry-run prints the plan)", runApply},
 	"version":    {"print the version", runVersion},
 	"server-key": {"move an older install's DATA/server.key out of the data directory (server-key move)", runServerKey},
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,6 +31,9 @@ type components struct {
 	refs     *refs
 	sec      *security
 	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
+	// applied is the configuration applied last (reloads remove what it
+	// has and the new file has not).
+	applied *config.File
 }
 
 // build creates the components; background loops run until ctx ends.
@@ -69,7 +71,8 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Now: a.opts.Now, Logger: log.With("component", "userpool"),
 		// Triggers call the function runner built below.
 		Triggers: triggerInvoker{c}, SenderKeys: c.senderKey,
-		Limits: authLimits,
+		Limits:  authLimits,
+		Metrics: a.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -78,6 +81,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.runner = functions.NewRunner(functions.Options{
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
 		Protect: a.protectedPaths(),
+		Metrics: a.metrics,
 	})
 
 	var limits gateway.Limits
@@ -93,7 +97,9 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
 		Functions: invoker{c.runner},
-		Tokens:    cognitoVerifier{c},
+		Tokens:    c.verifier,
+		Issuer:    c.issuer,
+		Metrics:   a.metrics,
 		Store:     a.store,
 		Logger:    log.With("component", "gateway"),
 		Now:       a.opts.Now,
@@ -129,26 +135,26 @@ func (c *components) knownIssuer(poolID string) (string, bool) {
 // handler is the listener's whole HTTP surface.
 func (c *components) handler() http.Handler {
 	admin := http.NewServeMux()
-	admin.HandleFunc("GET /_cognate/health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
+	admin.HandleFunc("GET /_cognate/health", healthHandler)
+	admin.HandleFunc("GET /_cognate/ready", c.app.readyHandler)
+	admin.Handle("GET /_cognate/metrics", c.app.metrics.Handler())
 	admin.Handle("GET /_cognate/functions/{name}/logs", c.runner.LogsHandler())
 	admin.HandleFunc("POST /_cognate/pools/{poolId}/rotate-keys", c.rotateKeys)
+	admin.HandleFunc("POST /_cognate/apply", c.applyHandler)
 	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
 	})
 	c.sec.hosts.Store(c.hostSet(c.cfg))
-	return &routes{
+	return c.app.metrics.Middleware(&routes{
 		hosts:     &c.sec.hosts,
 		userpool:  c.pools.Handler(),
 		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer),
 		invoke:    c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
 		admin:     unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
 		gateway:   c.gateway.Handler(),
-	}
+	}, routeLabel)
 }
 
 // hostSet is the Host names served: the defaults, the public URL's host and
@@ -229,8 +235,8 @@ func (c *components) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"rotated":true}` + "\n"))
 }
 
-// sweep deletes expired sessions and refresh tokens, and stale login and
-// code counters, once a minute.
+// sweep deletes expired sessions and stale login and code counters once a
+// minute.
 func (c *components) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -243,9 +249,6 @@ func (c *components) sweep(ctx context.Context) {
 		now := c.app.opts.Now()
 		if _, err := c.app.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			c.app.log.Warn("sweep sessions", "err", err)
-		}
-		if _, err := c.app.store.DeleteExpiredRefreshTokens(ctx, now); err != nil && ctx.Err() == nil {
-			c.app.log.Warn("sweep refresh tokens", "err", err)
 		}
 		if _, err := c.pools.SweepCounters(ctx); err != nil && ctx.Err() == nil {
 			c.app.log.Warn("sweep counters", "err", err)
@@ -271,41 +274,4 @@ func (i invoker) InvokeFunction(ctx context.Context, name string, payload []byte
 		return nil, "", err
 	}
 	return res.Payload, res.FunctionError, nil
-}
-
-// cognitoVerifier adapts the strict token verifier to the gateway's Cognito
-// authorizer: no scopes → an id token; scopes → an access token with one of them.
-type cognitoVerifier struct{ c *components }
-
-func (v cognitoVerifier) VerifyCognitoToken(ctx context.Context, poolID, token string, scopes []string) (map[string]any, error) {
-	use := tokens.UseID
-	if len(scopes) > 0 {
-		use = tokens.UseAccess
-	}
-	claims, err := v.c.verifier.Verify(ctx, token, tokens.Expect{PoolID: poolID, Issuer: v.c.issuer(poolID), TokenUse: use})
-	if err != nil {
-		if errors.Is(err, tokens.ErrRevoked) {
-			return nil, fmt.Errorf("%w: %w", gateway.ErrTokenRevoked, err)
-		}
-		return nil, err
-	}
-	if len(scopes) > 0 && !hasScope(claims, scopes) {
-		return nil, fmt.Errorf("%w: no required scope", tokens.ErrInvalidToken)
-	}
-	return claims, nil
-}
-
-func hasScope(c tokens.Claims, want []string) bool {
-	granted := map[string]bool{}
-	if s, ok := c["scope"].(string); ok {
-		for _, sc := range strings.Fields(s) {
-			granted[sc] = true
-		}
-	}
-	for _, w := range want {
-		if granted[w] {
-			return true
-		}
-	}
-	return false
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
@@ -65,45 +64,6 @@ func (l *LogSender) Send(ctx context.Context, d Delivery) error {
 	}
 	l.Logger.InfoContext(ctx, "verification code sent", attrs...)
 	return nil
-}
-
-// Inbox is a CodeSender for tests: it records every delivery.
-type Inbox struct {
-	mu   sync.Mutex
-	sent []Delivery
-}
-
-// Send implements CodeSender.
-func (in *Inbox) Send(_ context.Context, d Delivery) error {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.sent = append(in.sent, d)
-	return nil
-}
-
-// Last returns the latest code sent to username of pool poolID.
-func (in *Inbox) Last(poolID, username string) (string, bool) {
-	d, ok := in.LastDelivery(poolID, username)
-	return d.Code, ok
-}
-
-// LastDelivery returns the latest delivery to username of pool poolID.
-func (in *Inbox) LastDelivery(poolID, username string) (Delivery, bool) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for i := len(in.sent) - 1; i >= 0; i-- {
-		if d := in.sent[i]; d.PoolID == poolID && d.Username == username {
-			return d, true
-		}
-	}
-	return Delivery{}, false
-}
-
-// Count returns how many codes were sent.
-func (in *Inbox) Count() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return len(in.sent)
 }
 
 // maskDestination hides most of an address as Cognito does ("a***@e***").

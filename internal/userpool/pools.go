@@ -357,6 +357,7 @@ func (s *Service) deleteUserPool(ctx context.Context, in *poolIDInput) (*empty, 
 		return nil, wrap("delete pool", err)
 	}
 	s.poolSecrets.Delete(p.ID)
+	s.keys.Forget(p.ID)
 	s.log.InfoContext(ctx, "user pool deleted", "pool", p.ID)
 	return &empty{}, nil
 }

@@ -42,7 +42,6 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Groups", testGroups},
 		{"Memberships", testMemberships},
 		{"Sessions", testSessions},
-		{"RefreshTokens", testRefreshTokens},
 		{"Revocations", testRevocations},
 		{"Keys", testKeys},
 		{"Lockouts", testLockouts},
