@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"login":      {"sign in to a user pool with SRP and print the tokens", runLogin},
 	"admin":      {"manage users of a running Cognate (create-user, set-password, list-pools ...)", runAdmin},
 	"logs":       {"print a function's recent log lines from a running Cognate", runLogs},
+	"outbox":     {"print the messages (codes, invitations) a pool sent, from a running Cognate", runOutbox},
 	"version":    {"print the version", runVersion},
 	"server-key": {"move an older install's DATA/server.key out of the data directory (server-key move)", runServerKey},
 }

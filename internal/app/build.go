@@ -13,6 +13,7 @@ import (
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/functions"
 	"github.com/cognate-dev/cognate/internal/gateway"
+	"github.com/cognate-dev/cognate/internal/messages"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
@@ -32,6 +33,7 @@ type components struct {
 	refs     *refs
 	sec      *security
 	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
+	outbox   *messages.Outbox
 }
 
 // build creates the components; background loops run until ctx ends.
@@ -49,12 +51,16 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	a.goBackground(func() { c.revs.Run(ctx) })
 	c.verifier = tokens.NewVerifier(c.keys, tokens.VerifierOptions{Now: a.opts.Now, Revocations: c.revs})
 
-	var err error
+	// Codes are secrets: the log shows them only at debug level, for local use.
+	router, err := newMessageRouter(cfg.Messages, a.store, sealer, log.With("component", "messages"), log.Enabled(ctx, -4), a.opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	c.outbox = router.Outbox
 	c.pools, err = userpool.New(userpool.Config{
 		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
 		Issuer: c.issuer, Region: cfg.Region,
-		// Codes are secrets: the log shows them only at debug level, for local use.
-		Sender: &userpool.LogSender{Logger: log.With("component", "codes"), RevealCodes: log.Enabled(ctx, -4)},
+		Sender: codeSender{router},
 		Guard: &auth.JSONGuard{
 			Authority: sec.authority, Service: "cognito-idp", Prefix: "cognito-idp:",
 			PublicOps: userpool.PublicOperations, Resource: userpool.ResourceFor(cfg.Region, cfg.AccountID),
@@ -118,6 +124,7 @@ func (c *components) handler() http.Handler {
 	})
 	admin.Handle("GET /_cognate/functions/{name}/logs", c.runner.LogsHandler())
 	admin.HandleFunc("POST /_cognate/pools/{poolId}/rotate-keys", c.rotateKeys)
+	admin.Handle("GET /_cognate/outbox/{poolId}", c.outboxHandler())
 	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
@@ -168,6 +175,8 @@ func (c *components) adminRule(r *http.Request) (string, string) {
 	switch {
 	case len(parts) == 3 && parts[0] == "pools" && parts[2] == "rotate-keys":
 		return "cognate:RotateSigningKeys", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
+	case len(parts) == 2 && parts[0] == "outbox":
+		return "cognate:ReadOutbox", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
 	case len(parts) == 3 && parts[0] == "functions" && parts[2] == "logs":
 		return "cognate:GetFunctionLogs", "arn:aws:lambda:" + c.cfg.Region + ":" + c.cfg.AccountID + ":function:" + parts[1]
 	default:

@@ -36,7 +36,9 @@ type File struct {
 	Throttling *Throttling `yaml:"throttling"`
 	// Security holds the access keys and policies of the AWS APIs, and the
 	// allowed Host names and browser origins.
-	Security  *Security  `yaml:"security"`
+	Security *Security `yaml:"security"`
+	// Messages configures code and invitation delivery (SMTP, SMS webhook, outbox).
+	Messages  *Messages  `yaml:"messages"`
 	Pools     []Pool     `yaml:"pools"`
 	Functions []Function `yaml:"functions"`
 	APIs      []API      `yaml:"apis"`

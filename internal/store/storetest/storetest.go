@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Lockouts", testLockouts},
 		{"Deployments", testDeployments},
 		{"Stages", testStages},
+		{"Outbox", testOutbox},
 		{"Name", testName},
 	}
 	for _, tc := range tests {
