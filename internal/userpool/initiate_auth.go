@@ -64,6 +64,7 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 		return nil, invalidParameter("%s flow not enabled for this client", flow)
 	}
 	params := in.AuthParameters
+	ctx = withDeviceKey(ctx, params["DEVICE_KEY"])
 	switch flow {
 	case "USER_SRP_AUTH":
 		return s.startSRP(ctx, p, c, params, admin, in.ClientMetadata, nil)
@@ -178,11 +179,18 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store
 	case statusForceChangePassword:
 		return s.newPasswordChallenge(ctx, p, c, u, admin)
 	}
+	// Devices and MFA (mfa_challenge.go, devices.go).
+	if out, err := s.mfaGate(ctx, p, c, u, admin); out != nil || err != nil {
+		return out, err
+	}
 	if err := s.postAuthentication(ctx, p, c, u, meta); err != nil {
 		return nil, err
 	}
 	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: newUUID(), authTime: s.clock(), source: source, meta: meta}, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.attachDevice(ctx, p, u, deviceKeyFrom(ctx), res); err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "user signed in", "pool", p.ID, "client", c.ID, "username", u.Username)

@@ -160,6 +160,8 @@ type userPrivate struct {
 	Codes          map[string]*pendingCode `json:"codes,omitempty"`
 	TempPasswordAt time.Time               `json:"tempAt,omitzero"`
 	SignedOutAt    time.Time               `json:"outAt,omitzero"`
+	// Factors are the user's MFA settings, devices and passkeys.
+	Factors *userFactors `json:"f,omitempty"`
 }
 
 // userStatus values.
