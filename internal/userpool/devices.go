@@ -8,12 +8,16 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cognate-dev/cognate/internal/awsjson"
 	"github.com/cognate-dev/cognate/internal/store"
 	"github.com/cognate-dev/cognate/internal/userpool/srp"
 )
 
 // Device challenge names and statuses.
 const (
+	excInvalidUserPoolConfiguration = "InvalidUserPoolConfigurationException"
+	excDeviceKeyExists              = "DeviceKeyExistsException"
+
 	chDeviceSRP      = "DEVICE_SRP_AUTH"
 	chDeviceVerifier = "DEVICE_PASSWORD_VERIFIER"
 	sessionDevice    = "device"
@@ -151,7 +155,7 @@ func (s *Service) confirmDevice(ctx context.Context, in *confirmDeviceInput) (*c
 	}
 	cfg, ok := a.pool.devices()
 	if !ok {
-		return nil, invalidParameter("Device tracking is not enabled for this user pool.")
+		return nil, apiErr(excInvalidUserPoolConfiguration, "Device tracking is not enabled for this user pool.")
 	}
 	vc := in.DeviceSecretVerifierConfig
 	if vc == nil || vc.PasswordVerifier == "" || vc.Salt == "" {
@@ -174,7 +178,7 @@ func (s *Service) confirmDevice(ctx context.Context, in *confirmDeviceInput) (*c
 			return apiErr(excResourceNotFound, "Device does not exist.")
 		}
 		if d.confirmed() {
-			return invalidParameter("Device already confirmed.")
+			return apiErr(excDeviceKeyExists, "Device already confirmed.")
 		}
 		d.Secret = s.sealer.Seal(secret, deviceAAD(p.ID, u.Username, d.Key))
 		d.Name, d.Modified, d.LastAuthed = in.DeviceName, now, now
@@ -459,8 +463,19 @@ func (s *Service) deviceUser(ctx context.Context, in *deviceInput, admin bool) (
 	return a.pool, a.user, nil
 }
 
-func (s *Service) listDevicesAs(ctx context.Context, in *deviceInput, admin bool) (*listDevicesOutput, error) {
+// readerUser is deviceUser for AdminListDevices and AdminGetDevice, whose
+// API reports an unknown user as ResourceNotFoundException.
+func (s *Service) readerUser(ctx context.Context, in *deviceInput, admin bool) (store.User, error) {
 	_, u, err := s.deviceUser(ctx, in, admin)
+	var ae *awsjson.Error
+	if admin && errors.As(err, &ae) && ae.Type == excUserNotFound {
+		return u, apiErr(excResourceNotFound, msgUserNotFound)
+	}
+	return u, err
+}
+
+func (s *Service) listDevicesAs(ctx context.Context, in *deviceInput, admin bool) (*listDevicesOutput, error) {
+	u, err := s.readerUser(ctx, in, admin)
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +525,7 @@ func (s *Service) getDeviceAs(ctx context.Context, in *deviceInput, admin bool) 
 	if in.DeviceKey == "" {
 		return nil, missing("DeviceKey")
 	}
-	_, u, err := s.deviceUser(ctx, in, admin)
+	u, err := s.readerUser(ctx, in, admin)
 	if err != nil {
 		return nil, err
 	}
