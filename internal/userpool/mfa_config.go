@@ -25,7 +25,6 @@ const (
 	chSetup         = "MFA_SETUP"
 )
 
-
 // emailMfaConfig is AWS's EmailMfaConfigType.
 type emailMfaConfig struct {
 	Message string `json:",omitempty"`
