@@ -16,6 +16,11 @@ import (
 // device tracking that remembers confirmed devices), an SRP client and a
 // confirmed user; it returns the pool and client ids.
 func mfaPool(t *testing.T, idp *cip.Client, mode types.UserPoolMfaType, devices bool, username, password string) (string, string) {
+	return mfaPoolWith(t, idp, mode, devices, true, username, password)
+}
+
+// mfaPoolWith is mfaPool with email MFA (EMAIL_OTP) configured or not.
+func mfaPoolWith(t *testing.T, idp *cip.Client, mode types.UserPoolMfaType, devices, email bool, username, password string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	in := &cip.CreateUserPoolInput{PoolName: aws.String("mfa-pool"),
@@ -28,9 +33,12 @@ func mfaPool(t *testing.T, idp *cip.Client, mode types.UserPoolMfaType, devices 
 		t.Fatal(err)
 	}
 	poolID := aws.ToString(pool.UserPool.Id)
-	if _, err := idp.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(poolID), MfaConfiguration: mode,
-		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
-		EmailMfaConfiguration:         &types.EmailMfaConfigType{Subject: aws.String("Sign-in code"), Message: aws.String("Your sign-in code is {####}")}}); err != nil {
+	mfa := &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(poolID), MfaConfiguration: mode,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}
+	if email {
+		mfa.EmailMfaConfiguration = &types.EmailMfaConfigType{Subject: aws.String("Sign-in code"), Message: aws.String("Your sign-in code is {####}")}
+	}
+	if _, err := idp.SetUserPoolMfaConfig(ctx, mfa); err != nil {
 		t.Fatal(err)
 	}
 	client, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("web"),
@@ -67,6 +75,33 @@ func TestNodeMFA(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "COGNATE_URL="+srv.URL, "POOL_ID="+poolID, "CLIENT_ID="+clientID,
 		"COGNATE_USERNAME=mfauser", "COGNATE_PASSWORD=Mfa-Passw0rd!")
+	out, err := cmd.CombinedOutput()
+	t.Logf("node --test:\n%s", out)
+	if err != nil {
+		t.Fatalf("node tests failed: %v", err)
+	}
+}
+
+// TestNodeAmplifyMFA runs e2e/node/mfa/amplify.test.mjs: Amplify v6 signIn
+// and confirmSignIn through TOTP set-up, TOTP codes and email codes.
+func TestNodeAmplifyMFA(t *testing.T) {
+	node, dir := requireNode(t)
+	srv := startServer(t, "")
+	idp := newIDP(srv.URL)
+	ctx := context.Background()
+	const pw = "Amp-Passw0rd!"
+	totpPool, totpClient := mfaPoolWith(t, idp, types.UserPoolMfaTypeOn, false, false, "amp-totp", pw)
+	emailPool, emailClient := mfaPool(t, idp, types.UserPoolMfaTypeOptional, false, "amp-email", pw)
+	if _, err := idp.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(emailPool), Username: aws.String("amp-email"),
+		EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true, PreferredMfa: true}}); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, node, "--test", "--test-concurrency=1", "mfa/amplify.test.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "COGNATE_URL="+srv.URL, "COGNATE_BIN="+binary, "COGNATE_PASSWORD="+pw,
+		"TOTP_POOL_ID="+totpPool, "TOTP_CLIENT_ID="+totpClient, "EMAIL_POOL_ID="+emailPool, "EMAIL_CLIENT_ID="+emailClient)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {
