@@ -40,6 +40,8 @@ func (c *client) allows(flow string) bool {
 		return legacy || has("ALLOW_REFRESH_TOKEN_AUTH")
 	case "CUSTOM_AUTH":
 		return has("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY")
+	case "USER_AUTH":
+		return has("ALLOW_USER_AUTH")
 	}
 	return false
 }

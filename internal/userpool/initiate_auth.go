@@ -24,6 +24,8 @@ type authOutput struct {
 	ChallengeName        string                `json:",omitempty"`
 	ChallengeParameters  map[string]string
 	Session              string `json:",omitempty"`
+	// AvailableChallenges are USER_AUTH's first factors (SELECT_CHALLENGE).
+	AvailableChallenges []string `json:",omitempty"`
 }
 
 func (s *Service) initiateAuth(ctx context.Context, in *initiateAuthInput) (*authOutput, error) {
@@ -48,7 +50,7 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 	}
 	flow := in.AuthFlow
 	switch flow {
-	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH":
+	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH", "USER_AUTH":
 	case "USER_PASSWORD_AUTH":
 		if admin {
 			return nil, invalidParameter("Initiate Auth method not supported.")
@@ -70,6 +72,8 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 		return s.startSRP(ctx, p, c, params, admin, in.ClientMetadata, nil)
 	case "CUSTOM_AUTH":
 		return s.startCustom(ctx, p, c, params, admin, in.ClientMetadata)
+	case "USER_AUTH":
+		return s.startUserAuth(ctx, p, c, params, admin, in.ClientMetadata)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refresh(ctx, p, c, params)
 	default:

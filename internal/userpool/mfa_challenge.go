@@ -36,6 +36,8 @@ type mfaChallenge struct {
 	SetupDone   bool   `json:"sd,omitempty"`
 	// DeviceKey is the device the sign-in came from.
 	DeviceKey string `json:"dk,omitempty"`
+	// Fake marks a USER_AUTH session of a name that matches no user.
+	Fake bool `json:"f,omitempty"`
 	// Expires is when the sign-in's session ends (the client's AuthSessionValidity).
 	Expires time.Time `json:"x"`
 }
@@ -172,7 +174,7 @@ func (s *Service) mfaChallengeOut(ctx context.Context, p *pool, u store.User, ch
 		if f := priv.Factors; f != nil && f.TOTPName != "" {
 			params["FRIENDLY_DEVICE_NAME"] = f.TOTPName
 		}
-	case chSMS, chEmail:
+	case chSMS, chEmail, chSMSOTP:
 		attr := "phone_number"
 		if ch.Step == chEmail {
 			attr = "email"
@@ -217,6 +219,18 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 	}
 	if !ok || ch.PoolID != p.ID || ch.ClientID != c.ID || ch.Admin != admin {
 		return nil, notAuthorized(msgInvalidSession)
+	}
+	if ch.Step == chSelectChallenge && in.ChallengeName == chSelectChallenge {
+		return s.answerSelectChallenge(ctx, p, c, ch, in, admin)
+	}
+	if ch.Fake {
+		if err := s.lockout.fail(ctx, p.ID, ch.LockKey); err != nil {
+			return nil, err
+		}
+		if _, err := s.putMFA(ctx, in.Session, ch); err != nil {
+			return nil, err
+		}
+		return nil, apiErr(excCodeMismatch, msgMFACodeMismatch)
 	}
 	u, found, err := s.resolveUser(ctx, p, resp["USERNAME"])
 	if err != nil {
@@ -277,10 +291,13 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 			return retry(excCodeMismatch, msgTOTPMismatch)
 		}
 		u = u2
-	case chSMS, chEmail:
+	case chSMS, chEmail, chSMSOTP:
 		name := "SMS_MFA_CODE"
-		if ch.Step == chEmail {
+		switch ch.Step {
+		case chEmail:
 			name = "EMAIL_OTP_CODE"
+		case chSMSOTP:
+			name = "SMS_OTP_CODE"
 		}
 		code := resp[name]
 		if code == "" {

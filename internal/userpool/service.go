@@ -205,6 +205,7 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"AdminUpdateDeviceStatus":   awsjson.Typed(s.adminUpdateDeviceStatus),
 		"ForgetDevice":              awsjson.Typed(s.forgetDevice),
 		"AdminForgetDevice":         awsjson.Typed(s.adminForgetDevice),
+		"GetUserAuthFactors":        awsjson.Typed(s.getUserAuthFactors),
 	}
 }
 
