@@ -83,7 +83,8 @@ func TestNodeMFA(t *testing.T) {
 }
 
 // TestNodeAmplifyMFA runs e2e/node/mfa/amplify.test.mjs: Amplify v6 signIn
-// and confirmSignIn through TOTP set-up, TOTP codes and email codes.
+// and confirmSignIn through TOTP set-up, TOTP codes, email codes and the
+// USER_AUTH first-factor selection.
 func TestNodeAmplifyMFA(t *testing.T) {
 	node, dir := requireNode(t)
 	srv := startServer(t, "")
@@ -96,12 +97,35 @@ func TestNodeAmplifyMFA(t *testing.T) {
 		EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true, PreferredMfa: true}}); err != nil {
 		t.Fatal(err)
 	}
+	choice, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("choice"),
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}},
+		EmailConfiguration: &types.EmailConfigurationType{EmailSendingAccount: types.EmailSendingAccountTypeDeveloper, From: aws.String("c@example.test")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	choicePool := aws.ToString(choice.UserPool.Id)
+	cc, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(choicePool), ClientName: aws.String("web"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(choicePool), Username: aws.String("amp-choice"),
+		MessageAction: types.MessageActionTypeSuppress, UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: aws.String("choice@example.test")}, {Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idp.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(choicePool), Username: aws.String("amp-choice"),
+		Password: aws.String(pw), Permanent: true}); err != nil {
+		t.Fatal(err)
+	}
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, node, "--test", "--test-concurrency=1", "mfa/amplify.test.mjs")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "COGNATE_URL="+srv.URL, "COGNATE_BIN="+binary, "COGNATE_PASSWORD="+pw,
-		"TOTP_POOL_ID="+totpPool, "TOTP_CLIENT_ID="+totpClient, "EMAIL_POOL_ID="+emailPool, "EMAIL_CLIENT_ID="+emailClient)
+		"TOTP_POOL_ID="+totpPool, "TOTP_CLIENT_ID="+totpClient, "EMAIL_POOL_ID="+emailPool, "EMAIL_CLIENT_ID="+emailClient,
+		"CHOICE_POOL_ID="+choicePool, "CHOICE_CLIENT_ID="+aws.ToString(cc.UserPoolClient.ClientId))
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {

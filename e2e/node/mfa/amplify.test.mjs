@@ -67,3 +67,23 @@ test('Amplify v6: CONFIRM_SIGN_IN_WITH_EMAIL_CODE with the code from the outbox'
   await signedIn();
   await signOut();
 });
+
+test('Amplify v6: USER_AUTH first-factor selection, then the email code', async () => {
+  const poolId = env('CHOICE_POOL_ID');
+  configure(poolId, env('CHOICE_CLIENT_ID'));
+  const out = await signIn({ username: 'amp-choice', options: { authFlowType: 'USER_AUTH' } });
+  assert.equal(out.nextStep.signInStep, 'CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION');
+  assert.deepEqual(out.nextStep.availableChallenges, ['PASSWORD', 'PASSWORD_SRP', 'EMAIL_OTP']);
+  const chosen = await confirmSignIn({ challengeResponse: 'EMAIL_OTP' });
+  assert.equal(chosen.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE');
+  const code = execFileSync(env('COGNATE_BIN'), ['outbox', '-endpoint', URL_, '-user', 'amp-choice', '-code', poolId]).toString().trim();
+  const done = await confirmSignIn({ challengeResponse: code });
+  assert.equal(done.isSignedIn, true);
+  await signedIn();
+  await signOut();
+
+  // The password as first factor, chosen up front.
+  const pw = await signIn({ username: 'amp-choice', password: PASSWORD, options: { authFlowType: 'USER_AUTH', preferredChallenge: 'PASSWORD_SRP' } });
+  assert.equal(pw.isSignedIn, true);
+  await signOut();
+});
