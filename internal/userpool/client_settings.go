@@ -150,7 +150,7 @@ func normalizeClientSettings(in *clientSettings) error {
 	if d := c.validity("refresh"); d < time.Hour || d > 3650*24*time.Hour {
 		return invalidParameter("refresh token validity must be between 60 minutes and 10 years")
 	}
-	return nil
+	return validateRotation(in.RefreshTokenRotation)
 }
 
 // checkSecretHash verifies SECRET_HASH for clients that have a secret.

@@ -206,6 +206,7 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"ForgetDevice":              awsjson.Typed(s.forgetDevice),
 		"AdminForgetDevice":         awsjson.Typed(s.adminForgetDevice),
 		"GetUserAuthFactors":        awsjson.Typed(s.getUserAuthFactors),
+		"GetTokensFromRefreshToken": awsjson.Typed(s.getTokensFromRefreshToken),
 	}
 }
 
