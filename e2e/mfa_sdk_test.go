@@ -237,3 +237,65 @@ func deviceAttr(d *types.DeviceType, name string) string {
 	}
 	return ""
 }
+
+// TestChoiceSignInAndRotationSDK: USER_AUTH with SELECT_CHALLENGE and an
+// EMAIL_OTP first factor mailed through Mailpit, GetUserAuthFactors, and
+// GetTokensFromRefreshToken with RefreshTokenRotation, with aws-sdk-go-v2.
+func TestChoiceSignInAndRotationSDK(t *testing.T) {
+	mp := startMailpit(t)
+	srv := startWithMessages(t, mp, newSMSHook(t), mp.Password)
+	idp := newIDP(srv.URL)
+	ctx := context.Background()
+	pool, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("choice"),
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}},
+		EmailConfiguration: &types.EmailConfigurationType{EmailSendingAccount: types.EmailSendingAccountTypeDeveloper, From: aws.String("c@example.test")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID := pool.UserPool.Id
+	cl, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: poolID, ClientName: aws.String("web"),
+		ExplicitAuthFlows:    []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+		RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := cl.UserPoolClient.ClientId
+	if _, err := idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: poolID, Username: aws.String("fay"), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("fay@example.test")}, {Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := idp.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserAuth, ClientId: client, AuthParameters: map[string]string{"USERNAME": "fay"}})
+	want := []types.ChallengeNameType{types.ChallengeNameTypePassword, types.ChallengeNameTypePasswordSrp, types.ChallengeNameTypeEmailOtp}
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeSelectChallenge || len(out.AvailableChallenges) != 3 || out.AvailableChallenges[2] != want[2] || out.AvailableChallenges[0] != want[0] {
+		t.Fatalf("USER_AUTH: %+v %v", out, err)
+	}
+	ch, err := idp.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: client, ChallengeName: types.ChallengeNameTypeSelectChallenge,
+		Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "fay", "ANSWER": "EMAIL_OTP"}})
+	if err != nil || ch.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("choose EMAIL_OTP: %+v %v", ch, err)
+	}
+	code := sixDigits.FindString(mp.waitMail(t, "fay@example.test").Text)
+	res, err := idp.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: client, ChallengeName: types.ChallengeNameTypeEmailOtp,
+		Session: ch.Session, ChallengeResponses: map[string]string{"USERNAME": "fay", "EMAIL_OTP_CODE": code}})
+	if err != nil || res.AuthenticationResult == nil {
+		t.Fatalf("email code: %v", err)
+	}
+	f, err := idp.GetUserAuthFactors(ctx, &cip.GetUserAuthFactorsInput{AccessToken: res.AuthenticationResult.AccessToken})
+	if err != nil || len(f.ConfiguredUserAuthFactors) != 2 || f.ConfiguredUserAuthFactors[1] != types.AuthFactorTypeEmailOtp {
+		t.Fatalf("GetUserAuthFactors: %+v %v", f, err)
+	}
+	_, err = idp.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserAuth, ClientId: client,
+		AuthParameters: map[string]string{"USERNAME": "fay", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Whatever-1!"}})
+	wantType[*types.NotAuthorizedException](t, err, "a wrong password as first factor")
+
+	old := res.AuthenticationResult.RefreshToken
+	rot, err := idp.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: client, RefreshToken: old})
+	if err != nil || rot.AuthenticationResult.RefreshToken == nil || aws.ToString(rot.AuthenticationResult.RefreshToken) == aws.ToString(old) {
+		t.Fatalf("GetTokensFromRefreshToken: %+v %v", rot, err)
+	}
+	_, err = idp.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: client, RefreshToken: old})
+	wantType[*types.RefreshTokenReuseException](t, err, "a rotated refresh token used again")
+	_, err = idp.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: client, RefreshToken: aws.String(strings.Repeat("x", 64))})
+	wantType[*types.NotAuthorizedException](t, err, "a forged refresh token")
+}
