@@ -232,3 +232,30 @@ func TestMessagesSMTPFailure(t *testing.T) {
 		t.Fatalf("mailpit received %d messages despite the wrong password", n)
 	}
 }
+
+// TestOutboxNeedsReadOutbox: with credentials enforced, reading a pool's
+// outbox takes a valid signature and cognate:ReadOutbox on the pool's ARN.
+func TestOutboxNeedsReadOutbox(t *testing.T) {
+	d := startEnforced(t)
+	ctx := context.Background()
+	if _, err := d.idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(d.poolID), Username: aws.String("olga"),
+		TemporaryPassword: aws.String("Temp-Pass3!"),
+		UserAttributes:    []types.AttributeType{{Name: aws.String("email"), Value: aws.String("olga@example.test")}}}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(id, secret string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/_cognate/outbox/"+d.poolID+"?username=olga", nil)
+		signAt(t, req, nil, "cognate", id, secret, time.Now())
+		status, _, body := doRaw(t, req)
+		return status, body
+	}
+	if status, body := read(rootKeyID, rootSecret); status != http.StatusOK || !strings.Contains(body, `"code":"Temp-Pass3!"`) {
+		t.Fatalf("root reads the outbox: %d %s", status, body)
+	}
+	if status, body := read(readerKeyID, readerSecret); status != http.StatusForbidden || !strings.Contains(body, "cognate:ReadOutbox") {
+		t.Fatalf("a user without cognate:ReadOutbox: %d %s", status, body)
+	}
+	if status, body := read(rootKeyID, "wrong-secret-wrong-secret-wrong"); status != http.StatusForbidden {
+		t.Fatalf("a bad signature: %d %s", status, body)
+	}
+}
