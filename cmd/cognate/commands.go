@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"admin":      {"manage users of a running Cognate (create-user, set-password, list-pools ...)", runAdmin},
 	"logs":       {"print a function's recent log lines from a running Cognate (-follow to stream)", runLogs},
 	"apply":      {"make a running Cognate match its configuration file again (-dry-run prints the plan)", runApply},
+	"outbox":     {"print the messages (codes, invitations) a pool sent, from a running Cognate", runOutbox},
 	"version":    {"print the version", runVersion},
 	"server-key": {"move an older install's DATA/server.key out of the data directory (server-key move)", runServerKey},
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/functions"
 	"github.com/cognate-dev/cognate/internal/gateway"
+	"github.com/cognate-dev/cognate/internal/messages"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
@@ -34,6 +35,7 @@ type components struct {
 	// applied is the configuration applied last (reloads remove what it
 	// has and the new file has not).
 	applied *config.File
+	outbox  *messages.Outbox
 }
 
 // build creates the components; background loops run until ctx ends.
@@ -59,11 +61,16 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 			return nil, fmt.Errorf("authThrottling: %w", err)
 		}
 	}
+	// Codes are secrets: the log shows them only at debug level, for local use.
+	router, err := newMessageRouter(cfg.Messages, a.store, sealer, log.With("component", "messages"), log.Enabled(ctx, -4), a.opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	c.outbox = router.Outbox
 	c.pools, err = userpool.New(userpool.Config{
 		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
 		Issuer: c.issuer, Region: cfg.Region,
-		// Codes are secrets: the log shows them only at debug level, for local use.
-		Sender: &userpool.LogSender{Logger: log.With("component", "codes"), RevealCodes: log.Enabled(ctx, -4)},
+		Sender: codeSender{router},
 		Guard: &auth.JSONGuard{
 			Authority: sec.authority, Service: "cognito-idp", Prefix: "cognito-idp:",
 			PublicOps: userpool.PublicOperations, Resource: userpool.ResourceFor(cfg.Region, cfg.AccountID),
@@ -141,6 +148,7 @@ func (c *components) handler() http.Handler {
 	admin.Handle("GET /_cognate/functions/{name}/logs", c.runner.LogsHandler())
 	admin.HandleFunc("POST /_cognate/pools/{poolId}/rotate-keys", c.rotateKeys)
 	admin.HandleFunc("POST /_cognate/apply", c.applyHandler)
+	admin.Handle("GET /_cognate/outbox/{poolId}", c.outboxHandler())
 	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
@@ -191,6 +199,8 @@ func (c *components) adminRule(r *http.Request) (string, string) {
 	switch {
 	case len(parts) == 3 && parts[0] == "pools" && parts[2] == "rotate-keys":
 		return "cognate:RotateSigningKeys", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
+	case len(parts) == 2 && parts[0] == "outbox":
+		return "cognate:ReadOutbox", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
 	case len(parts) == 3 && parts[0] == "functions" && parts[2] == "logs":
 		return "cognate:GetFunctionLogs", "arn:aws:lambda:" + c.cfg.Region + ":" + c.cfg.AccountID + ":function:" + parts[1]
 	default:

@@ -43,6 +43,8 @@ type File struct {
 	// Security holds the access keys and policies of the AWS APIs, and the
 	// allowed Host names and browser origins.
 	Security *Security `yaml:"security"`
+	// Messages configures code and invitation delivery (SMTP, SMS webhook, outbox).
+	Messages *Messages `yaml:"messages"`
 	// Pools are the user pools to find by name or create.
 	Pools []Pool `yaml:"pools"`
 	// Functions are the functions of the function runner.

@@ -59,14 +59,28 @@ func TestEveryFieldDocumented(t *testing.T) {
 	}
 }
 
-// fieldDocs reads "Type.Field" → doc comment from config.go.
+// fieldDocs reads "Type.Field" → doc comment from the package's source files.
 func fieldDocs() (map[string]string, error) {
 	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, "config.go", nil, parser.ParseComments)
+	names, err := filepath.Glob("*.go")
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		addFieldDocs(file, out)
+	}
+	return out, nil
+}
+
+func addFieldDocs(file *ast.File, out map[string]string) {
 	for _, decl := range file.Decls {
 		gd, ok := decl.(*ast.GenDecl)
 		if !ok {
@@ -92,7 +106,6 @@ func fieldDocs() (map[string]string, error) {
 			}
 		}
 	}
-	return out, nil
 }
 
 type section struct {

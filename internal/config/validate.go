@@ -61,6 +61,9 @@ func (f *File) Validate() error {
 			add("kmsKeys[%d].key: want 32 bytes, base64-encoded", i)
 		}
 	}
+	if f.Messages != nil {
+		f.Messages.validate(add)
+	}
 	pools := map[string]bool{}
 	for i, p := range f.Pools {
 		where := fmt.Sprintf("pools[%d]", i)

@@ -46,6 +46,7 @@ type Store interface {
 	Lockouts
 	Deployments
 	Usage
+	Outbox
 	// Name says which backend this is and where, for logs ("sqlite /data/cognate.db").
 	Name() string
 	// Close releases the backend's resources.

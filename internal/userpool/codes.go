@@ -38,9 +38,12 @@ type Delivery struct {
 	Medium      string
 	Destination string
 	Code        string
-	// Subject and Message are the text a custom message trigger returned
-	// (code filled in); empty means the pool's default message.
+	// Subject and Message are the rendered text (the pool's templates, or
+	// what a custom message trigger returned, code filled in).
 	Subject, Message string
+	// From and ReplyTo are the email sender the pool's EmailConfiguration
+	// names (empty From: the transport's default).
+	From, ReplyTo string
 }
 
 // CodeSender delivers verification codes.
@@ -166,8 +169,10 @@ func (s *Service) deliver(ctx context.Context, p *pool, u *store.User, kind Code
 		medium = "SMS"
 	}
 	dest := u.Attributes[attr]
+	text := renderMessage(p, kind, medium, u.Username, code)
 	if err := s.sendMessage(ctx, p, u, Delivery{PoolID: p.ID, Username: u.Username, Kind: kind, Attribute: attr,
-		Medium: medium, Destination: dest, Code: code}); err != nil {
+		Medium: medium, Destination: dest, Code: code,
+		Subject: text.subject, Message: text.body, From: text.from, ReplyTo: text.replyTo}); err != nil {
 		return nil, err
 	}
 	return &codeDeliveryDetails{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(dest)}, nil

@@ -24,6 +24,8 @@ type authOutput struct {
 	ChallengeName        string                `json:",omitempty"`
 	ChallengeParameters  map[string]string
 	Session              string `json:",omitempty"`
+	// AvailableChallenges are USER_AUTH's first factors (SELECT_CHALLENGE).
+	AvailableChallenges []string `json:",omitempty"`
 }
 
 func (s *Service) initiateAuth(ctx context.Context, in *initiateAuthInput) (*authOutput, error) {
@@ -48,7 +50,7 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 	}
 	flow := in.AuthFlow
 	switch flow {
-	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH":
+	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH", "USER_AUTH":
 	case "USER_PASSWORD_AUTH":
 		if admin {
 			return nil, invalidParameter("Initiate Auth method not supported.")
@@ -64,11 +66,14 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 		return nil, invalidParameter("%s flow not enabled for this client", flow)
 	}
 	params := in.AuthParameters
+	ctx = withDeviceKey(ctx, params["DEVICE_KEY"])
 	switch flow {
 	case "USER_SRP_AUTH":
 		return s.startSRP(ctx, p, c, params, admin, in.ClientMetadata, nil)
 	case "CUSTOM_AUTH":
 		return s.startCustom(ctx, p, c, params, admin, in.ClientMetadata)
+	case "USER_AUTH":
+		return s.startUserAuth(ctx, p, c, params, admin, in.ClientMetadata)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refresh(ctx, p, c, params)
 	default:
@@ -178,11 +183,18 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store
 	case statusForceChangePassword:
 		return s.newPasswordChallenge(ctx, p, c, u, admin)
 	}
+	// Devices and MFA (mfa_challenge.go, devices.go).
+	if out, err := s.mfaGate(ctx, p, c, u, admin); out != nil || err != nil {
+		return out, err
+	}
 	if err := s.postAuthentication(ctx, p, c, u, meta); err != nil {
 		return nil, err
 	}
 	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: newUUID(), authTime: s.clock(), source: source, meta: meta}, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.attachDevice(ctx, p, u, deviceKeyFrom(ctx), res); err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "user signed in", "pool", p.ID, "client", c.ID, "username", u.Username)

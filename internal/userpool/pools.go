@@ -151,6 +151,9 @@ func normalizeSettings(in *poolSettings) error {
 			return invalidParameter("Invalid AutoVerifiedAttributes value %q", a)
 		}
 	}
+	if err := validateMessages(in); err != nil {
+		return err
+	}
 	return normalizeLambdaConfig(in.LambdaConfig, in.UserPoolTier)
 }
 

@@ -205,6 +205,24 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"GlobalSignOut":               awsjson.Typed(s.globalSignOut),
 		"AdminUserGlobalSignOut":      awsjson.Typed(s.adminUserGlobalSignOut),
 		"RevokeToken":                 awsjson.Typed(s.revokeToken),
+
+		"SetUserPoolMfaConfig":      awsjson.Typed(s.setUserPoolMfaConfig),
+		"GetUserPoolMfaConfig":      awsjson.Typed(s.getUserPoolMfaConfig),
+		"AssociateSoftwareToken":    awsjson.Typed(s.associateSoftwareToken),
+		"VerifySoftwareToken":       awsjson.Typed(s.verifySoftwareToken),
+		"SetUserMFAPreference":      awsjson.Typed(s.setUserMFAPreference),
+		"AdminSetUserMFAPreference": awsjson.Typed(s.adminSetUserMFAPreference),
+		"ConfirmDevice":             awsjson.Typed(s.confirmDevice),
+		"ListDevices":               awsjson.Typed(s.listDevices),
+		"AdminListDevices":          awsjson.Typed(s.adminListDevices),
+		"GetDevice":                 awsjson.Typed(s.getDevice),
+		"AdminGetDevice":            awsjson.Typed(s.adminGetDevice),
+		"UpdateDeviceStatus":        awsjson.Typed(s.updateDeviceStatus),
+		"AdminUpdateDeviceStatus":   awsjson.Typed(s.adminUpdateDeviceStatus),
+		"ForgetDevice":              awsjson.Typed(s.forgetDevice),
+		"AdminForgetDevice":         awsjson.Typed(s.adminForgetDevice),
+		"GetUserAuthFactors":        awsjson.Typed(s.getUserAuthFactors),
+		"GetTokensFromRefreshToken": awsjson.Typed(s.getTokensFromRefreshToken),
 	}
 }
 

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Deployments", testDeployments},
 		{"Stages", testStages},
 		{"Usage", testUsage},
+		{"Outbox", testOutbox},
 		{"Name", testName},
 	}
 	for _, tc := range tests {
