@@ -69,7 +69,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.outbox = router.Outbox
 	c.pools, err = userpool.New(userpool.Config{
 		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
-		Issuer: c.issuer, Region: cfg.Region,
+		Issuer: c.issuer, Region: cfg.Region, AccountID: cfg.AccountID,
 		Sender: codeSender{router},
 		Guard: &auth.JSONGuard{
 			Authority: sec.authority, Service: "cognito-idp", Prefix: "cognito-idp:",

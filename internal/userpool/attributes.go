@@ -175,6 +175,11 @@ func (s *Service) updateUserAttributes(ctx context.Context, in *updateUserAttrib
 			}
 		}
 	}
+	for _, attr := range in.UserAttributes {
+		if sa, ok := a.pool.cfg.schemaAttr(attr.Name); ok && sa.DeveloperOnlyAttribute != nil && *sa.DeveloperOnlyAttribute {
+			return nil, notAuthorized("A client attempted to write unauthorized attribute")
+		}
+	}
 	ctx = withMessage(ctx, msgUpdateUserAttribute, a.clientID, in.ClientMetadata)
 	list, err := s.updateAttributes(ctx, a.pool, a.user.Username, in.UserAttributes, false)
 	if err != nil {

@@ -112,7 +112,8 @@ func normalizeClientSettings(in *clientSettings) error {
 	}
 	switch in.PreventUserExistenceErrors {
 	case "":
-		in.PreventUserExistenceErrors = "ENABLED"
+		// AWS's API default; the config file's clients choose ENABLED.
+		in.PreventUserExistenceErrors = "LEGACY"
 	case "ENABLED", "LEGACY":
 	default:
 		return invalidParameter("Invalid PreventUserExistenceErrors value %q", in.PreventUserExistenceErrors)

@@ -22,7 +22,7 @@ func TestClientLifecycle(t *testing.T) {
 	if !regexp.MustCompile(`^[a-z0-9]{26}$`).MatchString(*c.ClientId) || len(*c.ClientSecret) != 51 {
 		t.Errorf("client id %q secret length %d", *c.ClientId, len(*c.ClientSecret))
 	}
-	if c.RefreshTokenValidity != 30 || c.PreventUserExistenceErrors != "ENABLED" || !*c.EnableTokenRevocation ||
+	if c.RefreshTokenValidity != 30 || c.PreventUserExistenceErrors != "LEGACY" || !*c.EnableTokenRevocation ||
 		len(c.ExplicitAuthFlows) != 3 || c.TokenValidityUnits.AccessToken != "hours" || c.TokenValidityUnits.RefreshToken != "days" {
 		t.Errorf("defaults: %+v", c)
 	}

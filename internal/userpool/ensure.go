@@ -111,6 +111,8 @@ func (s *Service) EnsureClient(ctx context.Context, poolID string, spec ClientSp
 	}
 	in := &createClientInput{UserPoolId: poolID, ClientName: spec.Name, GenerateSecret: spec.GenerateSecret}
 	in.ExplicitAuthFlows = spec.ExplicitAuthFlows
+	// Secure by default: configured clients never reveal whether a user exists.
+	in.PreventUserExistenceErrors = "ENABLED"
 	if spec.IDTokenValidity > 0 || spec.AccessTokenValidity > 0 || spec.RefreshTokenValidity > 0 {
 		minutes := func(d time.Duration) *int32 {
 			if d <= 0 {

@@ -181,7 +181,8 @@ func (e *env) client(t testing.TB, poolID string, opts ...func(*cip.CreateUserPo
 	t.Helper()
 	in := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("app"),
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-			"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}}
+			"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+		PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled}
 	for _, o := range opts {
 		o(in)
 	}

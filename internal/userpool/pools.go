@@ -202,6 +202,7 @@ func (s *Service) createUserPool(ctx context.Context, in *createUserPoolInput) (
 	if err := s.keys.Ensure(ctx, id); err != nil {
 		return nil, wrap("create pool keys", err)
 	}
+	s.userCounts.Store(id, userCount{n: 0, at: now})
 	s.log.InfoContext(ctx, "user pool created", "pool", id, "name", in.PoolName)
 	return &userPoolOutput{UserPool: s.poolType(&pool{Pool: p, cfg: cfg}, 0)}, nil
 }
@@ -210,11 +211,11 @@ func (s *Service) poolType(p *pool, users int) userPoolType {
 	return userPoolType{
 		Id:                     p.ID,
 		Name:                   p.Name,
-		Arn:                    fmt.Sprintf("arn:aws:cognito-idp:%s:000000000000:userpool/%s", s.region, p.ID),
+		Arn:                    fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s", s.region, s.accountID, p.ID),
 		CreationDate:           ts(p.CreatedAt),
 		LastModifiedDate:       ts(p.UpdatedAt),
 		EstimatedNumberOfUsers: users,
-		poolSettings:           p.cfg.poolSettings,
+		poolSettings:           withResponseDefaults(p.cfg.poolSettings),
 		AliasAttributes:        p.cfg.AliasAttributes,
 		UsernameAttributes:     p.cfg.UsernameAttributes,
 		UsernameConfiguration:  p.cfg.UsernameConfiguration,
@@ -246,6 +247,18 @@ type userCount struct {
 	at time.Time
 }
 
+// bumpUserCount adjusts a cached user count after this node created (+1) or
+// deleted (-1) a user, so the estimate follows local changes at once.
+func (s *Service) bumpUserCount(poolID string, delta int) {
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	if v, ok := s.userCounts.Load(poolID); ok {
+		c := v.(userCount)
+		c.n = max(0, c.n+delta)
+		s.userCounts.Store(poolID, c)
+	}
+}
+
 // estimatedUsers returns the pool's user count, recounted at most once per
 // userCountTTL: AWS calls it an estimate, and counting reads the whole pool.
 func (s *Service) estimatedUsers(ctx context.Context, poolID string) (int, error) {
@@ -259,7 +272,9 @@ func (s *Service) estimatedUsers(ctx context.Context, poolID string) (int, error
 	if err != nil {
 		return 0, wrap("count users", err)
 	}
+	s.countMu.Lock()
 	s.userCounts.Store(poolID, userCount{n: n, at: now})
+	s.countMu.Unlock()
 	return n, nil
 }
 
@@ -301,6 +316,9 @@ func (s *Service) listUserPools(ctx context.Context, in *listUserPoolsInput) (*l
 	for _, p := range pools {
 		var cfg poolConfig
 		_ = json.Unmarshal(p.Config, &cfg)
+		if cfg.LambdaConfig == nil {
+			cfg.LambdaConfig = &lambdaConfig{}
+		}
 		out.UserPools = append(out.UserPools, userPoolDescription{Id: p.ID, Name: p.Name,
 			CreationDate: ts(p.CreatedAt), LastModifiedDate: ts(p.UpdatedAt), LambdaConfig: cfg.LambdaConfig})
 	}

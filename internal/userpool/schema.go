@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -22,74 +23,199 @@ const maxAttributeValue = 2048
 
 func boolp(b bool) *bool { return &b }
 
-// buildSchema merges a CreateUserPool Schema into the standard attributes.
-func buildSchema(in []schemaAttribute) ([]schemaAttribute, error) {
-	out := make([]schemaAttribute, 0, len(standardAttributes)+len(in))
-	index := map[string]int{}
+// maxCustomAttributes is how many custom attributes a pool may have.
+const maxCustomAttributes = 50
+
+// standardSchema returns the standard attributes with AWS's defaults.
+func standardSchema() []schemaAttribute {
+	out := make([]schemaAttribute, 0, len(standardAttributes))
 	for _, a := range standardAttributes {
 		sa := schemaAttribute{Name: a.name, AttributeDataType: a.typ, DeveloperOnlyAttribute: boolp(false),
 			Mutable: boolp(a.name != "sub"), Required: boolp(a.name == "sub")}
 		if a.typ == "String" {
-			minLen := "0"
-			if a.name == "sub" {
+			minLen, maxLen := "0", "2048"
+			switch a.name {
+			case "sub":
 				minLen = "1"
+			case "birthdate":
+				minLen, maxLen = "10", "10"
 			}
-			sa.StringAttributeConstraints = &stringConstraints{MinLength: strp(minLen), MaxLength: strp("2048")}
+			sa.StringAttributeConstraints = &stringConstraints{MinLength: strp(minLen), MaxLength: strp(maxLen)}
 		}
 		if a.typ == "Number" {
 			sa.NumberAttributeConstraints = &numberConstraints{MinValue: strp("0")}
 		}
-		index[a.name] = len(out)
 		out = append(out, sa)
 	}
-	for _, a := range in {
-		name := strings.TrimPrefix(a.Name, "custom:")
-		if name == "" || len(name) > 20 {
-			return nil, invalidParameter("Invalid schema attribute name %q", a.Name)
+	return out
+}
+
+// buildSchema merges a CreateUserPool Schema into the standard attributes.
+func buildSchema(in []schemaAttribute) ([]schemaAttribute, error) {
+	return addSchema(standardSchema(), in, "schema")
+}
+
+// addSchema validates attributes as AWS does and appends (custom) or merges
+// (standard) them into schema; field names the request member in messages.
+func addSchema(schema, in []schemaAttribute, field string) ([]schemaAttribute, error) {
+	out := slices.Clone(schema)
+	index := map[string]int{}
+	custom := 0
+	for i, a := range out {
+		index[a.Name] = i
+		if strings.Contains(a.Name, "custom:") {
+			custom++
 		}
-		if i, ok := index[a.Name]; ok {
+	}
+	for i, a := range in {
+		if a.AttributeDataType != "" && !validDataType(a.AttributeDataType) {
+			return nil, invalidParameter("1 validation error detected: Value '%s' at '%s.%d.member.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [Boolean, Number, String, DateTime]", a.AttributeDataType, field, i+1)
+		}
+		if n := utf8.RuneCountInString(a.Name); n < 1 {
+			return nil, invalidParameter("1 validation error detected: Value '%s' at '%s.%d.member.name' failed to satisfy constraint: Member must have length greater than or equal to 1", a.Name, field, i+1)
+		} else if n > 20 {
+			return nil, invalidParameter("1 validation error detected: Value '%s' at '%s.%d.member.name' failed to satisfy constraint: Member must have length less than or equal to 20", a.Name, field, i+1)
+		}
+		if j, ok := index[a.Name]; ok && field == "schema" && !strings.Contains(a.Name, "custom:") {
+			std := &out[j]
+			if (a.AttributeDataType != "" && a.AttributeDataType != std.AttributeDataType) ||
+				(a.DeveloperOnlyAttribute != nil && *a.DeveloperOnlyAttribute) {
+				return nil, invalidParameter("You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute %s", a.Name)
+			}
 			if a.Name == "sub" {
 				continue
 			}
-			std := &out[i]
 			if a.Required != nil {
 				std.Required = a.Required
 			}
 			if a.Mutable != nil {
 				std.Mutable = a.Mutable
 			}
-			if a.StringAttributeConstraints != nil {
-				std.StringAttributeConstraints = a.StringAttributeConstraints
+			if a.StringAttributeConstraints != nil && std.AttributeDataType == "String" {
+				c, err := checkStringConstraints(a.Name, a.StringAttributeConstraints)
+				if err != nil {
+					return nil, err
+				}
+				std.StringAttributeConstraints = c
+			}
+			if a.NumberAttributeConstraints != nil && std.AttributeDataType == "Number" {
+				c, err := checkNumberConstraints(a.Name, a.NumberAttributeConstraints)
+				if err != nil {
+					return nil, err
+				}
+				std.NumberAttributeConstraints = c
 			}
 			continue
+		}
+		if a.AttributeDataType == "" {
+			return nil, invalidParameter("Invalid AttributeDataType input, consider using the provided AttributeDataType enum.")
 		}
 		if a.Required != nil && *a.Required {
 			return nil, invalidParameter("Required custom attributes are not supported currently.")
 		}
-		ca := a
-		ca.Name = "custom:" + name
-		if ca.AttributeDataType == "" {
-			ca.AttributeDataType = "String"
-		}
-		switch ca.AttributeDataType {
-		case "String", "Number", "DateTime", "Boolean":
-		default:
-			return nil, invalidParameter("Invalid AttributeDataType %q for %s", ca.AttributeDataType, ca.Name)
+		name := strings.TrimPrefix(a.Name, "custom:")
+		ca := schemaAttribute{Name: "custom:" + name, AttributeDataType: a.AttributeDataType,
+			DeveloperOnlyAttribute: boolp(false), Mutable: a.Mutable, Required: boolp(false)}
+		if a.DeveloperOnlyAttribute != nil && *a.DeveloperOnlyAttribute {
+			ca.Name, ca.DeveloperOnlyAttribute = "dev:custom:"+name, boolp(true)
 		}
 		if ca.Mutable == nil {
 			ca.Mutable = boolp(true)
 		}
-		ca.Required = boolp(false)
-		if ca.DeveloperOnlyAttribute == nil {
-			ca.DeveloperOnlyAttribute = boolp(false)
+		switch ca.AttributeDataType {
+		case "String":
+			c := a.StringAttributeConstraints
+			if c == nil {
+				c = &stringConstraints{}
+			}
+			c, err := checkStringConstraints(ca.Name, c)
+			if err != nil {
+				return nil, err
+			}
+			ca.StringAttributeConstraints = c
+		case "Number":
+			c := a.NumberAttributeConstraints
+			if c == nil {
+				c = &numberConstraints{}
+			}
+			c, err := checkNumberConstraints(ca.Name, c)
+			if err != nil {
+				return nil, err
+			}
+			ca.NumberAttributeConstraints = c
 		}
 		if _, dup := index[ca.Name]; dup {
-			return nil, invalidParameter("Duplicate schema attribute %s", ca.Name)
+			return nil, invalidParameter("Existing attribute already has name %s.", ca.Name)
+		}
+		if custom++; custom > maxCustomAttributes {
+			return nil, invalidParameter("user pool may have at most %d custom attributes", maxCustomAttributes)
 		}
 		index[ca.Name] = len(out)
 		out = append(out, ca)
 	}
 	return out, nil
+}
+
+func validDataType(t string) bool {
+	switch t {
+	case "String", "Number", "DateTime", "Boolean":
+		return true
+	}
+	return false
+}
+
+// checkStringConstraints validates a String attribute's length bounds.
+func checkStringConstraints(name string, c *stringConstraints) (*stringConstraints, error) {
+	out := *c
+	lo, hi := 0, maxAttributeValue
+	if c.MinLength != nil {
+		n, err := strconv.Atoi(*c.MinLength)
+		if err != nil || n < 0 {
+			return nil, invalidParameter("user.%s: MinLength must be a non-negative integer.", name)
+		}
+		lo = n
+	}
+	if c.MaxLength != nil {
+		n, err := strconv.Atoi(*c.MaxLength)
+		if err != nil || n < 0 {
+			return nil, invalidParameter("user.%s: MaxLength must be a non-negative integer.", name)
+		}
+		if n > maxAttributeValue {
+			return nil, invalidParameter("user.%s: String attributes cannot have a MaxLength of more than %d", name, maxAttributeValue)
+		}
+		hi = n
+	}
+	if lo > hi {
+		return nil, invalidParameter("user.%s: Min length cannot be greater than max length.", name)
+	}
+	return &out, nil
+}
+
+// checkNumberConstraints validates a Number attribute's value bounds.
+func checkNumberConstraints(name string, c *numberConstraints) (*numberConstraints, error) {
+	out := *c
+	parse := func(v *string, what string) (*int64, error) {
+		if v == nil {
+			return nil, nil
+		}
+		n, err := strconv.ParseInt(*v, 10, 64)
+		if err != nil {
+			return nil, invalidParameter("user.%s: %s must be an integer.", name, what)
+		}
+		return &n, nil
+	}
+	lo, err := parse(c.MinValue, "MinValue")
+	if err != nil {
+		return nil, err
+	}
+	hi, err := parse(c.MaxValue, "MaxValue")
+	if err != nil {
+		return nil, err
+	}
+	if lo != nil && hi != nil && *lo > *hi {
+		return nil, invalidParameter("user.%s: Min value cannot be greater than max value.", name)
+	}
+	return &out, nil
 }
 
 func (c *poolConfig) schemaAttr(name string) (schemaAttribute, bool) {

@@ -46,6 +46,8 @@ type Config struct {
 	Issuer func(poolID string) string
 	// Region prefixes pool ids ("us-east-1" when empty).
 	Region string
+	// AccountID is the account in pool ARNs ("000000000000" when empty).
+	AccountID string
 	// Sender delivers verification codes (a LogSender that hides codes when nil).
 	Sender CodeSender
 	// Guard checks the callers of signed (admin) operations; nil serves
@@ -98,6 +100,8 @@ type Service struct {
 
 	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
 	userCounts  sync.Map // poolID → userCount (DescribeUserPool's estimate)
+	countMu     sync.Mutex
+	accountID   string
 }
 
 // New returns a Service.
@@ -106,15 +110,16 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("userpool: Store, Sealer, Keys, Revocations and Issuer are required")
 	}
 	s := &Service{
-		store:  cfg.Store,
-		sealer: cfg.Sealer,
-		keys:   cfg.Keys,
-		revs:   cfg.Revocations,
-		issuer: cfg.Issuer,
-		region: cfg.Region,
-		sender: cfg.Sender,
-		now:    cfg.Now,
-		log:    cfg.Logger,
+		store:     cfg.Store,
+		sealer:    cfg.Sealer,
+		keys:      cfg.Keys,
+		revs:      cfg.Revocations,
+		issuer:    cfg.Issuer,
+		region:    cfg.Region,
+		accountID: cfg.AccountID,
+		sender:    cfg.Sender,
+		now:       cfg.Now,
+		log:       cfg.Logger,
 
 		triggers:       cfg.Triggers,
 		triggerTimeout: cfg.TriggerTimeout,
@@ -125,6 +130,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Metrics != nil {
 		s.metrics = cfg.Metrics
+	}
+	if s.accountID == "" {
+		s.accountID = "000000000000"
 	}
 	if s.region == "" {
 		s.region = "us-east-1"

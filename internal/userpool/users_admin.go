@@ -216,8 +216,12 @@ func (s *Service) adminDeleteUser(ctx context.Context, in *userInput) (*empty, e
 
 // removeUser deletes a user and revokes its tokens.
 func (s *Service) removeUser(ctx context.Context, p *pool, u store.User) error {
-	if err := s.store.DeleteUser(ctx, p.ID, u.Username); err != nil && !errors.Is(err, store.ErrNotFound) {
+	err := s.store.DeleteUser(ctx, p.ID, u.Username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return wrap("delete user", err)
+	}
+	if err == nil {
+		s.bumpUserCount(p.ID, -1)
 	}
 	if err := s.revokeUser(ctx, p, u); err != nil {
 		return err
