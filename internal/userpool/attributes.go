@@ -129,6 +129,10 @@ func (s *Service) adminDeleteUserAttributes(ctx context.Context, in *adminDelete
 	if err != nil {
 		return nil, err
 	}
+	// As AWS: an unknown user is reported before invalid attribute names.
+	if _, err := s.mustUser(ctx, p, in.Username); err != nil {
+		return nil, err
+	}
 	for _, name := range in.UserAttributeNames {
 		sa, ok := p.cfg.schemaAttr(name)
 		if !ok {

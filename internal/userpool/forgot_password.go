@@ -16,6 +16,10 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 	if in.Username == "" {
 		return nil, missing("Username")
 	}
+	if p.adminOnlyRecovery() {
+		// Refused before any lookup: the answer says nothing about the user.
+		return nil, notAuthorized("Contact administrator to reset password.")
+	}
 	u, ok, err := s.resolveUser(ctx, p, in.Username)
 	if err != nil {
 		return nil, err
@@ -27,7 +31,7 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 	}
 	attr := ""
 	if ok {
-		attr = verifiedContact(u)
+		attr = p.recoveryContact(u)
 	}
 	if c.preventExistenceErrors() && (!ok || !u.Enabled || attr == "") {
 		// AWS: unknown and disabled users, and users without a verified

@@ -151,6 +151,9 @@ func normalizeSettings(in *poolSettings) error {
 			return invalidParameter("Invalid AutoVerifiedAttributes value %q", a)
 		}
 	}
+	if err := validateAccountRecovery(in.AccountRecoverySetting); err != nil {
+		return err
+	}
 	if err := validateMessages(in); err != nil {
 		return err
 	}

@@ -281,7 +281,7 @@ func (s *Service) adminResetUserPassword(ctx context.Context, in *userInput) (*e
 	if err != nil {
 		return nil, err
 	}
-	attr := verifiedContact(u)
+	attr := p.recoveryContact(u)
 	if attr == "" {
 		return nil, invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
