@@ -133,28 +133,40 @@ func (s *Service) adminDeleteUserAttributes(ctx context.Context, in *adminDelete
 	if _, err := s.mustUser(ctx, p, in.Username); err != nil {
 		return nil, err
 	}
-	for _, name := range in.UserAttributeNames {
+	if err := s.deleteAttributes(ctx, p, in.Username, in.UserAttributeNames); err != nil {
+		return nil, err
+	}
+	return &empty{}, nil
+}
+
+// deleteAttributes removes attributes from a user after checking that each
+// exists in the schema and may be removed.
+func (s *Service) deleteAttributes(ctx context.Context, p *pool, username string, names []string) error {
+	if len(names) == 0 {
+		return missing("UserAttributeNames")
+	}
+	for _, name := range names {
 		sa, ok := p.cfg.schemaAttr(name)
 		if !ok {
-			return nil, schemaError(name, "Attribute does not exist in the schema.")
+			return schemaError(name, "Attribute does not exist in the schema.")
 		}
 		if name == "sub" || (sa.Required != nil && *sa.Required) {
-			return nil, schemaError(name, "The attribute is required")
+			return schemaError(name, "The attribute is required")
 		}
 		if contains(p.cfg.UsernameAttributes, name) {
-			return nil, invalidParameter("Cannot delete %s: it is a username attribute", name)
+			return invalidParameter("Cannot delete %s: it is a username attribute", name)
 		}
 	}
-	if _, _, err := s.updateUser(ctx, p.ID, in.Username, func(_ *pool, u *store.User) error {
+	if _, _, err := s.updateUser(ctx, p.ID, username, func(_ *pool, u *store.User) error {
 		u.Attributes = maps.Clone(u.Attributes)
-		for _, name := range in.UserAttributeNames {
+		for _, name := range names {
 			delete(u.Attributes, name)
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	return &empty{}, nil
+	return nil
 }
 
 type updateUserAttributesInput struct {

@@ -110,6 +110,10 @@ type poolConfig struct {
 	SchemaAttributes      []schemaAttribute      `json:",omitempty"`
 	// MFA holds SetUserPoolMfaConfig's factor settings.
 	MFA *mfaSettings `json:"CognateMFA,omitempty"`
+	// LogDelivery holds SetLogDeliveryConfiguration's configurations.
+	LogDelivery []logConfiguration `json:"CognateLogDelivery,omitempty"`
+	// Risk holds SetRiskConfiguration's settings by client id ("" for the pool).
+	Risk map[string]*riskConfiguration `json:"CognateRisk,omitempty"`
 	// Secret is the sealed per-pool secret keying fake SRP material for
 	// unknown users and code hashes.
 	Secret []byte `json:"CognateSecret,omitempty"`

@@ -348,7 +348,11 @@ func (s *Service) updateUserPool(ctx context.Context, in *updateUserPoolInput) (
 		if err := json.Unmarshal(p.Config, &cfg); err != nil {
 			return p, fmt.Errorf("decode pool config: %w", err)
 		}
+		tags := cfg.UserPoolTags
 		cfg.poolSettings = in.poolSettings
+		if cfg.UserPoolTags == nil {
+			cfg.UserPoolTags = tags // tags change through TagResource when left out
+		}
 		raw, err := json.Marshal(cfg)
 		if err != nil {
 			return p, err
