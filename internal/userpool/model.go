@@ -2,6 +2,8 @@ package userpool
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -14,6 +16,16 @@ type epoch time.Time
 func (e epoch) MarshalJSON() ([]byte, error) {
 	ms := time.Time(e).UnixMilli()
 	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler (for stored settings).
+func (e *epoch) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("epoch %s: %w", b, err)
+	}
+	*e = epoch(time.UnixMilli(int64(math.Round(f * 1000))).UTC())
+	return nil
 }
 
 func ts(t time.Time) *epoch { e := epoch(t); return &e }
