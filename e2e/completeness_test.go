@@ -377,4 +377,109 @@ func TestPoolAPICompleteness(t *testing.T) {
 		_, err = idp.DeleteUserAttributes(ctx, &cip.DeleteUserAttributesInput{AccessToken: str("garbage"), UserAttributeNames: []string{"nickname"}})
 		wantAPIErrorContaining(t, err, "NotAuthorizedException", "")
 	})
+
+	t.Run("AdminSetUserSettings and SetUserSettings", func(t *testing.T) {
+		if _, err := idp.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: &poolID, Username: str("u1"),
+			UserAttributes: []types.AttributeType{{Name: str("phone_number"), Value: str("+15555550100")}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := idp.AdminSetUserSettings(ctx, &cip.AdminSetUserSettingsInput{UserPoolId: &poolID, Username: str("u1"),
+			MFAOptions: []types.MFAOptionType{{DeliveryMedium: types.DeliveryMediumTypeSms, AttributeName: str("phone_number")}}}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := idp.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &poolID, Username: str("u1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(u.UserMFASettingList, "SMS_MFA") || len(u.MFAOptions) != 1 || aws.ToString(u.MFAOptions[0].AttributeName) != "phone_number" {
+			t.Errorf("after AdminSetUserSettings: UserMFASettingList %v MFAOptions %+v", u.UserMFASettingList, u.MFAOptions)
+		}
+		_, err = idp.AdminSetUserSettings(ctx, &cip.AdminSetUserSettingsInput{UserPoolId: &poolID, Username: str("ghost"),
+			MFAOptions: []types.MFAOptionType{}})
+		wantAPIError(t, err, "UserNotFoundException", "User does not exist.")
+		_, err = idp.AdminSetUserSettings(ctx, &cip.AdminSetUserSettingsInput{UserPoolId: &poolID, Username: str("u1"),
+			MFAOptions: []types.MFAOptionType{{DeliveryMedium: types.DeliveryMediumTypeEmail, AttributeName: str("email")}}})
+		wantAPIErrorContaining(t, err, "InvalidParameterException", "SMS")
+
+		c, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: &poolID, ClientName: str("settings"),
+			ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := idp.AdminSetUserSettings(ctx, &cip.AdminSetUserSettingsInput{UserPoolId: &poolID, Username: str("u1"), MFAOptions: []types.MFAOptionType{}}); err != nil {
+			t.Fatal(err)
+		}
+		auth, err := idp.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: &poolID, ClientId: c.UserPoolClient.ClientId,
+			AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "u1", "PASSWORD": "Passw0rd!x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := idp.SetUserSettings(ctx, &cip.SetUserSettingsInput{AccessToken: auth.AuthenticationResult.AccessToken,
+			MFAOptions: []types.MFAOptionType{{DeliveryMedium: types.DeliveryMediumTypeSms, AttributeName: str("phone_number")}}}); err != nil {
+			t.Fatal(err)
+		}
+		me, err := idp.GetUser(ctx, &cip.GetUserInput{AccessToken: auth.AuthenticationResult.AccessToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(me.UserMFASettingList, "SMS_MFA") {
+			t.Errorf("after SetUserSettings: UserMFASettingList %v", me.UserMFASettingList)
+		}
+		_, err = idp.SetUserSettings(ctx, &cip.SetUserSettingsInput{AccessToken: str("garbage"), MFAOptions: []types.MFAOptionType{}})
+		wantAPIErrorContaining(t, err, "NotAuthorizedException", "")
+	})
+
+	t.Run("terms documents", func(t *testing.T) {
+		c, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: &poolID, ClientName: str("terms")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cid := c.UserPoolClient.ClientId
+		links := map[string]string{"cognito:default": "https://example.test/terms"}
+		created, err := idp.CreateTerms(ctx, &cip.CreateTermsInput{UserPoolId: &poolID, ClientId: cid, TermsName: str("terms-of-use"),
+			TermsSource: types.TermsSourceTypeLink, Enforcement: types.TermsEnforcementTypeNone, Links: links})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tt := created.Terms
+		if aws.ToString(tt.TermsId) == "" || aws.ToString(tt.ClientId) != aws.ToString(cid) || aws.ToString(tt.UserPoolId) != poolID ||
+			tt.TermsSource != types.TermsSourceTypeLink || tt.Enforcement != types.TermsEnforcementTypeNone || tt.Links["cognito:default"] != links["cognito:default"] ||
+			tt.CreationDate == nil || tt.LastModifiedDate == nil {
+			t.Errorf("created terms = %+v", tt)
+		}
+		_, err = idp.CreateTerms(ctx, &cip.CreateTermsInput{UserPoolId: &poolID, ClientId: cid, TermsName: str("terms-of-use"),
+			TermsSource: types.TermsSourceTypeLink, Enforcement: types.TermsEnforcementTypeNone, Links: links})
+		wantAPIErrorContaining(t, err, "TermsExistsException", "")
+		_, err = idp.CreateTerms(ctx, &cip.CreateTermsInput{UserPoolId: &poolID, ClientId: cid, TermsName: str("cookies"),
+			TermsSource: types.TermsSourceTypeLink, Enforcement: types.TermsEnforcementTypeNone, Links: links})
+		wantAPIErrorContaining(t, err, "InvalidParameterException", "terms-of-use or privacy-policy")
+		_, err = idp.CreateTerms(ctx, &cip.CreateTermsInput{UserPoolId: &poolID, ClientId: str("nosuchclient"), TermsName: str("privacy-policy"),
+			TermsSource: types.TermsSourceTypeLink, Enforcement: types.TermsEnforcementTypeNone, Links: links})
+		wantAPIErrorContaining(t, err, "ResourceNotFoundException", "")
+
+		up, err := idp.UpdateTerms(ctx, &cip.UpdateTermsInput{UserPoolId: &poolID, TermsId: tt.TermsId,
+			Links: map[string]string{"cognito:default": "https://example.test/v2", "cognito:spanish": "https://example.test/es"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(up.Terms.Links) != 2 || aws.ToString(up.Terms.TermsName) != "terms-of-use" {
+			t.Errorf("updated = %+v", up.Terms)
+		}
+		desc, err := idp.DescribeTerms(ctx, &cip.DescribeTermsInput{UserPoolId: &poolID, TermsId: tt.TermsId})
+		if err != nil || desc.Terms.Links["cognito:spanish"] != "https://example.test/es" {
+			t.Errorf("described = %+v, %v", desc, err)
+		}
+		list, err := idp.ListTerms(ctx, &cip.ListTermsInput{UserPoolId: &poolID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Terms) != 1 || aws.ToString(list.Terms[0].TermsId) != aws.ToString(tt.TermsId) || aws.ToString(list.Terms[0].TermsName) != "terms-of-use" {
+			t.Errorf("listed = %+v", list.Terms)
+		}
+		if _, err := idp.DeleteTerms(ctx, &cip.DeleteTermsInput{UserPoolId: &poolID, TermsId: tt.TermsId}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = idp.DescribeTerms(ctx, &cip.DescribeTermsInput{UserPoolId: &poolID, TermsId: tt.TermsId})
+		wantAPIErrorContaining(t, err, "ResourceNotFoundException", "")
+	})
 }

@@ -126,6 +126,8 @@ type poolConfig struct {
 	LogDelivery []logConfiguration `json:"CognateLogDelivery,omitempty"`
 	// Risk holds SetRiskConfiguration's settings by client id ("" for the pool).
 	Risk map[string]*riskConfiguration `json:"CognateRisk,omitempty"`
+	// Terms are the pool's terms documents by TermsId.
+	Terms map[string]*termsDoc `json:"CognateTerms,omitempty"`
 	// Secret is the sealed per-pool secret keying fake SRP material for
 	// unknown users and code hashes.
 	Secret []byte `json:"CognateSecret,omitempty"`

@@ -242,6 +242,13 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"GetLogDeliveryConfiguration": awsjson.Typed(s.getLogDeliveryConfiguration),
 		"SetRiskConfiguration":        awsjson.Typed(s.setRiskConfiguration),
 		"DescribeRiskConfiguration":   awsjson.Typed(s.describeRiskConfiguration),
+		"AdminSetUserSettings":        awsjson.Typed(s.adminSetUserSettings),
+		"SetUserSettings":             awsjson.Typed(s.setUserSettings),
+		"CreateTerms":                 awsjson.Typed(s.createTerms),
+		"DescribeTerms":               awsjson.Typed(s.describeTerms),
+		"UpdateTerms":                 awsjson.Typed(s.updateTerms),
+		"DeleteTerms":                 awsjson.Typed(s.deleteTerms),
+		"ListTerms":                   awsjson.Typed(s.listTerms),
 	}
 }
 
