@@ -8,6 +8,23 @@ import (
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
+// ListUsers reads unindexed-filter pages scanPage users at a time, at most
+// scanBudget users per call (Service.scan overrides both in tests).
+const (
+	scanPage   = 500
+	scanBudget = 5000
+)
+
+// scanLimits are the page size and per-call budget of unindexed scans.
+type scanLimits struct{ page, budget int }
+
+func (s *Service) scanLimits() scanLimits {
+	if s.scan.page > 0 {
+		return s.scan
+	}
+	return scanLimits{page: scanPage, budget: scanBudget}
+}
+
 type listUsersInput struct {
 	UserPoolId      string
 	AttributesToGet *[]string
@@ -64,24 +81,36 @@ func (s *Service) listUsers(ctx context.Context, in *listUsersInput) (*listUsers
 			}
 		}
 	} else {
-		cursor := after
+		// An unindexed filter walks the pool in username order. As in AWS,
+		// each call reads at most scanBudget users: when the budget runs out
+		// first, the page holds the matches so far (perhaps none) and a
+		// PaginationToken to continue from.
+		lim := s.scanLimits()
+		cursor, read := after, 0
 		for len(matched) <= limit {
-			page, err := s.store.ListUsers(ctx, p.ID, store.Page{After: cursor, Limit: 60})
+			if read >= lim.budget {
+				out.PaginationToken = encodeToken(cursor)
+				break
+			}
+			page, err := s.store.ListUsers(ctx, p.ID, store.Page{After: cursor, Limit: lim.page})
 			if err != nil {
 				return nil, wrap("list users", err)
 			}
+			read += len(page)
 			for _, u := range page {
 				if f.match(u) {
 					matched = append(matched, u)
 				}
 			}
-			if len(page) < 60 {
+			if len(page) < lim.page {
 				break
 			}
 			cursor = page[len(page)-1].Username
 		}
 	}
 	if len(matched) > limit {
+		// A full page: continue after its last user (matches further on,
+		// already read, are found again by the next call).
 		matched = matched[:limit]
 		out.PaginationToken = encodeToken(matched[limit-1].Username)
 	}

@@ -101,6 +101,7 @@ type Service struct {
 	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
 	userCounts  sync.Map // poolID → userCount (DescribeUserPool's estimate)
 	countMu     sync.Mutex
+	scan        scanLimits // zero: scanPage, scanBudget
 	accountID   string
 }
 
