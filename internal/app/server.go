@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
+	"github.com/cognate-dev/cognate/internal/iam"
 )
 
 // Limits of the listener, explicit and configurable through Options.
@@ -39,7 +42,8 @@ type routes struct {
 	hosts     *atomic.Pointer[hostSet]
 	userpool  http.Handler
 	wellKnown http.Handler
-	invoke    http.Handler
+	invoke    http.Handler // the Lambda API (management and Invoke)
+	query     http.Handler // IAM and STS (AWS query protocol)
 	admin     http.Handler
 	gateway   http.Handler
 }
@@ -62,10 +66,12 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cognitoTargetPrefix):
 		rt.userpool.ServeHTTP(w, r)
+	case p == "/" && iam.IsQueryCall(r):
+		rt.query.ServeHTTP(w, r)
 	case p == "/" && (r.Method == http.MethodPost || r.Method == http.MethodOptions):
 		// Browsers' CORS preflight and target-less posts get the JSON protocol's answers.
 		rt.userpool.ServeHTTP(w, r)
-	case strings.HasPrefix(p, "/2015-03-31/functions/"):
+	case lambdacontrol.IsPath(p):
 		rt.invoke.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/_cognate/"):
 		rt.admin.ServeHTTP(w, r)

@@ -3,7 +3,6 @@ package functions
 import (
 	"fmt"
 	"reflect"
-	"slices"
 	"time"
 )
 
@@ -67,24 +66,4 @@ wait:
 	for _, in := range f.closeInstances() {
 		in.stop(r.opts.StopGrace)
 	}
-}
-
-// Remove unregisters a function: new invocations find no function, those
-// already running finish, then its instances are stopped. It reports
-// whether the function existed.
-func (r *Runner) Remove(name string) bool {
-	r.mu.Lock()
-	old, ok := r.fns[name]
-	if ok {
-		delete(r.fns, name)
-		r.order = slices.DeleteFunc(r.order, func(n string) bool { return n == name })
-	}
-	r.mu.Unlock()
-	if !ok {
-		return false
-	}
-	r.log.Info("function removed", "function", name)
-	r.draining.Add(1)
-	go r.drain(old)
-	return true
 }
