@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	apigwcontrol "github.com/cognate-dev/cognate/internal/apigw/control"
 	"github.com/cognate-dev/cognate/internal/auth"
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/functions"
@@ -33,6 +34,7 @@ type components struct {
 	runner   *functions.Runner
 	gateway  *gateway.Gateway
 	lambda   *lambdacontrol.Service
+	apigw    *apigwcontrol.Service
 	iam      *iam.Service
 	refs     *refs
 	sec      *security
@@ -137,6 +139,14 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		return nil, fmt.Errorf("load deployments: %w", err)
 	}
 	a.goBackground(func() { c.gateway.Run(ctx) })
+	c.apigw = apigwcontrol.New(apigwcontrol.Options{
+		Store: a.store, Gateway: c.gateway, Functions: invoker{c.runner}, Tokens: c.verifier, Issuer: c.issuer,
+		NewTester: func() apigwcontrol.Tester {
+			return gateway.New(gateway.Options{Functions: invoker{c.runner}, Tokens: c.verifier, Issuer: c.issuer, Logger: log.With("component", "test-invoke"),
+				Now: a.opts.Now, Region: cfg.Region, AccountID: cfg.AccountID})
+		},
+		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigateway-control"),
+	})
 	a.goBackground(func() { c.sweep(ctx) })
 	return c, nil
 }
@@ -181,6 +191,7 @@ func (c *components) handler() http.Handler {
 		query:     c.sec.authority.QueryMiddleware(iam.Namespace, 1<<20, c.iam.Rule, c.iam.Handler()),
 		admin:     unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
 		gateway:   c.gateway.Handler(),
+		apigw:     c.sec.authority.RESTMiddleware("apigateway", 16<<20, c.apigw.Rule, c.apigw.Handler()),
 	}, routeLabel)
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	apigwcontrol "github.com/cognate-dev/cognate/internal/apigw/control"
 	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
 	"github.com/cognate-dev/cognate/internal/iam"
 )
@@ -46,6 +47,7 @@ type routes struct {
 	query     http.Handler // IAM and STS (AWS query protocol)
 	admin     http.Handler
 	gateway   http.Handler
+	apigw     http.Handler // the API Gateway management API (apigwcontrol.IsControlPath)
 }
 
 const cognitoTargetPrefix = "AWSCognitoIdentityProviderService."
@@ -79,6 +81,8 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Public documents: browsers (oidc-client-ts, aws-jwt-verify) read them cross-origin.
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		rt.wellKnown.ServeHTTP(w, r)
+	case apigwcontrol.IsControlPath(r):
+		rt.apigw.ServeHTTP(w, r)
 	default:
 		rt.gateway.ServeHTTP(w, r)
 	}

@@ -280,6 +280,10 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	if in.Publish {
 		rec.publish("")
 	}
+	// Unpack on this node first: a package that cannot be unpacked creates nothing.
+	if _, err := s.ensureCode(ctx, sha); err != nil {
+		return err
+	}
 	data, _ := json.Marshal(rec)
 	o, err := s.o.Store.CreateObject(ctx, store.Object{Kind: kindFunction, Key: rec.Name, Data: data, UpdatedAt: s.o.Now()})
 	if errors.Is(err, store.ErrAlreadyExists) {
@@ -289,6 +293,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 		return err
 	}
 	if err := s.apply(ctx, o); err != nil {
+		if derr := s.o.Store.DeleteObject(ctx, kindFunction, rec.Name); derr != nil {
+			s.log.Error("undo CreateFunction", "function", rec.Name, "err", derr)
+		}
 		return err
 	}
 	out := s.configuration(rec, "$LATEST")
@@ -653,6 +660,9 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, p params) e
 	}
 	sha, size, err := s.storeCode(ctx, in.ZipFile)
 	if err != nil {
+		return err
+	}
+	if _, err := s.ensureCode(ctx, sha); err != nil {
 		return err
 	}
 	var published *version

@@ -134,7 +134,7 @@ func safeName(name string) (string, bool) {
 
 // symlinkInside reports whether a link at name pointing to target resolves inside the root.
 func symlinkInside(name, target string) bool {
-	if target == "" || strings.HasPrefix(target, "/") || strings.ContainsAny(target, "\\\x00") {
+	if target == "" || len(target) > 1024 || strings.HasPrefix(target, "/") || strings.IndexFunc(target, func(r rune) bool { return r < 0x20 || r == '\\' }) >= 0 {
 		return false
 	}
 	resolved := path.Clean(path.Join(path.Dir(name), target))
