@@ -164,7 +164,14 @@ func TestControlPlaneSeedReplay(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("region: us-east-1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServer(t, "", "--config", cfg)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	// Functions may run as nobody: the code cache next to the data directory must be reachable.
+	for _, d := range []string{filepath.Dir(dataDir), filepath.Dir(filepath.Dir(dataDir))} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := startServer(t, dataDir, "--config", cfg)
 	c := cli{t, aws, srv.URL}
 	const account, region = "000000000000", "us-east-1"
 

@@ -101,7 +101,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.iam = iam.New(a.store, cfg.AccountID, a.opts.Now, log.With("component", "iam"))
 	c.lambda = lambdacontrol.New(lambdacontrol.Options{
 		Store: a.store, Runner: c.runner, Invoke: c.runner.Handler(), Roles: c.iam,
-		CacheDir: filepath.Join(a.opts.DataDir, "code-cache"), Region: cfg.Region, AccountID: cfg.AccountID,
+		CacheDir: codeCacheDir(a.opts.DataDir), Region: cfg.Region, AccountID: cfg.AccountID,
 		CodeURL: func(name string) string { return base + "/_cognate/functions/" + name + "/code" },
 		Now:     a.opts.Now, Logger: log.With("component", "lambda-control"),
 	})
@@ -221,6 +221,18 @@ func (c *components) adminRule(r *http.Request) (string, string) {
 	default:
 		return "cognate:" + strings.Join(parts[:1], ""), "*"
 	}
+}
+
+// codeCacheDir is where this node unpacks functions created through the
+// Lambda API: a sibling of the data directory (DATA-functions), because
+// function processes may never read the data directory itself and, when
+// they run as nobody, need o+rx on the task root and its parents.
+func codeCacheDir(dataDir string) string {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		abs = dataDir
+	}
+	return filepath.Clean(abs) + "-functions"
 }
 
 // functionCode serves a function's deployment package (GetFunction's Code.Location).

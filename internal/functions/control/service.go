@@ -49,7 +49,8 @@ type Options struct {
 	Runner Runner
 	// Invoke serves POST .../invocations (the runner's Invoke API).
 	Invoke http.Handler
-	// CacheDir holds each node's unpacked packages, one directory per code hash.
+	// CacheDir holds each node's unpacked packages, one directory per code
+	// hash; it must be outside the paths function processes may not read.
 	CacheDir  string
 	Region    string
 	AccountID string
@@ -218,7 +219,7 @@ func (s *Service) ensureCode(ctx context.Context, sha string) (string, error) {
 	if sum := sha256.Sum256(o.Data); hex.EncodeToString(sum[:]) != sha {
 		return "", fmt.Errorf("code %s: stored package does not match its hash", sha)
 	}
-	if err := os.MkdirAll(s.o.CacheDir, 0o700); err != nil {
+	if err := os.MkdirAll(s.o.CacheDir, 0o755); err != nil {
 		return "", fmt.Errorf("code cache: %w", err)
 	}
 	if err := unpack(o.Data, dir); err != nil {

@@ -169,6 +169,10 @@ func unpack(data []byte, dir string) error {
 		return fmt.Errorf("%w: %w", errWrite, err)
 	}
 	defer os.RemoveAll(tmp)
+	// Readable by the unprivileged user functions may run as.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("%w: %w", errWrite, err)
+	}
 	err = walkZip(data, func(name string, f *zip.File, r io.Reader) error {
 		dst := filepath.Join(tmp, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
