@@ -1404,7 +1404,28 @@ func (s *Service) createDeployment(w http.ResponseWriter, r *http.Request, p par
 	if err := s.storeDeployment(ctx, a, dep.ID); err != nil {
 		return err
 	}
-	var st *stage
+	// The stage is served first: a deployment the gateway refuses changes nothing.
+	newStage := func(a *restAPI) *stage {
+		st := a.Stages[in.StageName]
+		if st == nil {
+			st = &stage{StageName: in.StageName, Description: in.StageDescription, CacheClusterStatus: "NOT_AVAILABLE",
+				MethodSettings: map[string]*methodSetting{}, CreatedDate: s.epoch(), CacheClusterEnabled: in.CacheClusterEnabled,
+				CacheClusterSize: in.CacheClusterSize, TracingEnabled: in.TracingEnabled}
+		} else {
+			c := *st
+			st = &c
+		}
+		st.DeploymentID, st.LastUpdatedDate = dep.ID, s.epoch()
+		if in.Variables != nil {
+			st.Variables = in.Variables
+		}
+		return st
+	}
+	if in.StageName != "" {
+		if err := s.serveStage(ctx, a.ID, newStage(a)); err != nil {
+			return err
+		}
+	}
 	_, err = s.update(ctx, a.ID, func(a *restAPI) error {
 		if a.Deployments == nil {
 			a.Deployments = map[string]*deployment{}
@@ -1416,26 +1437,11 @@ func (s *Service) createDeployment(w http.ResponseWriter, r *http.Request, p par
 		if a.Stages == nil {
 			a.Stages = map[string]*stage{}
 		}
-		st = a.Stages[in.StageName]
-		if st == nil {
-			st = &stage{StageName: in.StageName, Description: in.StageDescription, CacheClusterStatus: "NOT_AVAILABLE",
-				MethodSettings: map[string]*methodSetting{}, CreatedDate: s.epoch(), CacheClusterEnabled: in.CacheClusterEnabled,
-				CacheClusterSize: in.CacheClusterSize, TracingEnabled: in.TracingEnabled}
-			a.Stages[in.StageName] = st
-		}
-		st.DeploymentID, st.LastUpdatedDate = dep.ID, s.epoch()
-		if in.Variables != nil {
-			st.Variables = in.Variables
-		}
+		a.Stages[in.StageName] = newStage(a)
 		return nil
 	})
 	if err != nil {
 		return err
-	}
-	if st != nil {
-		if err := s.serveStage(ctx, a.ID, st); err != nil {
-			return err
-		}
 	}
 	return writeJSON(w, http.StatusCreated, dep)
 }
@@ -1556,10 +1562,20 @@ func (s *Service) createStage(w http.ResponseWriter, r *http.Request, p params) 
 		MethodSettings: map[string]*methodSetting{}, Variables: in.Variables, TracingEnabled: in.TracingEnabled, Tags: in.Tags,
 		CreatedDate: s.epoch(), LastUpdatedDate: s.epoch()}
 	ctx := r.Context()
-	a, err := s.update(ctx, p["api"], func(a *restAPI) error {
-		if a.Deployments[in.DeploymentID] == nil {
-			return badRequest("Invalid deployment identifier specified")
-		}
+	cur, err := s.load(ctx, p["api"])
+	if err != nil {
+		return err
+	}
+	if cur.Deployments[in.DeploymentID] == nil {
+		return badRequest("Invalid deployment identifier specified")
+	}
+	if cur.Stages[in.StageName] != nil {
+		return conflict("Stage already exists")
+	}
+	if err := s.serveStage(ctx, cur.ID, st); err != nil {
+		return err
+	}
+	_, err = s.update(ctx, p["api"], func(a *restAPI) error {
 		if a.Stages[in.StageName] != nil {
 			return conflict("Stage already exists")
 		}
@@ -1570,9 +1586,6 @@ func (s *Service) createStage(w http.ResponseWriter, r *http.Request, p params) 
 		return nil
 	})
 	if err != nil {
-		return err
-	}
-	if err := s.serveStage(ctx, a.ID, st); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, st)
@@ -1665,11 +1678,10 @@ func (s *Service) updateStage(w http.ResponseWriter, r *http.Request, p params) 
 		return err
 	}
 	ctx := r.Context()
-	var out *stage
-	a, err := s.update(ctx, p["api"], func(a *restAPI) error {
+	patched := func(a *restAPI) (*stage, error) {
 		cur := a.Stages[p["stage"]]
 		if cur == nil {
-			return stageNotFound()
+			return nil, stageNotFound()
 		}
 		next := *cur
 		next.Variables = maps.Clone(cur.Variables)
@@ -1679,22 +1691,39 @@ func (s *Service) updateStage(w http.ResponseWriter, r *http.Request, p params) 
 			next.MethodSettings[k] = &c
 		}
 		if err := patchStage(&next, in.PatchOperations); err != nil {
-			return err
+			return nil, err
 		}
 		if a.Deployments[next.DeploymentID] == nil {
-			return badRequest("Invalid deployment identifier specified")
+			return nil, badRequest("Invalid deployment identifier specified")
 		}
 		if err := checkVariables(next.Variables); err != nil {
-			return err
+			return nil, err
 		}
 		next.LastUpdatedDate = s.epoch()
-		a.Stages[next.StageName], out = &next, &next
-		return nil
-	})
+		return &next, nil
+	}
+	cur, err := s.load(ctx, p["api"])
 	if err != nil {
 		return err
 	}
-	if err := s.serveStage(ctx, a.ID, out); err != nil {
+	next, err := patched(cur)
+	if err != nil {
+		return err
+	}
+	// Served first: a stage the gateway refuses is left as it was.
+	if err := s.serveStage(ctx, cur.ID, next); err != nil {
+		return err
+	}
+	var out *stage
+	_, err = s.update(ctx, p["api"], func(a *restAPI) error {
+		next, err := patched(a)
+		if err != nil {
+			return err
+		}
+		a.Stages[next.StageName], out = next, next
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, out)
