@@ -374,16 +374,16 @@ func TestUnknownOperationAndPaths(t *testing.T) {
 		t.Fatalf("unknown operation: %d %s", res.StatusCode, res.Header.Get("X-Amzn-ErrorType"))
 	}
 	for path, control := range map[string]bool{
-		"/restapis":                                true,
-		"/restapis/abc":                            true,
-		"/restapis/abc/resources":                  true,
-		"/restapis/abc/resources/r1/methods/GET":   true,
-		"/restapis/abc/stages/dev/exports/oas30":   true,
-		"/restapis/abc/dev/_user_request_/":        false,
-		"/restapis/abc/dev/_user_request_/notes/1": false,
+		"/restapis":                                         true,
+		"/restapis/abc":                                     true,
+		"/restapis/abc/resources":                           true,
+		"/restapis/abc/resources/r1/methods/GET":            true,
+		"/restapis/abc/stages/dev/exports/oas30":            true,
+		"/restapis/abc/dev/_user_request_/":                 false,
+		"/restapis/abc/dev/_user_request_/notes/1":          false,
 		"/tags/arn:aws:apigateway:us-east-1::/restapis/abc": true,
-		"/dev/notes":                                       false,
-		"/restapisx":                                       false,
+		"/dev/notes":                                        false,
+		"/restapisx":                                        false,
 	} {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
 		if got := IsControlPath(r); got != control {
