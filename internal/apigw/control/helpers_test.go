@@ -57,14 +57,14 @@ func (fakeTokens) VerifyCognitoToken(_ context.Context, pool, token string, _ []
 }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *Service
 	gw     *gateway.Gateway
 	url    string
 	client *apigateway.Client
 }
 
-func newEnv(t *testing.T, opts ...func(*Options)) *env {
+func newEnv(t testing.TB, opts ...func(*Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), nil)

@@ -23,7 +23,7 @@ import (
 	"github.com/cognate-dev/cognate/internal/store/sqlite"
 )
 
-func requireNode(t *testing.T) {
+func requireNode(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -34,7 +34,7 @@ func requireNode(t *testing.T) {
 }
 
 // zipOf builds a package from name → content.
-func zipOf(t *testing.T, files map[string]string) []byte {
+func zipOf(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -62,7 +62,7 @@ type node struct {
 }
 
 // newNode starts one node's control plane over st.
-func newNode(t *testing.T, st store.Store, roles RoleChecker) *node {
+func newNode(t testing.TB, st store.Store, roles RoleChecker) *node {
 	t.Helper()
 	runner := functions.NewRunner(functions.Options{})
 	t.Cleanup(func() { runner.Close(context.Background()) })
@@ -80,7 +80,7 @@ func newNode(t *testing.T, st store.Store, roles RoleChecker) *node {
 	return &node{svc: svc, runner: runner, client: client}
 }
 
-func openStore(t *testing.T) store.Store {
+func openStore(t testing.TB) store.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), nil)
 	if err != nil {
