@@ -306,3 +306,38 @@ func TestUnknownLambdaOperation(t *testing.T) {
 
 // smithyAPIError is the SDK's error for codes its model lacks (ValidationException).
 type smithyAPIError = smithy.GenericAPIError
+
+// TestProvidedRuntimeFromZip: an aws-lambda-go binary zipped as bootstrap
+// (the notes example's go-notes) runs as provided.al2023.
+func TestProvidedRuntimeFromZip(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go toolchain not on PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	build := exec.Command(goTool, "build", "-o", bin, ".")
+	build.Dir = filepath.Join("..", "..", "..", "examples", "notes", "go-notes")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	exe, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, _ := zw.CreateHeader(h)
+	w.Write(exe)
+	zw.Close()
+	ctx := context.Background()
+	n := newNode(t, openStore(t), nil)
+	must(n.client.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("goNotes"), Runtime: types.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String(role), Code: &types.FunctionCode{ZipFile: buf.Bytes()}}))
+	out := must(n.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("goNotes"), Payload: []byte(`{"policyContext":{"username":"alice"}}`)}))
+	if out.FunctionError != nil || !strings.Contains(string(out.Payload), `"title":"Notes for alice"`) {
+		t.Fatalf("provided.al2023 invoke: %v %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+}
