@@ -45,7 +45,7 @@ func TestControlPlaneEnforced(t *testing.T) {
 	_, err = lam.ListFunctions(ctx, &lambda.ListFunctionsInput{})
 	wantAPIErrorContaining(t, err, "AccessDeniedException", "lambda:ListFunctions")
 	_, err = lam.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("x"), Role: aws.String("arn:aws:iam::123456789012:role/r"), Code: &lambdatypes.FunctionCode{ZipFile: []byte("x")}})
-	wantAPIErrorContaining(t, err, "AccessDeniedException", "lambda:CreateFunction")
+	wantAPIErrorContaining(t, err, "AccessDeniedException", "lambda:CreateFunction on resource: arn:aws:lambda:us-east-1:"+testAccount+":function:x")
 	if _, err := lam.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("listAccountNotes"), Payload: []byte(`{}`)}); err != nil {
 		t.Fatalf("invoker may still invoke: %v", err)
 	}

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -114,6 +115,17 @@ func (s *Service) Rule(r *http.Request) (string, string) {
 		return "lambda:" + rt.op, arn
 	}
 	name, ok := p["name"]
+	if !ok && rt.op == "CreateFunction" && r.Body != nil {
+		// The function's ARN is in the body; the body stays readable for the handler.
+		body, _ := io.ReadAll(io.LimitReader(r.Body, MaxRequestBody))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var in struct {
+			FunctionName string `json:"FunctionName"`
+		}
+		if json.Unmarshal(body, &in) == nil && in.FunctionName != "" {
+			name, ok = in.FunctionName, true
+		}
+	}
 	if !ok {
 		return "lambda:" + rt.op, "*"
 	}
