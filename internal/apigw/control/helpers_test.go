@@ -18,6 +18,7 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/gateway"
 	"github.com/cognate-dev/cognate/internal/store/sqlite"
+	"github.com/cognate-dev/cognate/internal/tokens"
 )
 
 // fakeFunctions answers a TOKEN authorizer ("auth": Allow for token
@@ -49,9 +50,9 @@ func (fakeFunctions) InvokeFunction(_ context.Context, name string, payload []by
 // fakeTokens accepts the token "good" of pool us-east-1_abc.
 type fakeTokens struct{}
 
-func (fakeTokens) VerifyCognitoToken(_ context.Context, pool, token string, _ []string) (map[string]any, error) {
-	if pool == "us-east-1_abc" && token == "good" {
-		return map[string]any{"sub": "s-1", "cognito:username": "alice"}, nil
+func (fakeTokens) Verify(_ context.Context, token string, want tokens.Expect) (tokens.Claims, error) {
+	if want.PoolID == "us-east-1_abc" && token == "good" {
+		return tokens.Claims{"sub": "s-1", "cognito:username": "alice"}, nil
 	}
 	return nil, errors.New("invalid token")
 }
@@ -72,7 +73,7 @@ func newEnv(t testing.TB, opts ...func(*Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	gw := gateway.New(gateway.Options{Store: st, Functions: fakeFunctions{}, Tokens: fakeTokens{}})
+	gw := gateway.New(gateway.Options{Store: st, Functions: fakeFunctions{}, Tokens: fakeTokens{}, Issuer: func(p string) string { return "iss/" + p }})
 	o := Options{Store: st, Gateway: gw, Functions: fakeFunctions{}, Tokens: fakeTokens{},
 		NewTester: func() Tester { return gateway.New(gateway.Options{Functions: fakeFunctions{}, Tokens: fakeTokens{}}) }}
 	for _, f := range opts {
