@@ -75,7 +75,9 @@ func newEnv(t testing.TB, opts ...func(*Options)) *env {
 	t.Cleanup(func() { st.Close() })
 	gw := gateway.New(gateway.Options{Store: st, Functions: fakeFunctions{}, Tokens: fakeTokens{}, Issuer: func(p string) string { return "iss/" + p }})
 	o := Options{Store: st, Gateway: gw, Functions: fakeFunctions{}, Tokens: fakeTokens{},
-		NewTester: func() Tester { return gateway.New(gateway.Options{Functions: fakeFunctions{}, Tokens: fakeTokens{}}) }}
+		NewTester: func() Tester {
+			return gateway.New(gateway.Options{Functions: fakeFunctions{}, Tokens: fakeTokens{}, Issuer: func(p string) string { return "iss/" + p }})
+		}}
 	for _, f := range opts {
 		f(&o)
 	}
