@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Stages", testStages},
 		{"Usage", testUsage},
 		{"Outbox", testOutbox},
+		{"Objects", testObjects},
 		{"Name", testName},
 	}
 	for _, tc := range tests {
