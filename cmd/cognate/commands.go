@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"login":      {"sign in to a user pool with SRP and print the tokens", runLogin},
 	"admin":      {"manage users of a running Cognate (create-user, set-password, list-pools ...)", runAdmin},
 	"logs":       {"print a function's recent log lines from a running Cognate", runLogs},
+	"ca":         {"print the path of the local CA certificate that --tls auto uses (creating it if needed)", runCA},
 	"version":    {"print the version", runVersion},
 	"server-key": {"move an older install's DATA/server.key out of the data directory (server-key move)", runServerKey},
 }
