@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Lockouts", testLockouts},
 		{"Deployments", testDeployments},
 		{"Stages", testStages},
+		{"Items", testItems},
 		{"Name", testName},
 	}
 	for _, tc := range tests {
