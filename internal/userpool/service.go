@@ -189,6 +189,17 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"GlobalSignOut":               awsjson.Typed(s.globalSignOut),
 		"AdminUserGlobalSignOut":      awsjson.Typed(s.adminUserGlobalSignOut),
 		"RevokeToken":                 awsjson.Typed(s.revokeToken),
+
+		"CreateUserPoolDomain":   awsjson.Typed(s.createUserPoolDomain),
+		"DescribeUserPoolDomain": awsjson.Typed(s.describeUserPoolDomain),
+		"UpdateUserPoolDomain":   awsjson.Typed(s.updateUserPoolDomain),
+		"DeleteUserPoolDomain":   awsjson.Typed(s.deleteUserPoolDomain),
+
+		"CreateResourceServer":   awsjson.Typed(s.createResourceServer),
+		"DescribeResourceServer": awsjson.Typed(s.describeResourceServer),
+		"ListResourceServers":    awsjson.Typed(s.listResourceServers),
+		"UpdateResourceServer":   awsjson.Typed(s.updateResourceServer),
+		"DeleteResourceServer":   awsjson.Typed(s.deleteResourceServer),
 	}
 }
 
