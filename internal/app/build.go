@@ -13,6 +13,8 @@ import (
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/functions"
 	"github.com/cognate-dev/cognate/internal/gateway"
+	"github.com/cognate-dev/cognate/internal/login"
+	"github.com/cognate-dev/cognate/internal/oauth"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
@@ -32,6 +34,8 @@ type components struct {
 	refs     *refs
 	sec      *security
 	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
+	oauth    *oauth.Server
+	login    *login.Pages
 }
 
 // build creates the components; background loops run until ctx ends.
@@ -66,6 +70,10 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	if err != nil {
 		return nil, err
 	}
+
+	c.oauth = oauth.New(oauth.Options{Pools: c.pools, Store: a.store, Sealer: sealer, Issuer: c.issuer,
+		Now: a.opts.Now, Logger: log.With("component", "oauth")})
+	c.login = login.New(c.oauth)
 
 	c.runner = functions.NewRunner(functions.Options{
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
@@ -125,12 +133,15 @@ func (c *components) handler() http.Handler {
 	})
 	c.sec.hosts.Store(c.hostSet(c.cfg))
 	return &routes{
-		hosts:     &c.sec.hosts,
-		userpool:  c.pools.Handler(),
-		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer),
-		invoke:    c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
-		admin:     unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
-		gateway:   c.gateway.Handler(),
+		hosts:    &c.sec.hosts,
+		userpool: c.pools.Handler(),
+		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer, func(r *http.Request, poolID, iss string) map[string]any {
+			return oauth.Discovery(oauth.DiscoveryBase(r, iss, poolID))
+		}),
+		oauth:   c.serveOAuth,
+		invoke:  c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
+		admin:   unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
+		gateway: c.gateway.Handler(),
 	}
 }
 
@@ -141,7 +152,32 @@ func (c *components) hostSet(cfg *config.File) *hostSet {
 	if cfg.Security != nil {
 		configured = cfg.Security.AllowedHosts
 	}
-	return newHostSet(c.base, configured, c.app.opts.AllowedHosts)
+	h := newHostSet(c.base, configured, c.app.opts.AllowedHosts)
+	h.dynamic = c.oauth.IsDomain
+	return h
+}
+
+// serveOAuth serves the authorization server and the managed login pages
+// of a pool: on its domains, and under /{poolId}/ on every host.
+func (c *components) serveOAuth(w http.ResponseWriter, r *http.Request) bool {
+	t, ok := c.oauth.Match(r)
+	if !ok {
+		return false
+	}
+	// Browsers (oidc-client-ts, Amplify) call the token, userInfo and revoke endpoints cross-origin.
+	switch t.Path {
+	case "/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke":
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		}
+	}
+	c.oauth.Serve(w, r, t, c.login.Handler(t))
+	return true
 }
 
 // lambdaRule names the IAM action of a Lambda API request.

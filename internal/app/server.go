@@ -38,6 +38,9 @@ type routes struct {
 	invoke    http.Handler
 	admin     http.Handler
 	gateway   http.Handler
+	// oauth serves the authorization server and managed login (on pool
+	// domains and under /{poolId}/); it reports whether it took the request.
+	oauth func(w http.ResponseWriter, r *http.Request) bool
 }
 
 const cognitoTargetPrefix = "AWSCognitoIdentityProviderService."
@@ -55,6 +58,9 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
+	if rt.oauth != nil && r.Header.Get("X-Amz-Target") == "" && rt.oauth(w, r) {
+		return
+	}
 	switch {
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cognitoTargetPrefix):
 		rt.userpool.ServeHTTP(w, r)

@@ -433,3 +433,29 @@ func (s *Service) PoolExists(ctx context.Context, poolID string) bool {
 	_, err := s.loadPool(ctx, poolID)
 	return err == nil
 }
+
+// RevokeSignIn revokes every token of one sign-in (its origin_jti), as a
+// replayed authorization code requires.
+func (s *Service) RevokeSignIn(ctx context.Context, poolID, originJTI string) error {
+	if originJTI == "" {
+		return nil
+	}
+	now := s.clock()
+	return s.revs.Add(ctx, store.Revocation{PoolID: poolID, Kind: store.RevokeOrigin, Value: originJTI, At: now,
+		ExpiresAt: now.Add(3650 * 24 * time.Hour)})
+}
+
+// SessionValid reports whether a managed-login session still stands: the
+// user exists with the same sub, is enabled, and has not signed out
+// globally since it began.
+func (s *Service) SessionValid(ctx context.Context, poolID, username, sub string, authTime time.Time) bool {
+	u, err := s.store.GetUser(ctx, poolID, username)
+	if err != nil || !u.Enabled || u.Attributes["sub"] != sub || u.Status != statusConfirmed && u.Status != "EXTERNAL_PROVIDER" {
+		return false
+	}
+	priv, err := decodePrivate(u)
+	if err != nil {
+		return false
+	}
+	return priv.SignedOutAt.IsZero() || priv.SignedOutAt.Before(authTime)
+}
