@@ -280,7 +280,6 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, page 
 	}
 }
 
-
 var pages = template.Must(template.New("pages").Parse(`
 {{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
