@@ -319,7 +319,7 @@ func (s *Server) takeCode(ctx context.Context, poolID, code string) (codeState, 
 	id := hashID(code)
 	sess, err := s.st.TakeSession(ctx, id, s.Now())
 	if errors.Is(err, store.ErrNotFound) {
-		if used, err := s.st.TakeSession(ctx, id+".used", s.Now()); err == nil {
+		if used, err := s.st.TakeSession(ctx, id+".used", s.Now()); err == nil && s.pools != nil {
 			s.pools.RevokeSignIn(ctx, used.PoolID, string(used.Data))
 			s.log.WarnContext(ctx, "authorization code replayed: its tokens are revoked", "pool", used.PoolID)
 		}
