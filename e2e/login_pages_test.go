@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/oauth2"
+)
+
+// authURL is an authorization request of the web client with PKCE.
+func (e *oauthEnv) authURL(state string) string {
+	v := url.Values{"response_type": {"code"}, "client_id": {e.webClient}, "redirect_uri": {callbackURL}, "state": {state},
+		"scope": {"openid email"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}}
+	return e.issuer + "/oauth2/authorize?" + v.Encode()
+}
+
+// loginPage follows an authorization URL to the sign-in page.
+func (e *oauthEnv) loginPage(t *testing.T, b *http.Client, state string) string {
+	t.Helper()
+	res, _ := fetch(t, b, e.authURL(state))
+	_, page := fetch(t, b, e.srv.URL+res.Header.Get("Location"))
+	return page
+}
+
+// follow GETs a redirect's target on the server and returns the page.
+func (e *oauthEnv) follow(t *testing.T, b *http.Client, res *http.Response) string {
+	t.Helper()
+	if res.StatusCode != http.StatusFound {
+		t.Fatalf("want a redirect, got %d", res.StatusCode)
+	}
+	r, page := fetch(t, b, e.srv.URL+res.Header.Get("Location"))
+	if r.StatusCode != 200 {
+		t.Fatalf("%s: %d", res.Header.Get("Location"), r.StatusCode)
+	}
+	return page
+}
+
+func wantCallback(t *testing.T, res *http.Response, state string) {
+	t.Helper()
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), callbackURL) || loc.Query().Get("code") == "" || loc.Query().Get("state") != state {
+		t.Fatalf("want the callback with a code and state %s, got %d %s", state, res.StatusCode, loc)
+	}
+}
+
+// TestManagedLoginSignUpConfirmSignIn signs up through the page, confirms
+// with the code the server sent (read from the development sender's log)
+// and arrives at the callback.
+func TestManagedLoginSignUpConfirmSignIn(t *testing.T) {
+	e := setupOAuth(t)
+	b := e.browser(t)
+	login := e.loginPage(t, b, "s1")
+	signupURL := e.srv.URL + html.UnescapeString(regexpFind(t, `href="([^"]*/signup\?[^"]*)"`, login))
+	_, page := fetch(t, b, signupURL)
+	for _, label := range []string{`<label for="username">`, `<label for="email">`, `<label for="password">`, `<label for="confirm_password">`} {
+		if !strings.Contains(page, label) {
+			t.Fatalf("sign-up page lacks %s", label)
+		}
+	}
+	res, page := submit(t, b, e.srv.URL, page, url.Values{"username": {"bob"}, "email": {"bob@example.com"}, "password": {"short"}, "confirm_password": {"short"}})
+	if res.StatusCode != 400 || !strings.Contains(page, "Password") {
+		t.Fatalf("weak password: %d", res.StatusCode)
+	}
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"bob"}, "email": {"bob@example.com"}, "password": {"Bob-Passw0rd!"}, "confirm_password": {"Bob-Passw0rd!"}})
+	page = e.follow(t, b, res)
+	if !strings.Contains(page, `<label for="code">`) {
+		t.Fatalf("no confirmation page:\n%s", page)
+	}
+	res, page = submit(t, b, e.srv.URL, page, url.Values{"username": {"bob"}, "code": {"000000"}})
+	if res.StatusCode != 400 || !strings.Contains(page, "Invalid verification code") {
+		t.Fatalf("wrong code: %d", res.StatusCode)
+	}
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"bob"}, "code": {lastCode(t, e.srv, "bob", "signup")}})
+	page = e.follow(t, b, res)
+	if !strings.Contains(page, "Your account is confirmed") {
+		t.Fatalf("no confirmation notice:\n%s", page)
+	}
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"bob"}, "password": {"Bob-Passw0rd!"}})
+	wantCallback(t, res, "s1")
+}
+
+// TestManagedLoginForgotPassword resets a password through the pages.
+func TestManagedLoginForgotPassword(t *testing.T) {
+	e := setupOAuth(t)
+	b := e.browser(t)
+	login := e.loginPage(t, b, "s2")
+	_, page := fetch(t, b, e.srv.URL+html.UnescapeString(regexpFind(t, `href="([^"]*/forgotPassword\?[^"]*)"`, login)))
+	res, _ := submit(t, b, e.srv.URL, page, url.Values{"username": {"alice"}})
+	page = e.follow(t, b, res)
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"alice"}, "code": {lastCode(t, e.srv, "alice", "forgot")},
+		"password": {"New-Alice-Passw0rd!"}, "confirm_password": {"New-Alice-Passw0rd!"}})
+	page = e.follow(t, b, res)
+	res, page = submit(t, b, e.srv.URL, page, url.Values{"username": {"alice"}, "password": {"Alice-Passw0rd!"}})
+	if res.StatusCode != 400 {
+		t.Fatalf("old password still works: %d", res.StatusCode)
+	}
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"alice"}, "password": {"New-Alice-Passw0rd!"}})
+	wantCallback(t, res, "s2")
+	// Unknown users see the same next page (no enumeration).
+	_, page = fetch(t, b, e.srv.URL+html.UnescapeString(regexpFind(t, `href="([^"]*/forgotPassword\?[^"]*)"`, login)))
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"nobody"}})
+	if res.StatusCode != http.StatusFound || !strings.Contains(res.Header.Get("Location"), "/confirmForgotPassword?") {
+		t.Fatalf("unknown user: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// TestManagedLoginNewPasswordRequired completes NEW_PASSWORD_REQUIRED for an
+// invited user on the page.
+func TestManagedLoginNewPasswordRequired(t *testing.T) {
+	e := setupOAuth(t)
+	if _, err := e.idp.AdminCreateUser(t.Context(), &cip.AdminCreateUserInput{UserPoolId: aws.String(e.poolID), Username: aws.String("carol"),
+		TemporaryPassword: aws.String("Temp-Passw0rd!"), MessageAction: ciptypes.MessageActionTypeSuppress}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	page := e.loginPage(t, b, "s3")
+	res, page := submit(t, b, e.srv.URL, page, url.Values{"username": {"carol"}, "password": {"Temp-Passw0rd!"}})
+	if res.StatusCode != 200 || !strings.Contains(page, `<label for="new_password">`) {
+		t.Fatalf("no new-password step: %d\n%s", res.StatusCode, page)
+	}
+	res, page = submit(t, b, e.srv.URL, page, url.Values{"username": {"carol"}, "step": {"new_password"}, "session": {regexpFind(t, `name="session" value="([^"]+)"`, page)},
+		"new_password": {"Carol-Passw0rd!"}, "confirm_password": {"Carol-Passw0rd!"}})
+	wantCallback(t, res, "s3")
+	// The session now skips the form.
+	res, _ = fetch(t, b, e.authURL("s4"))
+	wantCallback(t, res, "s4")
+}
+
+func regexpFind(t *testing.T, pattern, s string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("%s not found in:\n%s", pattern, s)
+	}
+	return m[1]
+}
