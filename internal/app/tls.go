@@ -2,10 +2,13 @@ package app
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/tlsca"
@@ -54,5 +57,14 @@ func (a *App) tlsConfig(cfg *config.File, base string, sec *security) (*tls.Conf
 		return hs != nil && hs.allows(name)
 	}, a.opts.Now)
 	a.log.Info("TLS with the local CA", "ca", ca.CertPath, "names", is.Names())
+	// Cognate's own outbound calls (federation with identity providers,
+	// possibly another pool of this server) trust the local CA too.
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	roots.AddCert(ca.Certificate())
+	a.parts.oauth.SetHTTPClient(&http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, Proxy: http.ProxyFromEnvironment}})
 	return tlsca.AutoConfig(is), nil
 }

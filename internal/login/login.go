@@ -113,6 +113,11 @@ func (p *Pages) End(w http.ResponseWriter, r *http.Request, poolID string) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: cookiePath(t), MaxAge: -1, HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode})
 }
 
+// Start implements oauth.SessionReader.
+func (p *Pages) Start(w http.ResponseWriter, r *http.Request, t oauth.Target, s *oauth.Session) error {
+	return p.start(r.Context(), w, r, t, s)
+}
+
 func sessionAAD(id string) []byte { return []byte("login-session|" + id) }
 
 // start begins a new session (a new id, whatever the browser presented).

@@ -124,8 +124,12 @@ func (s *Server) ParseAuthorize(ctx context.Context, t Target, q url.Values) (*R
 		return fail("invalid_request", "prompt must be none, login, select_account or consent")
 	}
 	idp := q.Get("identity_provider")
-	if idp == "" {
-		idp = q.Get("idp_identifier")
+	if idp == "" && q.Get("idp_identifier") != "" {
+		name, ok := s.pools.ProviderByIdentifier(ctx, t.PoolID, q.Get("idp_identifier"))
+		if !ok {
+			return fail("invalid_request", "no identity provider has the identifier "+q.Get("idp_identifier"))
+		}
+		idp = name
 	}
 	if idp != "" && idp != "COGNITO" {
 		if !slices.Contains(c.SupportedIdentityProviders, idp) {
@@ -153,7 +157,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t Target) {
 		return
 	}
 	if req.Provider != "" {
-		errorPage(w, http.StatusNotImplemented, "unsupported_identity_provider", "Federated sign-in through "+req.Provider+" is not available in this version of Cognate.")
+		s.federate(w, r, req)
 		return
 	}
 	if req.Prompt != "login" && req.Prompt != "select_account" && s.sessions != nil {

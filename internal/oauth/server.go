@@ -63,6 +63,8 @@ type Session struct {
 type SessionReader interface {
 	Current(r *http.Request, poolID string) (*Session, bool)
 	End(w http.ResponseWriter, r *http.Request, poolID string)
+	// Start begins a session (a fresh id) for a proven sign-in.
+	Start(w http.ResponseWriter, r *http.Request, t Target, s *Session) error
 }
 
 // Options configure a Server.
@@ -87,7 +89,9 @@ type Server struct {
 	log      *slog.Logger
 	sessions SessionReader
 
-	domains domainCache
+	domains    domainCache
+	provs      providerCache
+	httpClient *http.Client
 }
 
 // New returns a Server; SetSessions must be called before serving.
@@ -223,6 +227,8 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, t Target, pages h
 		s.revoke(w, r, t)
 	case "/logout":
 		s.logout(w, r, t)
+	case "/oauth2/idpresponse":
+		s.idpResponse(w, r, t)
 	default:
 		pages.ServeHTTP(w, r)
 	}

@@ -195,6 +195,15 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"UpdateUserPoolDomain":   awsjson.Typed(s.updateUserPoolDomain),
 		"DeleteUserPoolDomain":   awsjson.Typed(s.deleteUserPoolDomain),
 
+		"CreateIdentityProvider":          awsjson.Typed(s.createIdentityProvider),
+		"DescribeIdentityProvider":        awsjson.Typed(s.describeIdentityProvider),
+		"ListIdentityProviders":           awsjson.Typed(s.listIdentityProviders),
+		"UpdateIdentityProvider":          awsjson.Typed(s.updateIdentityProvider),
+		"DeleteIdentityProvider":          awsjson.Typed(s.deleteIdentityProvider),
+		"GetIdentityProviderByIdentifier": awsjson.Typed(s.getIdentityProviderByIdentifier),
+		"AdminLinkProviderForUser":        awsjson.Typed(s.adminLinkProviderForUser),
+		"AdminDisableProviderForUser":     awsjson.Typed(s.adminDisableProviderForUser),
+
 		"CreateResourceServer":   awsjson.Typed(s.createResourceServer),
 		"DescribeResourceServer": awsjson.Typed(s.describeResourceServer),
 		"ListResourceServers":    awsjson.Typed(s.listResourceServers),
