@@ -136,7 +136,7 @@ func TestFederationThroughSecondPool(t *testing.T) {
 	upSub := strings.TrimPrefix(username, "Upstream_")
 	if _, err := e.idp.AdminLinkProviderForUser(ctx, &cip.AdminLinkProviderForUserInput{UserPoolId: aws.String(e.poolID),
 		DestinationUser: &ciptypes.ProviderUserIdentifierType{ProviderName: aws.String("Cognito"), ProviderAttributeValue: aws.String("alice")},
-		SourceUser: &ciptypes.ProviderUserIdentifierType{ProviderName: aws.String("Upstream"), ProviderAttributeName: aws.String("Cognito_Subject"), ProviderAttributeValue: aws.String(upSub)}}); err != nil {
+		SourceUser:      &ciptypes.ProviderUserIdentifierType{ProviderName: aws.String("Upstream"), ProviderAttributeName: aws.String("Cognito_Subject"), ProviderAttributeValue: aws.String(upSub)}}); err != nil {
 		t.Fatal(err)
 	}
 	id = redeem(authorize(e.browser(t), "idp_identifier", "upstream.example"))
