@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"html"
+	"image"
+	"image/png"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -140,4 +143,32 @@ func regexpFind(t *testing.T, pattern, s string) string {
 		t.Fatalf("%s not found in:\n%s", pattern, s)
 	}
 	return m[1]
+}
+
+// TestManagedLoginUICustomization: SetUICustomization's CSS and logo show
+// on the pages (the client's over the pool's ALL), markup in CSS is refused.
+func TestManagedLoginUICustomization(t *testing.T) {
+	e := setupOAuth(t)
+	ctx := t.Context()
+	var logo bytes.Buffer
+	png.Encode(&logo, image.NewRGBA(image.Rect(0, 0, 2, 2)))
+	if _, err := e.idp.SetUICustomization(ctx, &cip.SetUICustomizationInput{UserPoolId: aws.String(e.poolID), CSS: aws.String(".banner-customizable{background:#123456}")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.idp.SetUICustomization(ctx, &cip.SetUICustomizationInput{UserPoolId: aws.String(e.poolID), ClientId: aws.String(e.webClient),
+		CSS: aws.String(".submitButton-customizable{background:#654321}"), ImageFile: logo.Bytes()})
+	if err != nil || !strings.HasPrefix(aws.ToString(out.UICustomization.ImageUrl), "data:image/png;base64,") {
+		t.Fatalf("set: %v %+v", err, out)
+	}
+	if _, err := e.idp.SetUICustomization(ctx, &cip.SetUICustomizationInput{UserPoolId: aws.String(e.poolID), CSS: aws.String("</style><script>alert(1)</script>")}); err == nil {
+		t.Fatal("markup in CSS accepted")
+	}
+	got, err := e.idp.GetUICustomization(ctx, &cip.GetUICustomizationInput{UserPoolId: aws.String(e.poolID)})
+	if err != nil || aws.ToString(got.UICustomization.CSS) != ".banner-customizable{background:#123456}" {
+		t.Fatalf("get ALL: %v %+v", err, got)
+	}
+	page := e.loginPage(t, e.browser(t), "ui")
+	if !strings.Contains(page, ".submitButton-customizable{background:#654321}") || !strings.Contains(page, `src="data:image/png;base64,`) {
+		t.Fatalf("customization not on the page:\n%s", page)
+	}
 }

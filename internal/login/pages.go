@@ -35,6 +35,9 @@ type view struct {
 	Required []string
 	Links    map[string]string
 	Client   string
+	// CSS and Logo come from SetUICustomization (CSS is validated there: no markup).
+	CSS  template.CSS
+	Logo template.URL
 }
 
 // notices are the fixed messages a page may show from its msg parameter.
@@ -55,6 +58,11 @@ func (p *Pages) base(w http.ResponseWriter, r *http.Request, t oauth.Target, req
 		}}
 	if len(v.Username) > 128 {
 		v.Username = ""
+	}
+	css, logo := p.srv.Pools().UICustomization(r.Context(), t.PoolID, req.Client.ClientID)
+	v.CSS = template.CSS(css)
+	if strings.HasPrefix(logo, "data:image/png;base64,") || strings.HasPrefix(logo, "data:image/jpeg;base64,") {
+		v.Logo = template.URL(logo)
 	}
 	return v
 }
@@ -297,7 +305,8 @@ button.secondary{background:#fff;color:#0972d3;border:2px solid #0972d3}
 .notice{background:#f2f8fd;border-left:4px solid #0972d3;padding:.6rem;margin:1rem 0}
 nav{margin-top:1.5rem;font-size:.95rem}nav a{color:#0972d3}
 .client{color:#5f6b7a;font-size:.9rem}
-</style></head><body><main>
+</style>{{with .CSS}}<style>{{.}}</style>{{end}}</head><body><main>
+{{with .Logo}}<img class="logo-customizable" src="{{.}}" alt="" style="max-width:100%;max-height:6rem">{{end}}
 <h1>{{.Title}}</h1>
 {{with .Client}}<p class="client">to continue to {{.}}</p>{{end}}
 {{with .Error}}<div class="error" role="alert" id="form-error">{{.}}</div>{{end}}

@@ -204,6 +204,9 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"AdminLinkProviderForUser":        awsjson.Typed(s.adminLinkProviderForUser),
 		"AdminDisableProviderForUser":     awsjson.Typed(s.adminDisableProviderForUser),
 
+		"SetUICustomization": awsjson.Typed(s.setUICustomization),
+		"GetUICustomization": awsjson.Typed(s.getUICustomization),
+
 		"CreateResourceServer":   awsjson.Typed(s.createResourceServer),
 		"DescribeResourceServer": awsjson.Typed(s.describeResourceServer),
 		"ListResourceServers":    awsjson.Typed(s.listResourceServers),
