@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -129,5 +130,27 @@ func TestTLSStaticCertificate(t *testing.T) {
 	}
 	if out, err := runCLI(t, t.Context(), "", "up", "--data", dir, "--tls-cert", certFile); err == nil || !strings.Contains(err.Error(), "go together") {
 		t.Fatalf("--tls-cert without --tls-key: %v %s", err, out)
+	}
+}
+
+// TestTLSSeedClient runs the tutorial's Node client (amazon-cognito-identity-js
+// sign-in, https.request to the notes API, aws-jwt-verify's https-only
+// fetcher) against --tls auto with only the host changed and the CA trusted
+// through NODE_EXTRA_CA_CERTS.
+func TestTLSSeedClient(t *testing.T) {
+	node, dir := requireNode(t)
+	srv := startServer(t, "", "--tls", "auto")
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	d := startDemoLookupOnly(t, &demo{srv: srv, idp: newIDP("http://127.0.0.1:" + port)})
+	d.createUser(t, "seeduser", "seed@example.com", "S33d-Passw0rd!")
+	_, caPath := trustCA(t, srv.DataDir)
+	cmd := exec.CommandContext(t.Context(), node, "--test", "tls/seed-client.test.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+caPath, "COGNATE_HOST=127.0.0.1:"+port, "POOL_ID="+d.poolID,
+		"CLIENT_ID="+d.clientID, "COGNATE_USERNAME=seeduser", "COGNATE_PASSWORD=S33d-Passw0rd!")
+	out, err := cmd.CombinedOutput()
+	t.Logf("node --test tls/seed-client.test.js:\n%s", out)
+	if err != nil {
+		t.Fatalf("seed client over https: %v", err)
 	}
 }
