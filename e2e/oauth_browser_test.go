@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,4 +127,65 @@ func TestBrowserManagedLogin(t *testing.T) {
 			t.Errorf("screenshot %s missing: %v", name, err)
 		}
 	}
+}
+
+// TestBrowserAmplifySignInWithRedirect: Amplify v6 (bundled with esbuild
+// for the test) signs in with signInWithRedirect against the pool's prefix
+// domain over https.
+func TestBrowserAmplifySignInWithRedirect(t *testing.T) {
+	requireChromium(t)
+	_, dir := requireNode(t)
+	esbuild := filepath.Join(dir, "node_modules", ".bin", "esbuild")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "aws-amplify")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("aws-amplify and esbuild are required in CI (cd e2e/node && npm ci): %v", err)
+		}
+		t.Skipf("aws-amplify not installed (cd e2e/node && npm ci): %v", err)
+	}
+	e := setupOAuth(t)
+	ctx := t.Context()
+	bundle := filepath.Join(t.TempDir(), "app.js")
+	build := exec.CommandContext(ctx, esbuild, "browser/amplify/app.js", "--bundle", "--format=iife", "--outfile="+bundle)
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("esbuild: %v\n%s", err, out)
+	}
+	if _, err := e.idp.CreateUserPoolDomain(ctx, &cip.CreateUserPoolDomainInput{UserPoolId: aws.String(e.poolID), Domain: aws.String("notes-app")}); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appURL := "http://" + ln.Addr().String()
+	client, err := e.idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(e.poolID), ClientName: aws.String("amplify"),
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
+		AllowedOAuthScopes: []string{"openid", "email"}, CallbackURLs: []string{appURL + "/"}, LogoutURLs: []string{appURL + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := "notes-app.auth.us-east-1.amazoncognito.com"
+	page := fmt.Sprintf(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Amplify app</title>
+<script>window.AMPLIFY_TEST = {poolId: %q, clientId: %q, domain: %q};</script><script src="/app.js"></script></head>
+<body><h1>Amplify app</h1></body></html>`, e.poolID, aws.ToString(client.UserPoolClient.ClientId), host+":"+e.port)
+	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/app.js" {
+			w.Header().Set("Content-Type", "text/javascript")
+			http.ServeFile(w, r, bundle)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(page))
+	})}}
+	app.Start()
+	defer app.Close()
+	spki, err := runCLI(t, ctx, "", "ca", "--data", e.srv.DataDir, "--spki")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shots := os.Getenv("COGNATE_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	runBrowserTest(t, "amplify.test.js", "APP_URL="+appURL, "CA_SPKI="+strings.TrimSpace(spki), "DOMAIN_HOST="+host, "SCREENSHOT_DIR="+shots)
 }
