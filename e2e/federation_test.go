@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -115,6 +116,16 @@ func TestFederationThroughSecondPool(t *testing.T) {
 			t.Fatalf("token: %d %v", st, body)
 		}
 		return jwtClaims(t, body["id_token"])
+	}
+
+	// The sign-in page offers the provider as a button that restarts the request through it.
+	lb := e.browser(t)
+	lv := url.Values{"response_type": {"code"}, "client_id": {e.webClient}, "redirect_uri": {callbackURL}, "state": {"fed-0"},
+		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
+	_, loginPage := fetch(t, lb, e.issuer+"/login?"+lv.Encode())
+	button := html.UnescapeString(regexpFind(t, `<a class="provider" href="([^"]+)">Continue with Upstream</a>`, loginPage))
+	if res, _ := fetch(t, lb, e.srv.URL+button); res.StatusCode != 302 || !strings.HasPrefix(res.Header.Get("Location"), e.srv.URL+"/"+upPool+"/oauth2/authorize?") {
+		t.Fatalf("provider button: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 
 	id := redeem(authorize(e.browser(t), "identity_provider", "Upstream"))

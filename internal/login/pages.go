@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/cognate-dev/cognate/internal/oauth"
@@ -35,9 +36,17 @@ type view struct {
 	Required []string
 	Links    map[string]string
 	Client   string
+	// Providers are the client's federated identity providers, as sign-in buttons.
+	Providers []provider
 	// CSS and Logo come from SetUICustomization (CSS is validated there: no markup).
 	CSS  template.CSS
 	Logo template.URL
+}
+
+// provider is a federated sign-in button: the authorization request again, through that provider.
+type provider struct {
+	Name string
+	URL  string
 }
 
 // notices are the fixed messages a page may show from its msg parameter.
@@ -58,6 +67,19 @@ func (p *Pages) base(w http.ResponseWriter, r *http.Request, t oauth.Target, req
 		}}
 	if len(v.Username) > 128 {
 		v.Username = ""
+	}
+	for _, name := range req.Client.SupportedIdentityProviders {
+		if name == "COGNITO" {
+			continue
+		}
+		fq := url.Values{}
+		for k, vals := range q {
+			if k != "username" && k != "msg" && k != "identity_provider" && k != "idp_identifier" {
+				fq[k] = vals
+			}
+		}
+		fq.Set("identity_provider", name)
+		v.Providers = append(v.Providers, provider{Name: name, URL: t.Prefix + "/oauth2/authorize?" + fq.Encode()})
 	}
 	css, logo := p.srv.Pools().UICustomization(r.Context(), t.PoolID, req.Client.ClientID)
 	v.CSS = template.CSS(css)
@@ -305,6 +327,7 @@ button.secondary{background:#fff;color:#0972d3;border:2px solid #0972d3}
 .notice{background:#f2f8fd;border-left:4px solid #0972d3;padding:.6rem;margin:1rem 0}
 nav{margin-top:1.5rem;font-size:.95rem}nav a{color:#0972d3}
 .client{color:#5f6b7a;font-size:.9rem}
+a.provider{display:block;text-align:center;padding:.6rem;border:2px solid #0972d3;border-radius:1rem;text-decoration:none;font-weight:700}
 </style>{{with .CSS}}<style>{{.}}</style>{{end}}</head><body><main>
 {{with .Logo}}<img class="logo-customizable" src="{{.}}" alt="" style="max-width:100%;max-height:6rem">{{end}}
 <h1>{{.Title}}</h1>
@@ -323,6 +346,8 @@ nav{margin-top:1.5rem;font-size:.95rem}nav a{color:#0972d3}
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
+{{with .Providers}}<section aria-label="Sign in with another provider"><p>Or sign in with</p>
+{{range .}}<p><a class="provider" href="{{.URL}}">Continue with {{.Name}}</a></p>{{end}}</section>{{end}}
 <nav><p><a href="{{index .Links "forgot"}}">Forgot your password?</a></p>
 <p>Need an account? <a href="{{index .Links "signup"}}">Sign up</a></p></nav>
 {{template "foot"}}{{end}}
