@@ -21,37 +21,8 @@ import (
 func TestFederationThroughSecondPool(t *testing.T) {
 	e := setupOAuth(t)
 	ctx := t.Context()
-	// The upstream provider: another pool with a confidential client whose
-	// callback is the downstream pool's idpresponse endpoint.
-	up, err := e.idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("upstream")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	upPool := aws.ToString(up.UserPool.Id)
-	upClient, err := e.idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(upPool), ClientName: aws.String("downstream"),
-		GenerateSecret: true, AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
-		AllowedOAuthScopes: []string{"openid", "email", "profile"}, CallbackURLs: []string{e.issuer + "/oauth2/idpresponse"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(upPool), Username: aws.String("dave"),
-		MessageAction: ciptypes.MessageActionTypeSuppress, UserAttributes: []ciptypes.AttributeType{
-			{Name: aws.String("email"), Value: aws.String("dave@upstream.example")}, {Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.idp.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(upPool), Username: aws.String("dave"),
-		Password: aws.String("Dave-Passw0rd!"), Permanent: true}); err != nil {
-		t.Fatal(err)
-	}
-	// The downstream pool knows it as an OIDC provider.
-	if _, err := e.idp.CreateIdentityProvider(ctx, &cip.CreateIdentityProviderInput{UserPoolId: aws.String(e.poolID), ProviderName: aws.String("Upstream"),
-		ProviderType: ciptypes.IdentityProviderTypeTypeOidc, IdpIdentifiers: []string{"upstream.example"},
-		ProviderDetails: map[string]string{"client_id": aws.ToString(upClient.UserPoolClient.ClientId), "client_secret": aws.ToString(upClient.UserPoolClient.ClientSecret),
-			"authorize_scopes": "openid email", "attributes_request_method": "GET", "oidc_issuer": e.srv.URL + "/" + upPool},
-		AttributeMapping: map[string]string{"email": "email", "email_verified": "email_verified"}}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.idp.CreateIdentityProvider(ctx, &cip.CreateIdentityProviderInput{UserPoolId: aws.String(e.poolID), ProviderName: aws.String("Upstream"),
+	upPool := setupUpstream(t, e)
+	_, err := e.idp.CreateIdentityProvider(ctx, &cip.CreateIdentityProviderInput{UserPoolId: aws.String(e.poolID), ProviderName: aws.String("Upstream"),
 		ProviderType: ciptypes.IdentityProviderTypeTypeOidc, ProviderDetails: map[string]string{"client_id": "x", "authorize_scopes": "openid", "oidc_issuer": "https://x.example"}})
 	var dup *ciptypes.DuplicateProviderException
 	if !asErr(err, &dup) {
@@ -169,4 +140,43 @@ func TestFederationThroughSecondPool(t *testing.T) {
 	if res, _ := fetch(t, e.browser(t), e.issuer+"/oauth2/authorize?"+v.Encode()); res.StatusCode != http.StatusNotImplemented {
 		t.Fatalf("SAML sign-in: %d", res.StatusCode)
 	}
+}
+
+// setupUpstream makes another pool of the same server the OIDC provider
+// "Upstream" of e's pool (identifier upstream.example, email mapped), with
+// a user dave; it returns the upstream pool's id.
+func setupUpstream(t *testing.T, e *oauthEnv) string {
+	t.Helper()
+	ctx := t.Context()
+	// The upstream provider: another pool with a confidential client whose
+	// callback is the downstream pool's idpresponse endpoint.
+	up, err := e.idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("upstream")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upPool := aws.ToString(up.UserPool.Id)
+	upClient, err := e.idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(upPool), ClientName: aws.String("downstream"),
+		GenerateSecret: true, AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
+		AllowedOAuthScopes: []string{"openid", "email", "profile"}, CallbackURLs: []string{e.issuer + "/oauth2/idpresponse"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(upPool), Username: aws.String("dave"),
+		MessageAction: ciptypes.MessageActionTypeSuppress, UserAttributes: []ciptypes.AttributeType{
+			{Name: aws.String("email"), Value: aws.String("dave@upstream.example")}, {Name: aws.String("email_verified"), Value: aws.String("true")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.idp.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(upPool), Username: aws.String("dave"),
+		Password: aws.String("Dave-Passw0rd!"), Permanent: true}); err != nil {
+		t.Fatal(err)
+	}
+	// The downstream pool knows it as an OIDC provider.
+	if _, err := e.idp.CreateIdentityProvider(ctx, &cip.CreateIdentityProviderInput{UserPoolId: aws.String(e.poolID), ProviderName: aws.String("Upstream"),
+		ProviderType: ciptypes.IdentityProviderTypeTypeOidc, IdpIdentifiers: []string{"upstream.example"},
+		ProviderDetails: map[string]string{"client_id": aws.ToString(upClient.UserPoolClient.ClientId), "client_secret": aws.ToString(upClient.UserPoolClient.ClientSecret),
+			"authorize_scopes": "openid email", "attributes_request_method": "GET", "oidc_issuer": e.srv.URL + "/" + upPool},
+		AttributeMapping: map[string]string{"email": "email", "email_verified": "email_verified"}}); err != nil {
+		t.Fatal(err)
+	}
+	return upPool
 }

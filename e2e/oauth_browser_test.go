@@ -74,9 +74,11 @@ func TestBrowserManagedLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	appURL := "http://" + ln.Addr().String()
+	setupUpstream(t, e)
 	client, err := e.idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(e.poolID), ClientName: aws.String("spa"),
 		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
-		AllowedOAuthScopes: []string{"openid", "email", "profile"}, CallbackURLs: []string{appURL + "/callback.html"}})
+		AllowedOAuthScopes: []string{"openid", "email", "profile"}, CallbackURLs: []string{appURL + "/callback.html"},
+		SupportedIdentityProviders: []string{"COGNITO", "Upstream"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func TestBrowserManagedLogin(t *testing.T) {
 	}
 	runBrowserTest(t, "managed-login.test.js", "APP_URL="+appURL, "CODES_URL="+codes.URL, "CA_SPKI="+strings.TrimSpace(spki),
 		"BAD_AUTHORIZE_URL="+bad, "ISSUER="+e.issuer, "SCREENSHOT_DIR="+shots)
-	for _, name := range []string{"sign-in", "sign-in-error", "signed-in-app", "sign-up", "confirm", "forgot-password", "reset-password", "error"} {
+	for _, name := range []string{"sign-in", "sign-in-error", "federated-upstream-sign-in", "signed-in-app", "sign-up", "confirm", "forgot-password", "reset-password", "error"} {
 		if _, err := os.Stat(filepath.Join(shots, name+".png")); err != nil {
 			t.Errorf("screenshot %s missing: %v", name, err)
 		}

@@ -129,6 +129,23 @@ test('forgot password: reset with the code, then sign in', async () => {
   }
 });
 
+test('federated sign-in through the second pool (an OIDC provider)', async () => {
+  const browser = await launch();
+  try {
+    const tab = await browser.newPage();
+    await startSignIn(tab);
+    await tab.getByRole('link', { name: 'Continue with Upstream' }).click();
+    await tab.waitForURL(/\/login\?/);
+    await shot(tab, 'federated-upstream-sign-in');
+    await tab.getByLabel('Username').fill('dave');
+    await tab.getByLabel('Password').fill('Dave-Passw0rd!');
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    assert.equal((await signedIn(tab)).email, 'dave@upstream.example');
+  } finally {
+    await browser.close();
+  }
+});
+
 test('a redirect URI that is not registered gets an error page, not a redirect', async () => {
   const browser = await launch();
   try {
