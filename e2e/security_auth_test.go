@@ -182,9 +182,10 @@ func TestNoUserEnumeration(t *testing.T) {
 		// Load on a shared machine can push one measurement over it; a real
 		// leak does so every time, so up to three measurements are made and
 		// the test fails only if all three exceed the bound. (Each known user
-		// takes at most one wrong password per measurement: below lockout.)
+		// takes at most one wrong password, one code and one wrong code per
+		// measurement: below lockout and the code limits.)
 		measure := func(attempt int) []string {
-			var pk, pu, ik, iu, rk, ru, fk, fu []time.Duration
+			var pk, pu, ik, iu, rk, ru, fk, fu, ck, cu []time.Duration
 			for i := range rounds {
 				pair(i, &pk, &pu,
 					failing(func() error { _, err := d.passwordAuth(known[3+i], "Wrong-Passw0rd!"); return err }),
@@ -212,12 +213,22 @@ func TestNoUserEnumeration(t *testing.T) {
 					}
 				}
 				pair(i, &fk, &fu, forgot(known[3+i]), forgot(unknown[3+2*rounds+i]))
+				// ConfirmForgotPassword with a wrong code: a known user's code
+				// is read and checked; an unknown user's answer is held back.
+				wrongCode := func(name string) func() error {
+					return func() error {
+						_, err := d.idp.ConfirmForgotPassword(context.Background(), &cip.ConfirmForgotPasswordInput{ClientId: aws.String(d.clientID),
+							Username: aws.String(name), ConfirmationCode: aws.String("000000"), Password: aws.String("N3w-Passw0rd!")})
+						return err
+					}
+				}
+				pair(i, &ck, &cu, failing(wrongCode(known[3+i])), failing(wrongCode(unknown[3+2*rounds+i])))
 			}
 			var over []string
 			for _, m := range []struct {
 				name         string
 				known, ghost []time.Duration
-			}{{"USER_PASSWORD_AUTH", pk, pu}, {"USER_SRP_AUTH InitiateAuth", ik, iu}, {"USER_SRP_AUTH RespondToAuthChallenge", rk, ru}, {"ForgotPassword", fk, fu}} {
+			}{{"USER_PASSWORD_AUTH", pk, pu}, {"USER_SRP_AUTH InitiateAuth", ik, iu}, {"USER_SRP_AUTH RespondToAuthChallenge", rk, ru}, {"ForgotPassword", fk, fu}, {"ConfirmForgotPassword", ck, cu}} {
 				mk, mu := median(m.known), median(m.ghost)
 				t.Logf("measurement %d: %s: median known user %v, unknown user %v", attempt, m.name, mk, mu)
 				if float64(mu) > ratio*float64(mk) || float64(mk) > ratio*float64(mu) {

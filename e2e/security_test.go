@@ -7,7 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,7 +183,7 @@ func TestPathTricks(t *testing.T) {
 	d.createUser(t, "paths", "paths@example.com", "Path5-Passw0rd!")
 	id := aws.ToString(d.loginSRP(t, "paths", "Path5-Passw0rd!").IdToken)
 	for _, p := range []string{
-		"/dev/../dev/notes", "/dev//notes", "//dev/notes", "/DEV/notes", "/dev/NOTES", "/dev/notes%2f..%2f",
+		"/dev/../dev/notes", "/DEV/notes", "/dev/NOTES", "/dev/notes%2f..%2f",
 		"/dev/cognito/../notes", "/dev/./notes", "/dev/notes/.", "/dev/notes%00", "/dev/cognito%2fnotes",
 		"/dev/notes;x", "/dev/notes%20", "/dev/%2e%2e/dev/notes", "/restapis/x/dev/_user_request_/notes",
 	} {
@@ -188,10 +192,88 @@ func TestPathTricks(t *testing.T) {
 			r.wantAWSError(t, 403, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
 		})
 	}
-	// Control: the token is good for the real path.
-	r := rawExchange(t, d.srv, rawString("GET /dev/notes HTTP/1.1\r\nHost: localhost\r\nAuthorization: "+id+"\r\nConnection: close\r\n\r\n"))
-	if r.status != 200 || !strings.Contains(r.body, "Notes for paths") {
-		t.Fatalf("control: %d %s", r.status, r.body)
+	// Control: the token is good for the real path, and API Gateway routes
+	// doubled slashes like single ones.
+	for _, p := range []string{"/dev/notes", "/dev//notes", "//dev/notes"} {
+		r := rawExchange(t, d.srv, rawString("GET "+p+" HTTP/1.1\r\nHost: localhost\r\nAuthorization: "+id+"\r\nConnection: close\r\n\r\n"))
+		if r.status != 200 || !strings.Contains(r.body, "Notes for paths") {
+			t.Fatalf("control %s: %d %s", p, r.status, r.body)
+		}
+	}
+}
+
+// escapedSlashesConfig is an API whose {proxy+} goes to an HTTP_PROXY
+// backend; BACKEND and ACTION are replaced.
+const escapedSlashesConfig = `gateway: {escapedSlashes: ACTION}
+apis:
+  - name: files
+    stages: [{name: v}]
+    definition:
+      openapi: 3.0.1
+      info: {title: files, version: "1"}
+      paths:
+        /files/{proxy+}:
+          get:
+            responses: {"200": {description: ok}}
+            x-amazon-apigateway-integration:
+              type: http_proxy
+              httpMethod: GET
+              uri: BACKEND/files/{proxy}
+`
+
+// TestEscapedSlashesInProxyPath (issue 9 §7): the default keeps %2F
+// encoded on its way to an HTTP_PROXY backend and refuses dot segments,
+// plain, encoded or hidden behind an encoded slash, before any backend URL
+// is built; gateway.escapedSlashes: REJECT_REQUEST refuses %2F outright.
+func TestEscapedSlashesInProxyPath(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.EscapedPath())
+		mu.Unlock()
+		io.WriteString(w, "path="+r.URL.EscapedPath())
+	}))
+	defer backend.Close()
+	start := func(action string) *server {
+		cfg := filepath.Join(t.TempDir(), "cognate.yaml")
+		body := strings.NewReplacer("ACTION", action, "BACKEND", backend.URL).Replace(escapedSlashesConfig)
+		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return startServer(t, "", "--config", cfg)
+	}
+	send := func(srv *server, p string) rawResult {
+		return rawExchange(t, srv, rawString("GET "+p+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+	}
+	keep := start("KEEP_UNCHANGED")
+	for p, want := range map[string]string{
+		"/v/files/a%2Fb/c": "path=/files/a%2Fb/c",
+		"/v/files/a%2Bb":   "path=/files/a%2Bb",
+		"/v/files//a/b":    "path=/files/a/b",
+	} {
+		if r := send(keep, p); r.status != 200 || r.body != want {
+			t.Errorf("KEEP_UNCHANGED %s: %d %q, want 200 %q", p, r.status, r.body, want)
+		}
+	}
+	mu.Lock()
+	forwarded := len(seen)
+	mu.Unlock()
+	refused := []string{"/v/files/x/..%2F..%2Fetc%2Fpasswd", "/v/files/..%2f", "/v/files/a/%2e%2e/b",
+		"/v/files/a/%2E%2E%2Fb", "/v/files/a%5C..%5Cb", "/v/files/x/./y", "/v/files/x/../y"}
+	for _, p := range refused {
+		send(keep, p).wantAWSError(t, 403, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
+	}
+	reject := start("REJECT_REQUEST")
+	send(reject, "/v/files/a%2Fb").wantAWSError(t, 403, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
+	if r := send(reject, "/v/files/a/b"); r.status != 200 || r.body != "path=/files/a/b" {
+		t.Errorf("REJECT_REQUEST control: %d %q", r.status, r.body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != forwarded+1 {
+		t.Errorf("backend saw %q: refused paths reached it", seen[forwarded:])
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/config"
+	"github.com/cognate-dev/cognate/internal/rawheader"
 	"github.com/cognate-dev/cognate/internal/store"
 	"github.com/cognate-dev/cognate/internal/tlsca"
 )
@@ -128,6 +129,9 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if !tlsOn {
+		a.ln = rawheader.Listener(a.ln) // header names as sent, for the gateway's events
+	}
 	a.URL = "http://" + a.ln.Addr().String()
 	if tlsOn {
 		a.URL = "https://" + a.ln.Addr().String()
@@ -166,7 +170,9 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		if err != nil {
 			return nil, err
 		}
-		a.ln = tlsca.NewListener(a.ln, cfgTLS)
+		// Plain connections on the shared port keep the header-name recorder;
+		// TLS ones do not (the server must see the *tls.Conn itself).
+		a.ln = tlsca.NewListener(a.ln, cfgTLS, rawheader.Wrap)
 	}
 	a.srv = &http.Server{
 		Handler:           a.parts.handler(),
@@ -176,6 +182,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		IdleTimeout:       DefaultIdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		ConnContext:       rawheader.ConnContext,
 	}
 	go func() { a.served <- a.srv.Serve(a.ln) }()
 	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "auth", map[bool]string{true: "open", false: "enforced"}[sec.open])

@@ -70,6 +70,9 @@ func (c *components) apply(ctx context.Context, cfg *config.File) (*summary, err
 			return nil, fmt.Errorf("api %s: %w", a.Name, err)
 		}
 	}
+	if err := c.gateway.SetUsagePlans(usagePlans(cfg)); err != nil {
+		return nil, err
+	}
 	sum.routes = c.gateway.Routes()
 	return sum, nil
 }
@@ -223,4 +226,31 @@ func orZero(s string) string {
 		return "0"
 	}
 	return s
+}
+
+// usagePlans converts the file's API keys and usage plans; ids are derived
+// from names so every node (and every reload) agrees on them.
+func usagePlans(cfg *config.File) ([]gateway.APIKey, []gateway.UsagePlan) {
+	keys := make([]gateway.APIKey, 0, len(cfg.APIKeys))
+	for _, k := range cfg.APIKeys {
+		keys = append(keys, gateway.APIKey{ID: gateway.KeyID(k.Name), Name: k.Name, Value: k.Value, Enabled: k.Enabled == nil || *k.Enabled})
+	}
+	plans := make([]gateway.UsagePlan, 0, len(cfg.UsagePlans))
+	for _, p := range cfg.UsagePlans {
+		up := gateway.UsagePlan{ID: gateway.PlanID(p.Name), Name: p.Name}
+		for _, s := range p.APIStages {
+			up.Stages = append(up.Stages, gateway.PlanStage{APIID: gateway.APIID(s.API), Stage: s.Stage})
+		}
+		if t := p.Throttle; t != nil {
+			up.Throttle = &gateway.PlanThrottle{RateLimit: t.RateLimit, BurstLimit: t.BurstLimit}
+		}
+		if q := p.Quota; q != nil {
+			up.Quota = &gateway.PlanQuota{Limit: q.Limit, Period: q.Period}
+		}
+		for _, k := range p.APIKeys {
+			up.KeyIDs = append(up.KeyIDs, gateway.KeyID(k))
+		}
+		plans = append(plans, up)
+	}
+	return keys, plans
 }

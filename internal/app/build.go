@@ -54,6 +54,13 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.verifier = tokens.NewVerifier(c.keys, tokens.VerifierOptions{Now: a.opts.Now, Revocations: c.revs})
 
 	var err error
+	var authLimits userpool.Limits
+	if t := cfg.AuthThrottling; t != nil {
+		authLimits.SourceRate, authLimits.SourceBurst = t.RateLimit, t.BurstLimit
+		if authLimits.TrustedProxies, err = t.Proxies(); err != nil { // Validate has checked them
+			return nil, fmt.Errorf("authThrottling: %w", err)
+		}
+	}
 	c.pools, err = userpool.New(userpool.Config{
 		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
 		Issuer: c.issuer, Region: cfg.Region,
@@ -66,6 +73,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Now: a.opts.Now, Logger: log.With("component", "userpool"),
 		// Triggers call the function runner built below.
 		Triggers: triggerInvoker{c}, SenderKeys: c.senderKey,
+		Limits: authLimits,
 	})
 	if err != nil {
 		return nil, err
@@ -84,6 +92,12 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	if t := cfg.Throttling; t != nil {
 		limits.Rate, limits.Burst = t.RateLimit, t.BurstLimit
 	}
+	var slashes gateway.EscapedSlashAction
+	if g := cfg.Gateway; g != nil {
+		if slashes, err = gateway.ParseEscapedSlashAction(g.EscapedSlashes); err != nil {
+			return nil, fmt.Errorf("config: gateway: %w", err)
+		}
+	}
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
 		Functions: invoker{c.runner},
@@ -93,6 +107,9 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Now:       a.opts.Now,
 		Region:    cfg.Region,
 		AccountID: cfg.AccountID,
+
+		EscapedSlashes: slashes,
+		Usage:          a.store,
 	})
 	if err := c.gateway.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("load deployments: %w", err)
@@ -248,7 +265,8 @@ func (c *components) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"rotated":true}` + "\n"))
 }
 
-// sweep deletes expired sessions and refresh tokens once a minute.
+// sweep deletes expired sessions and refresh tokens, and stale login and
+// code counters, once a minute.
 func (c *components) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -264,6 +282,9 @@ func (c *components) sweep(ctx context.Context) {
 		}
 		if _, err := c.app.store.DeleteExpiredRefreshTokens(ctx, now); err != nil && ctx.Err() == nil {
 			c.app.log.Warn("sweep refresh tokens", "err", err)
+		}
+		if _, err := c.pools.SweepCounters(ctx); err != nil && ctx.Err() == nil {
+			c.app.log.Warn("sweep counters", "err", err)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -122,6 +123,29 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+type sourceIPKey struct{}
+
+// WithSourceIP returns ctx carrying ip as the caller's address, for a
+// front that knows better than the connection (a trusted proxy's header).
+func WithSourceIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, sourceIPKey{}, ip)
+}
+
+// SourceIP returns the caller's IP address: the one set with WithSourceIP,
+// else the connection's peer address (X-Forwarded-For is never trusted here).
+func SourceIP(ctx context.Context) string {
+	ip, _ := ctx.Value(sourceIPKey{}).(string)
+	return ip
+}
+
+// peerIP is the host part of a request's RemoteAddr.
+func peerIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodOptions {
@@ -131,6 +155,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := newRequestID()
 	w.Header().Set("x-amzn-RequestId", id)
 	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	if SourceIP(ctx) == "" {
+		ctx = WithSourceIP(ctx, peerIP(r))
+	}
 	if r.Method != http.MethodPost {
 		h.render(ctx, w, "", nil, &Error{Type: "UnknownOperationException", Message: "Only POST is supported", Status: http.StatusMethodNotAllowed})
 		return

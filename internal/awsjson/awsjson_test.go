@@ -98,3 +98,38 @@ func TestCORSPreflight(t *testing.T) {
 		t.Fatalf("headers %v", h)
 	}
 }
+
+func TestSourceIP(t *testing.T) {
+	var got string
+	h := NewHandler("Svc", map[string]Op{
+		"Who": func(ctx context.Context, _ []byte) (any, error) { got = SourceIP(ctx); return nil, nil },
+	}, Options{})
+	call := func(r *http.Request) string {
+		t.Helper()
+		got = ""
+		r.Header.Set("X-Amz-Target", "Svc.Who")
+		r.Header.Set("X-Forwarded-For", "203.0.113.9")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		return got
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+	r.RemoteAddr = "192.0.2.7:41234"
+	if ip := call(r); ip != "192.0.2.7" {
+		t.Errorf("source IP %q, want the peer 192.0.2.7 (never X-Forwarded-For)", ip)
+	}
+	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+	r.RemoteAddr = "[2001:db8::1]:443"
+	if ip := call(r); ip != "2001:db8::1" {
+		t.Errorf("source IP %q, want 2001:db8::1", ip)
+	}
+	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+	r.RemoteAddr = "192.0.2.7:41234"
+	r = r.WithContext(WithSourceIP(r.Context(), "198.51.100.4"))
+	if ip := call(r); ip != "198.51.100.4" {
+		t.Errorf("source IP %q, want the one a trusted front set", ip)
+	}
+}

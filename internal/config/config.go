@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,6 +35,11 @@ type File struct {
 	IssuerStyle string `yaml:"issuerStyle"`
 	// Throttling is every stage's token bucket (AWS's default 10,000 requests/s, burst 5,000).
 	Throttling *Throttling `yaml:"throttling"`
+	// AuthThrottling is each source IP's token bucket on Cognito's public
+	// (unsigned) operations, per node (default 50 requests/s, burst 100).
+	AuthThrottling *AuthThrottling `yaml:"authThrottling"`
+	// Gateway holds gateway-wide settings.
+	Gateway *Gateway `yaml:"gateway"`
 	// Security holds the access keys and policies of the AWS APIs, and the
 	// allowed Host names and browser origins.
 	Security  *Security  `yaml:"security"`
@@ -43,6 +49,9 @@ type File struct {
 	// KMSKeys are the local keys standing in for KMS keys: custom sender
 	// triggers get their codes encrypted with the key a pool's kmsKeyId names.
 	KMSKeys []KMSKey `yaml:"kmsKeys"`
+	// APIKeys and UsagePlans meter apiKeyRequired methods.
+	APIKeys    []APIKey    `yaml:"apiKeys"`
+	UsagePlans []UsagePlan `yaml:"usagePlans"`
 
 	// Dir is the directory relative paths in the file are resolved against.
 	Dir string `yaml:"-"`
@@ -88,10 +97,59 @@ func (p Policy) DocumentJSON() ([]byte, error) {
 	return json.Marshal(p.Document)
 }
 
+// AuthThrottling sets each source address's request rate limit on
+// Cognito's public operations; rateLimit -1 turns it off, 0 keeps the default.
+type AuthThrottling struct {
+	RateLimit  float64 `yaml:"rateLimit"`
+	BurstLimit int     `yaml:"burstLimit"`
+	// TrustedProxies are the addresses or CIDR ranges of the proxies in front
+	// of Cognate: from those peers, the client is the last address in
+	// X-Forwarded-For that is not a trusted proxy itself.
+	TrustedProxies []string `yaml:"trustedProxies"`
+}
+
 // Throttling sets a stage's request rate limit; rateLimit -1 turns it off.
 type Throttling struct {
 	RateLimit  float64 `yaml:"rateLimit"`
 	BurstLimit int     `yaml:"burstLimit"`
+}
+
+// Gateway holds settings of the API gateway as a whole.
+type Gateway struct {
+	// EscapedSlashes is what %2F / %5C inside a path segment do:
+	// KEEP_UNCHANGED (default), REJECT_REQUEST or UNESCAPE_AND_FORWARD.
+	EscapedSlashes string `yaml:"escapedSlashes"`
+}
+
+// APIKey declares an API key (sent in x-api-key, or returned by a Lambda
+// authorizer as usageIdentifierKey). Value is a secret: use ${ENV}.
+type APIKey struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+	// Enabled defaults to true.
+	Enabled *bool `yaml:"enabled"`
+}
+
+// UsagePlan declares a usage plan: the API stages it covers, a per-key
+// throttle and quota, and its keys.
+type UsagePlan struct {
+	Name      string          `yaml:"name"`
+	APIStages []UsagePlanAPI  `yaml:"apiStages"`
+	Throttle  *Throttling     `yaml:"throttle"`
+	Quota     *UsagePlanQuota `yaml:"quota"`
+	APIKeys   []string        `yaml:"apiKeys"`
+}
+
+// UsagePlanAPI names an API (by its name in this file) and a stage.
+type UsagePlanAPI struct {
+	API   string `yaml:"api"`
+	Stage string `yaml:"stage"`
+}
+
+// UsagePlanQuota is requests per DAY, WEEK or MONTH.
+type UsagePlanQuota struct {
+	Limit  int64  `yaml:"limit"`
+	Period string `yaml:"period"`
 }
 
 // Pool declares a user pool, found by name or created.
@@ -344,4 +402,22 @@ func readLimited(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxFileSize)
 	}
 	return data, nil
+}
+
+// Proxies parses TrustedProxies; a bare address is a one-address range.
+func (t *AuthThrottling) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range t.TrustedProxies {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR range", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -68,6 +68,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	f, err := Parse([]byte(`
 issuerStyle: weird
 throttling: {rateLimit: 0}
+authThrottling: {rateLimit: -2, trustedProxies: [10.0.0.0/8, 192.0.2.1, proxy.example]}
 pools:
   - name: p
     clients: [{name: c, idTokenValidity: soon}]
@@ -88,12 +89,29 @@ apis:
 		t.Fatal("invalid config accepted")
 	}
 	for _, want := range []string{
-		"issuerStyle", "throttling: rateLimit", "idTokenValidity", "password: required", `group "nope"`, `duplicate pool "p"`,
+		"issuerStyle", "throttling: rateLimit", "authThrottling: rateLimit", `trustedProxies: "proxy.example"`, "idTokenValidity", "password: required", `group "nope"`, `duplicate pool "p"`,
 		"not a valid function name", `"cobol" is not supported`, "nodejs function needs handler and dir",
 		"exactly one of openapi", "at least one stage", "not a valid stage name", "2 APIs are marked default",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}
+
+func TestAuthThrottlingProxies(t *testing.T) {
+	a := &AuthThrottling{TrustedProxies: []string{"10.1.2.3/8", "192.0.2.1", "::ffff:198.51.100.7", "2001:db8::/32"}}
+	got, err := a.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.0.2.1/32", "198.51.100.7/32", "2001:db8::/32"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("proxy %d = %s, want %s", i, got[i], want[i])
 		}
 	}
 }

@@ -33,6 +33,21 @@ func (f *File) Validate() error {
 	if t := f.Throttling; t != nil && (t.RateLimit == 0 || t.RateLimit < -1 || t.BurstLimit < 0) {
 		add("throttling: rateLimit must be positive (or -1 for none) and burstLimit not negative")
 	}
+	if t := f.AuthThrottling; t != nil {
+		if (t.RateLimit < 0 && t.RateLimit != -1) || t.BurstLimit < 0 {
+			add("authThrottling: rateLimit must be positive (or -1 for none, 0 for the default) and burstLimit not negative")
+		}
+		if _, err := t.Proxies(); err != nil {
+			add("authThrottling.trustedProxies: %v", err)
+		}
+	}
+	if g := f.Gateway; g != nil {
+		switch strings.ToUpper(g.EscapedSlashes) {
+		case "", "KEEP_UNCHANGED", "REJECT_REQUEST", "UNESCAPE_AND_FORWARD":
+		default:
+			add("gateway.escapedSlashes: %q is not KEEP_UNCHANGED, REJECT_REQUEST or UNESCAPE_AND_FORWARD", g.EscapedSlashes)
+		}
+	}
 	if f.Security != nil {
 		f.Security.validate(add)
 	}
@@ -164,6 +179,41 @@ func (f *File) Validate() error {
 	}
 	if defaults > 1 {
 		add("apis: %d APIs are marked default; at most one may be", defaults)
+	}
+	keys := map[string]bool{}
+	for i, k := range f.APIKeys {
+		where := fmt.Sprintf("apiKeys[%d]", i)
+		if !nameRe.MatchString(k.Name) || keys[k.Name] {
+			add("%s.name: %q is not a valid or unique key name", where, k.Name)
+		}
+		keys[k.Name] = true
+		if len(k.Value) < 20 || len(k.Value) > 128 {
+			add("%s.value: an API key is 20 to 128 characters (as AWS)", where)
+		}
+	}
+	plans := map[string]bool{}
+	for i, p := range f.UsagePlans {
+		where := fmt.Sprintf("usagePlans[%d]", i)
+		if !nameRe.MatchString(p.Name) || plans[p.Name] {
+			add("%s.name: %q is not a valid or unique plan name", where, p.Name)
+		}
+		plans[p.Name] = true
+		for j, s := range p.APIStages {
+			if !apis[s.API] || !stageRe.MatchString(s.Stage) {
+				add("%s.apiStages[%d]: %q/%q is not an API of this file and a stage name", where, j, s.API, s.Stage)
+			}
+		}
+		if t := p.Throttle; t != nil && (t.RateLimit <= 0 || t.BurstLimit < 0) {
+			add("%s.throttle: rateLimit must be positive and burstLimit not negative", where)
+		}
+		if q := p.Quota; q != nil && (q.Limit < 0 || (q.Period != "DAY" && q.Period != "WEEK" && q.Period != "MONTH")) {
+			add("%s.quota: limit >= 0 and period DAY, WEEK or MONTH", where)
+		}
+		for _, k := range p.APIKeys {
+			if !keys[k] {
+				add("%s.apiKeys: unknown key %q", where, k)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -50,6 +50,18 @@ func snapshot(api *API) ([]byte, string, error) {
 func (g *Gateway) compile(api *API, id string) (*deployment, error) {
 	d := &deployment{id: id, api: api, root: &node{}, authorizers: map[string]*authorizer.Authorizer{}}
 	var errs []error
+	var err error
+	if d.binary, err = compileBinaryTypes(api.BinaryMediaTypes); err != nil {
+		errs = append(errs, err)
+	}
+	if d.models, err = compileModels(api.Models); err != nil {
+		errs = append(errs, err)
+	}
+	switch api.APIKeySource {
+	case "", APIKeySourceHeader, APIKeySourceAuthorizer:
+	default:
+		errs = append(errs, fmt.Errorf("apiKeySource %q: want HEADER or AUTHORIZER", api.APIKeySource))
+	}
 	for name, a := range api.Authorizers {
 		au, err := g.compileAuthorizer(id, api.ID, name, a)
 		if err != nil {
@@ -89,16 +101,28 @@ func (g *Gateway) compile(api *API, id string) (*deployment, error) {
 			errs = append(errs, fmt.Errorf("gateway response %q: unknown type", t))
 			continue
 		}
-		if src, ok := gr.ResponseTemplates["application/json"]; ok {
-			tpl, err := g.opts.CompileTemplate(src)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("gateway response %s: %w", t, err))
-				continue
+		if gr == nil {
+			errs = append(errs, fmt.Errorf("gateway response %q: empty", t))
+			continue
+		}
+		if gr.StatusCode != 0 && (gr.StatusCode < 100 || gr.StatusCode > 599) {
+			errs = append(errs, fmt.Errorf("gateway response %s: statusCode %d", t, gr.StatusCode))
+		}
+		for k := range gr.ResponseParameters {
+			if !strings.HasPrefix(k, "gatewayresponse.header.") || len(k) == len("gatewayresponse.header.") {
+				errs = append(errs, fmt.Errorf("gateway response %s: responseParameters key %q", t, k))
 			}
+		}
+		ts, err := g.compileTemplates(gr.ResponseTemplates)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("gateway response %s: %w", t, err))
+			continue
+		}
+		if len(ts) > 0 {
 			if d.responseTemplates == nil {
-				d.responseTemplates = map[ResponseType]Template{}
+				d.responseTemplates = map[ResponseType]compiledTemplates{}
 			}
-			d.responseTemplates[t] = tpl
+			d.responseTemplates[t] = ts
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -151,6 +175,9 @@ func (g *Gateway) compileRoute(d *deployment, res *resource, verb string, m *Met
 		return nil, fmt.Errorf("integration: %w", err)
 	}
 	r.integ = integ
+	if r.valid, err = d.compileValidation(m); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

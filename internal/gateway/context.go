@@ -104,6 +104,8 @@ func (x *exchange) contextMap() map[string]any {
 		"domainPrefix":      strings.SplitN(x.r.Host, ".", 2)[0],
 		"identity":          x.identityMap(),
 		"authorizer":        x.authorizerMap(),
+		"requestOverride":   &x.reqOverride,
+		"responseOverride":  &x.respOverride,
 	}
 	x.ctxMap = m
 	return m
@@ -114,6 +116,9 @@ func (x *exchange) identityMap() map[string]any {
 	for _, k := range []string{"accountId", "apiKey", "apiKeyId", "caller", "cognitoAuthenticationProvider",
 		"cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "user", "userArn"} {
 		m[k] = ""
+	}
+	if x.apiKey != nil {
+		m["apiKey"], m["apiKeyId"] = x.apiKey.Value, x.apiKey.ID
 	}
 	return m
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
 	"github.com/cognate-dev/cognate/internal/iampolicy"
+	"github.com/cognate-dev/cognate/internal/vtl"
 )
 
 // exchange is one request's method execution state.
@@ -31,6 +32,7 @@ type exchange struct {
 	params    []param
 	query     url.Values
 	body      []byte
+	bodyRead  bool // body holds the whole request body (validation read it)
 	methodArn string
 	auth      *authorizer.Result
 
@@ -40,6 +42,14 @@ type exchange struct {
 	respBytes    int64
 	errType      string
 	ctxMap       map[string]any
+	// reqOverride and respOverride are $context.requestOverride and
+	// $context.responseOverride, shared by the request and response templates.
+	reqOverride  vtl.RequestOverride
+	respOverride vtl.ResponseOverride
+	// headers are the request headers as sent (see sentHeaders).
+	headers []header
+	// apiKey is the request's admitted API key (apiKeyRequired methods).
+	apiKey *APIKey
 }
 
 func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -71,10 +81,11 @@ func (x *exchange) run() error {
 	if r.ContentLength > g.limits.MaxBodyBytes {
 		return gwErr(RequestTooLarge, nil)
 	}
-	segs, raw, ok := splitPath(x.stagePath)
+	segs, raw, ok := splitPath(x.stagePath, g.slashes)
 	if !ok {
 		return gwErr(MissingAuthenticationToken, errors.New("rejected path"))
 	}
+	x.stagePath = collapseSlashes(x.stagePath)
 	res, params := x.dep.root.match(segs, raw, nil)
 	if res == nil {
 		return gwErr(MissingAuthenticationToken, nil)
@@ -87,8 +98,33 @@ func (x *exchange) run() error {
 	if r.URL.RawQuery != "" {
 		x.query = r.URL.Query()
 	}
+	keyRequired := x.rt.method.APIKeyRequired
+	fromAuthorizer := x.dep.api.APIKeySource == APIKeySourceAuthorizer
+	if keyRequired && !fromAuthorizer {
+		// HEADER keys are checked before the authorizer runs, so a request
+		// without a valid key costs no authorizer call.
+		if err := x.checkAPIKey(r.Header.Get("X-Api-Key")); err != nil {
+			return err
+		}
+	}
 	if err := x.authorize(); err != nil {
 		return err
+	}
+	if keyRequired && fromAuthorizer {
+		value := ""
+		if x.auth != nil {
+			value = x.auth.UsageIdentifierKey
+		}
+		if err := x.checkAPIKey(value); err != nil {
+			return err
+		}
+	}
+	// Validation runs after authorization, so unauthenticated callers learn
+	// nothing about a method's parameters or schema.
+	if x.rt.valid != nil {
+		if err := x.validate(); err != nil {
+			return err
+		}
 	}
 	return x.integrate()
 }
@@ -122,7 +158,8 @@ func (g *Gateway) resolve(r *http.Request) (*stage, string) {
 	if len(path) < 2 || path[0] != '/' {
 		return nil, ""
 	}
-	stageName, rest, found := strings.Cut(path[1:], "/")
+	// "//stage/x" is routed like "/stage/x", as API Gateway does.
+	stageName, rest, found := strings.Cut(strings.TrimLeft(path, "/"), "/")
 	st := s.apis[apiID][stageName]
 	if st == nil {
 		return nil, ""
@@ -152,13 +189,14 @@ func (x *exchange) authorize() error {
 		Context:        x.contextValue,
 		MethodArn:      x.methodArn,
 		Resource:       x.rt.res.path,
-		Path:           x.fullPath(),
+		Path:           x.stagePathDecoded(), // without the stage, as AWS's REQUEST event
 		HTTPMethod:     x.r.Method,
 		Scopes:         x.rt.method.AuthorizationScopes,
 	}
 	if au.Type() == authorizer.Request {
 		in.PathParams = x.pathParams()
 		in.RequestContext = x.requestContext(false)
+		in.EventHeader = x.eventHeader()
 	}
 	t0 := x.g.now()
 	res, err := au.Authorize(x.r.Context(), in)

@@ -33,9 +33,14 @@ func (x *exchange) fail(err error) {
 				h.Set(name, v)
 			}
 		}
-		if t := x.dep.responseTemplates[customType]; t != nil {
-			if out, terr := t.Render(x.errorMappingRequest(ge.typ, message)); terr == nil {
+		if ts := x.dep.responseTemplates[customType]; len(ts) > 0 {
+			// The template is chosen by Accept like a method response's
+			// (else application/json, else the first); its key is the
+			// response's Content-Type.
+			t, ct := pickResponseTemplate(ts, x.r.Header.Get("Accept"))
+			if out, terr := t.Render(x.errorMappingRequest(ge.typ, message, ge.validation)); terr == nil {
 				body = []byte(out)
+				h.Set("Content-Type", ct)
 			} else {
 				x.g.log.Warn("gateway response template", "requestId", x.requestID, "type", customType, "err", terr)
 			}
@@ -67,10 +72,10 @@ func (x *exchange) gatewayParam(src string) (string, bool) {
 
 // errorMappingRequest is the template input of gateway responses:
 // $context.error.{message,messageString,responseType} on top of $context.
-func (x *exchange) errorMappingRequest(t ResponseType, message string) *MappingRequest {
+func (x *exchange) errorMappingRequest(t ResponseType, message, validation string) *MappingRequest {
 	ctx := map[string]any{}
 	var mr *MappingRequest
-	if x.st != nil && x.rt != nil {
+	if x.st != nil {
 		mr = x.mappingRequest(nil)
 		for k, v := range mr.Context {
 			ctx[k] = v
@@ -89,7 +94,8 @@ func (x *exchange) errorMappingRequest(t ResponseType, message string) *MappingR
 	if message != "" {
 		messageString = strconv.Quote(message)
 	}
-	ctx["error"] = map[string]any{"message": message, "messageString": messageString, "responseType": string(t)}
+	ctx["error"] = map[string]any{"message": message, "messageString": messageString, "responseType": string(t),
+		"validationErrorString": validation}
 	mr.Context = ctx
 	return mr
 }

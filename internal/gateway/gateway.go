@@ -46,6 +46,12 @@ type Options struct {
 	SyncInterval time.Duration
 	// CacheEntries bounds the authorizer result cache (default 100,000).
 	CacheEntries int
+	// Usage keeps usage-plan counters (store.Usage); without it they are in
+	// memory, per node.
+	Usage UsageStore
+	// EscapedSlashes is what %2F and %5C inside a path segment do (default
+	// KeepUnchanged: forwarded encoded; dot segments behind them refused).
+	EscapedSlashes EscapedSlashAction
 	// CognitoCacheMaxTTL caps the cache TTL of Cognito authorizer results so
 	// revoked tokens are refused quickly (default 1 s).
 	CognitoCacheMaxTTL time.Duration
@@ -59,7 +65,12 @@ type Gateway struct {
 	now    func() time.Time
 	limits Limits
 	client *http.Client
-	cache  *authorizer.Cache
+	// slashes is Options.EscapedSlashes with its default.
+	slashes EscapedSlashAction
+	// usage holds the API keys and usage plans; memUsage counts without a store.
+	usage    atomic.Pointer[usageState]
+	memUsage *memUsage
+	cache    *authorizer.Cache
 
 	mu    sync.Mutex // serialises Deploy and Sync
 	state atomic.Pointer[routingState]
@@ -87,7 +98,11 @@ func New(opts Options) *Gateway {
 	if opts.SyncInterval <= 0 {
 		opts.SyncInterval = time.Second
 	}
+	if opts.EscapedSlashes == "" {
+		opts.EscapedSlashes = KeepUnchanged
+	}
 	g := &Gateway{
+		slashes:  opts.EscapedSlashes,
 		opts:     opts,
 		log:      opts.Logger,
 		now:      opts.Now,
@@ -100,6 +115,8 @@ func New(opts Options) *Gateway {
 		g.client = NewHTTPClient()
 	}
 	g.state.Store(&routingState{apis: map[string]map[string]*stage{}})
+	g.usage.Store(&usageState{})
+	g.memUsage = &memUsage{m: map[[3]string]int64{}}
 	return g
 }
 

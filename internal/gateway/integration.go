@@ -22,6 +22,7 @@ type compiledIntegration struct {
 	params     []paramMapping
 	templates  compiledTemplates
 	behavior   string
+	handling   string
 	responses  []*compiledResponse
 	fallback   *compiledResponse
 }
@@ -32,6 +33,7 @@ type compiledResponse struct {
 	status    int
 	params    map[string]string
 	templates compiledTemplates
+	handling  string
 }
 
 // paramMapping is one integration.request.{loc}.{name} = source mapping.
@@ -48,6 +50,9 @@ func (g *Gateway) compileIntegration(in *Integration) (*compiledIntegration, err
 	case PassthroughWhenNoMatch, PassthroughWhenNoTemplates, PassthroughNever:
 	default:
 		return nil, fmt.Errorf("passthroughBehavior %q", in.PassthroughBehavior)
+	}
+	if c.handling = strings.ToUpper(in.ContentHandling); !validContentHandling(c.handling) {
+		return nil, fmt.Errorf("contentHandling %q", in.ContentHandling)
 	}
 	if in.TimeoutMillis < 0 {
 		return nil, fmt.Errorf("timeoutInMillis %d", in.TimeoutMillis)
@@ -88,7 +93,10 @@ func (g *Gateway) compileIntegration(in *Integration) (*compiledIntegration, err
 	}
 	for i := range in.Responses {
 		ir := &in.Responses[i]
-		cr := &compiledResponse{status: ir.StatusCode, params: ir.ResponseParameters}
+		cr := &compiledResponse{status: ir.StatusCode, params: ir.ResponseParameters, handling: strings.ToUpper(ir.ContentHandling)}
+		if !validContentHandling(cr.handling) {
+			return nil, fmt.Errorf("response contentHandling %q", ir.ContentHandling)
+		}
 		if cr.status == 0 {
 			cr.status = http.StatusOK
 		}

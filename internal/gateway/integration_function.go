@@ -92,15 +92,13 @@ func (x *exchange) functionProxy() error {
 	if fnErr != "" {
 		return proxyFailure(fmt.Errorf("function error %s", fnErr))
 	}
-	status, h, body, err := parseProxyResponse(out)
+	status, h, body, err := parseProxyResponse(out, x.binaryResponse)
 	if err != nil {
 		return proxyFailure(err)
 	}
 	dst := x.w.Header()
-	for k, vs := range h {
-		dst[k] = vs
-	}
-	if dst.Get("Content-Type") == "" {
+	copyRawHeaders(dst, h)
+	if headerValue(dst, "Content-Type") == "" {
 		dst.Set("Content-Type", "application/json")
 	}
 	x.writeBody(status, body)
@@ -132,4 +130,13 @@ func (x *exchange) mock() error {
 		return gwErr(APIConfigurationError, errors.New("no integration response matches and none is default"))
 	}
 	return x.writeMapped(cr, nil, nil)
+}
+
+// binaryResponse reports whether a response is binary for this request:
+// "API Gateway uses the first Accept header from clients to determine if a
+// response should return binary media" (AWS, "Return binary media from a
+// Lambda proxy integration"), so only the first Accept media type is matched
+// against the API's binaryMediaTypes, not the answer's Content-Type.
+func (x *exchange) binaryResponse(string) bool {
+	return x.dep.binary.match(firstAccept(x.r.Header.Get("Accept")))
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,6 +67,13 @@ func (x *exchange) backendURL(rawQuery string) (*url.URL, error) {
 		}
 	}
 	if strings.IndexByte(s, '{') >= 0 {
+		// $context.requestOverride.path.X wins over the standard mappings.
+		// Its value is one segment: '/' is escaped and a dot segment encoded,
+		// so an override built from request data cannot climb the backend path.
+		for k, v := range x.reqOverride.Path {
+			v = escapeOneSegment(v)
+			s = strings.ReplaceAll(strings.ReplaceAll(s, "{"+k+"+}", v), "{"+k+"}", v)
+		}
 		for _, pm := range x.rt.integ.params {
 			if pm.loc != "path" {
 				continue
@@ -99,14 +107,32 @@ func (x *exchange) backendURL(rawQuery string) (*url.URL, error) {
 	} else if q != "" {
 		u.RawQuery = q
 	}
+	if len(x.reqOverride.QueryString) > 0 {
+		vals := u.Query()
+		for k, v := range x.reqOverride.QueryString {
+			vals.Set(k, v)
+		}
+		u.RawQuery = vals.Encode()
+	}
 	return u, nil
 }
 
-// escapeSegments escapes each /-separated segment of a mapped value.
+// escapeOneSegment escapes v as a single path segment; "." and ".." are
+// percent-encoded so they are no dot segments.
+func escapeOneSegment(v string) string {
+	if v == "." || v == ".." {
+		return strings.Repeat("%2E", len(v))
+	}
+	return url.PathEscape(v)
+}
+
+// escapeSegments escapes each /-separated segment of a mapped value; dot
+// segments are percent-encoded, so a value mapped from a header or query
+// string cannot climb the backend path.
 func escapeSegments(v string) string {
 	parts := strings.Split(v, "/")
 	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
+		parts[i] = escapeOneSegment(p)
 	}
 	return strings.Join(parts, "/")
 }
@@ -143,6 +169,9 @@ func (x *exchange) backendRequest(ctx context.Context, proxy bool, body io.Reade
 			}
 		}
 	}
+	for k, v := range x.reqOverride.Header {
+		out.Header.Set(k, v)
+	}
 	ip := x.sourceIP()
 	if prior := x.r.Header.Values("X-Forwarded-For"); proxy && len(prior) > 0 {
 		ip = strings.Join(prior, ", ") + ", " + ip
@@ -176,10 +205,14 @@ func (x *exchange) httpProxy() error {
 	ctx, cancel := context.WithTimeout(x.r.Context(), x.integrationTimeout())
 	defer cancel()
 	var body io.Reader
-	if x.r.Body != nil && x.r.Body != http.NoBody && x.r.ContentLength != 0 {
+	length := x.r.ContentLength
+	switch {
+	case x.bodyRead: // request validation read it already
+		body, length = bytes.NewReader(x.body), int64(len(x.body))
+	case x.r.Body != nil && x.r.Body != http.NoBody && x.r.ContentLength != 0:
 		body = http.MaxBytesReader(x.w, x.r.Body, x.g.limits.MaxBodyBytes)
 	}
-	out, err := x.backendRequest(ctx, true, body, x.r.ContentLength)
+	out, err := x.backendRequest(ctx, true, body, length)
 	if err != nil {
 		return gwErr(APIConfigurationError, err)
 	}

@@ -151,7 +151,7 @@ func TestParseProxyResponse(t *testing.T) {
 		{"array", `[]`, 0, "", false},
 	}
 	for _, tt := range tests {
-		status, _, body, err := parseProxyResponse([]byte(tt.out))
+		status, _, body, err := parseProxyResponse([]byte(tt.out), func(string) bool { return true })
 		if (err == nil) != tt.ok || status != tt.status || string(body) != tt.body {
 			t.Errorf("%s: got %d %q %v", tt.name, status, body, err)
 		}

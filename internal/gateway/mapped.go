@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 )
 
 // readBody reads the request body up to the size limit (413 beyond).
 func (x *exchange) readBody() error {
-	if x.r.Body == nil || x.r.Body == http.NoBody {
+	if x.bodyRead || x.r.Body == nil || x.r.Body == http.NoBody {
 		return nil
 	}
+	x.bodyRead = true
 	limit := x.g.limits.MaxBodyBytes
 	data, err := io.ReadAll(io.LimitReader(x.r.Body, limit+1))
 	if err != nil {
@@ -49,8 +49,8 @@ func (x *exchange) mappingRequest(body []byte) *MappingRequest {
 	if mr.StageVariables == nil {
 		mr.StageVariables = map[string]string{}
 	}
-	for k, v := range x.r.Header {
-		mr.Header[k] = v[0]
+	for _, h := range x.sentHeaders() {
+		mr.Header[h.name] = h.values[0]
 	}
 	for k, v := range x.query {
 		mr.QueryString[k] = v[0]
@@ -62,14 +62,23 @@ func (x *exchange) mappingRequest(body []byte) *MappingRequest {
 // the content type, or the body passed through, per passthroughBehavior.
 func (x *exchange) requestPayload() ([]byte, error) {
 	integ := x.rt.integ
+	body, binary, err := convertRequest(x.body, x.dep.binary.match(x.r.Header.Get("Content-Type")), integ.handling)
+	if err != nil {
+		return nil, &gatewayError{typ: BadRequestBody, err: err}
+	}
+	if binary {
+		// Binary payloads pass through untouched: mapping templates apply to
+		// text only (CONVERT_TO_TEXT makes them text).
+		return body, nil
+	}
 	t, passthrough, unsupported := selectRequestTemplate(integ.templates, integ.behavior, x.r.Header.Get("Content-Type"))
 	switch {
 	case unsupported:
 		return nil, gwErr(UnsupportedMediaType, nil)
 	case passthrough:
-		return x.body, nil
+		return body, nil
 	}
-	out, err := t.Render(x.mappingRequest(x.body))
+	out, err := t.Render(x.mappingRequest(body))
 	if err != nil {
 		if isBadJSON(err) {
 			return nil, &gatewayError{typ: BadRequestBody, message: "Could not parse request body into json", err: err}
@@ -84,7 +93,19 @@ func (x *exchange) requestPayload() ([]byte, error) {
 func (x *exchange) writeMapped(cr *compiledResponse, body []byte, integHeader http.Header) error {
 	h := x.w.Header()
 	ct := "application/json"
-	if len(cr.templates) > 0 {
+	payloadBinary := x.dep.binary.match(integHeader.Get("Content-Type"))
+	body, binary, err := convertResponse(body, payloadBinary, len(x.dep.binary) > 0,
+		x.dep.binary.match(firstAccept(x.r.Header.Get("Accept"))), cr.handling)
+	if err != nil {
+		return gwErr(APIConfigurationError, err)
+	}
+	if binary {
+		if v := integHeader.Get("Content-Type"); v != "" {
+			ct = v
+		} else if a := firstAccept(x.r.Header.Get("Accept")); a != "" {
+			ct = a
+		}
+	} else if len(cr.templates) > 0 {
 		t, key := pickResponseTemplate(cr.templates, x.r.Header.Get("Accept"))
 		out, err := t.Render(x.mappingRequest(body))
 		if err != nil {
@@ -104,7 +125,15 @@ func (x *exchange) writeMapped(cr *compiledResponse, body []byte, integHeader ht
 			h.Set(name, v)
 		}
 	}
-	x.writeBody(cr.status, body)
+	// $context.responseOverride from the response template is final.
+	for k, v := range x.respOverride.Header {
+		h.Set(k, v)
+	}
+	status := cr.status
+	if x.respOverride.Status != 0 {
+		status = x.respOverride.Status
+	}
+	x.writeBody(status, body)
 	return nil
 }
 
@@ -163,6 +192,3 @@ func (x *exchange) writeBody(status int, body []byte) {
 	n, _ := x.w.Write(body)
 	x.status, x.respBytes = status, int64(n)
 }
-
-// decodePath decodes an escaped path once.
-func decodePath(p string) (string, error) { return url.PathUnescape(p) }

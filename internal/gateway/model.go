@@ -20,6 +20,33 @@ type API struct {
 	Authorizers map[string]*Authorizer `json:"authorizers,omitempty" yaml:"authorizers,omitempty"`
 	// GatewayResponses customises gateway responses by type (UNAUTHORIZED …).
 	GatewayResponses map[ResponseType]*GatewayResponse `json:"gatewayResponses,omitempty" yaml:"gatewayResponses,omitempty"`
+	// BinaryMediaTypes are the media types treated as binary ("image/png",
+	// "image/*", "*/*"): request bodies of these Content-Types, and responses
+	// whose first Accept type matches, as AWS's content type conversions.
+	BinaryMediaTypes []string `json:"binaryMediaTypes,omitempty" yaml:"binaryMediaTypes,omitempty"`
+	// Models are the API's data models by name (JSON schema draft 4).
+	Models map[string]*Model `json:"models,omitempty" yaml:"models,omitempty"`
+	// RequestValidators by name; RequestValidator names the default for
+	// methods that name none.
+	RequestValidators map[string]*RequestValidator `json:"requestValidators,omitempty" yaml:"requestValidators,omitempty"`
+	RequestValidator  string                       `json:"requestValidator,omitempty" yaml:"requestValidator,omitempty"`
+	// APIKeySource is where apiKeyRequired methods find the key: HEADER
+	// (x-api-key, the default) or AUTHORIZER (the Lambda authorizer's
+	// usageIdentifierKey).
+	APIKeySource string `json:"apiKeySource,omitempty" yaml:"apiKeySource,omitempty"`
+}
+
+// Model is a data model: a JSON schema (draft 4, AWS's dialect) that may
+// refer to other models as "#/definitions/NAME" or "#/components/schemas/NAME".
+type Model struct {
+	ContentType string `json:"contentType,omitempty" yaml:"contentType,omitempty"`
+	Schema      any    `json:"schema" yaml:"schema"`
+}
+
+// RequestValidator says what request validation checks.
+type RequestValidator struct {
+	ValidateRequestBody       bool `json:"validateRequestBody" yaml:"validateRequestBody"`
+	ValidateRequestParameters bool `json:"validateRequestParameters" yaml:"validateRequestParameters"`
 }
 
 // Authorization types of a method.
@@ -40,6 +67,17 @@ type Method struct {
 	// carrying one of them.
 	AuthorizationScopes []string    `json:"authorizationScopes,omitempty" yaml:"authorizationScopes,omitempty"`
 	Integration         Integration `json:"integration" yaml:"integration"`
+	// RequestValidator names an entry of API.RequestValidators ("" uses the
+	// API's default; "NONE" none).
+	RequestValidator string `json:"requestValidator,omitempty" yaml:"requestValidator,omitempty"`
+	// RequestParameters declares method.request.{path|querystring|header}.X,
+	// true when required.
+	RequestParameters map[string]bool `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
+	// APIKeyRequired makes the method require an API key of a usage plan
+	// that covers the stage.
+	APIKeyRequired bool `json:"apiKeyRequired,omitempty" yaml:"apiKeyRequired,omitempty"`
+	// RequestModels maps a content type (or "$default") to a model name.
+	RequestModels map[string]string `json:"requestModels,omitempty" yaml:"requestModels,omitempty"`
 }
 
 // Integration types.
@@ -74,6 +112,10 @@ type Integration struct {
 	RequestParameters   map[string]string `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
 	RequestTemplates    map[string]string `json:"requestTemplates,omitempty" yaml:"requestTemplates,omitempty"`
 	PassthroughBehavior string            `json:"passthroughBehavior,omitempty" yaml:"passthroughBehavior,omitempty"`
+	// ContentHandling converts the request payload: CONVERT_TO_BINARY
+	// (base64-decodes text), CONVERT_TO_TEXT (base64-encodes binary) or ""
+	// (pass through) — non-proxy integrations only, as AWS.
+	ContentHandling string `json:"contentHandling,omitempty" yaml:"contentHandling,omitempty"`
 	// TimeoutMillis bounds the integration (default 29000, max 29000 like AWS
 	// unless Limits says otherwise).
 	TimeoutMillis int `json:"timeoutInMillis,omitempty" yaml:"timeoutInMillis,omitempty"`
@@ -92,6 +134,9 @@ type IntegrationResponse struct {
 	// integration.response.header.Y, integration.response.body.Z or 'literal'.
 	ResponseParameters map[string]string `json:"responseParameters,omitempty" yaml:"responseParameters,omitempty"`
 	ResponseTemplates  map[string]string `json:"responseTemplates,omitempty" yaml:"responseTemplates,omitempty"`
+	// ContentHandling converts the response payload (CONVERT_TO_BINARY,
+	// CONVERT_TO_TEXT or "" for AWS's default by binaryMediaTypes and Accept).
+	ContentHandling string `json:"contentHandling,omitempty" yaml:"contentHandling,omitempty"`
 }
 
 // Authorizer kinds.

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +16,7 @@ import (
 
 // proxyIdentity is requestContext.identity of the Lambda proxy event.
 type proxyIdentity struct {
+	AccessKey                     *string `json:"accessKey"`
 	AccountID                     *string `json:"accountId"`
 	APIKey                        *string `json:"apiKey"`
 	APIKeyID                      *string `json:"apiKeyId"`
@@ -34,6 +37,7 @@ type proxyRequestContext struct {
 	AccountID         string         `json:"accountId"`
 	APIID             string         `json:"apiId"`
 	Authorizer        map[string]any `json:"authorizer,omitempty"`
+	DeploymentID      string         `json:"deploymentId"`
 	DomainName        string         `json:"domainName"`
 	DomainPrefix      string         `json:"domainPrefix"`
 	ExtendedRequestID string         `json:"extendedRequestId"`
@@ -55,6 +59,7 @@ func (x *exchange) requestContext(withAuthorizer bool) *proxyRequestContext {
 	rc := &proxyRequestContext{
 		AccountID:         x.g.opts.AccountID,
 		APIID:             x.st.apiID,
+		DeploymentID:      x.dep.id,
 		DomainName:        x.r.Host,
 		ExtendedRequestID: x.extendedID,
 		HTTPMethod:        x.r.Method,
@@ -69,6 +74,9 @@ func (x *exchange) requestContext(withAuthorizer bool) *proxyRequestContext {
 		Stage:             x.st.name,
 	}
 	rc.DomainPrefix, _, _ = strings.Cut(x.r.Host, ".")
+	if x.apiKey != nil {
+		rc.Identity.APIKey, rc.Identity.APIKeyID = &x.apiKey.Value, &x.apiKey.ID
+	}
 	if withAuthorizer && x.auth != nil {
 		rc.Authorizer = x.authorizerMap()
 		rc.Authorizer["integrationLatency"] = x.authLatency.Milliseconds()
@@ -103,13 +111,12 @@ func (x *exchange) proxyEvent() ([]byte, error) {
 	if len(x.st.variables) > 0 {
 		ev.StageVariables = x.st.variables
 	}
-	if len(x.r.Header) > 0 {
-		ev.Headers = make(map[string]string, len(x.r.Header))
-		ev.MultiValueHeaders = make(map[string][]string, len(x.r.Header))
-		for k, v := range x.r.Header {
-			ev.Headers[k] = v[len(v)-1]
-			ev.MultiValueHeaders[k] = v
-		}
+	hs := x.awsAddedHeaders(x.sentHeaders())
+	ev.Headers = make(map[string]string, len(hs))
+	ev.MultiValueHeaders = make(map[string][]string, len(hs))
+	for _, h := range hs {
+		ev.Headers[h.name] = h.values[len(h.values)-1]
+		ev.MultiValueHeaders[h.name] = h.values
 	}
 	if len(x.query) > 0 {
 		ev.QueryStringParameters = make(map[string]string, len(x.query))
@@ -121,7 +128,10 @@ func (x *exchange) proxyEvent() ([]byte, error) {
 	}
 	if len(x.body) > 0 {
 		var s string
-		if utf8.Valid(x.body) {
+		// A Content-Type among the API's binaryMediaTypes makes the body
+		// base64 (AWS); so does a body that is not UTF-8, which JSON could
+		// not carry as text (Cognate's choice; AWS would mangle it).
+		if !x.dep.binary.match(x.r.Header.Get("Content-Type")) && utf8.Valid(x.body) {
 			s = string(x.body)
 		} else {
 			s = base64.StdEncoding.EncodeToString(x.body)
@@ -133,15 +143,12 @@ func (x *exchange) proxyEvent() ([]byte, error) {
 }
 
 // stagePathDecoded is the event's path: the resource-relative request path,
-// decoded once.
+// decoded once (%2B kept, as AWS does).
 func (x *exchange) stagePathDecoded() string {
 	if x.stagePath == "" {
 		return "/"
 	}
-	if p, err := decodePath(x.stagePath); err == nil {
-		return p
-	}
-	return x.stagePath
+	return decodePathKeepPlus(x.stagePath)
 }
 
 // proxyResponse is what a Lambda proxy integration must answer.
@@ -159,8 +166,13 @@ var errMalformedProxy = errors.New("malformed Lambda proxy response")
 
 // parseProxyResponse validates a Lambda proxy answer: known fields only, a
 // status code 100..599 (number or numeric string), scalar header values,
-// a string body (base64 when isBase64Encoded).
-func parseProxyResponse(out []byte) (status int, h http.Header, body []byte, err error) {
+// a string body. Header names keep the function's case; headers and
+// multiValueHeaders are merged into one list per name (case-insensitively),
+// a value present in both appearing once, as AWS's output format says. A
+// body with isBase64Encoded is decoded only when binary reports a binary
+// media type for the response's Content-Type; otherwise it is sent as the
+// text it is.
+func parseProxyResponse(out []byte, binary func(contentType string) bool) (status int, h http.Header, body []byte, err error) {
 	var pr proxyResponse
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.DisallowUnknownFields()
@@ -173,33 +185,80 @@ func parseProxyResponse(out []byte) (status int, h http.Header, body []byte, err
 		return 0, nil, nil, fmt.Errorf("%w: statusCode %q", errMalformedProxy, pr.StatusCode)
 	}
 	h = make(http.Header, len(pr.Headers)+len(pr.MultiValueHeaders))
-	for k, vs := range pr.MultiValueHeaders {
-		for _, v := range vs {
-			h.Add(k, v)
+	// names maps a canonical name to the first spelling seen (multiValueHeaders
+	// first, each map in sorted order, so the answer is deterministic).
+	names := make(map[string]string, len(h))
+	key := func(k string) string {
+		ck := http.CanonicalHeaderKey(k)
+		if n, ok := names[ck]; ok {
+			return n
 		}
+		names[ck] = k
+		return k
 	}
-	for k, raw := range pr.Headers {
+	for _, k := range slices.Sorted(maps.Keys(pr.MultiValueHeaders)) {
+		n := key(k)
+		h[n] = append(h[n], pr.MultiValueHeaders[k]...)
+	}
+	for _, k := range slices.Sorted(maps.Keys(pr.Headers)) {
 		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
+		if err := json.Unmarshal(pr.Headers[k], &v); err != nil {
 			return 0, nil, nil, fmt.Errorf("%w: header %q", errMalformedProxy, k)
 		}
+		var sv string
 		switch v := v.(type) {
 		case string:
-			h.Set(k, v)
+			sv = v
 		case float64, bool:
-			h.Set(k, stringify(v))
+			sv = stringify(v)
 		default:
 			return 0, nil, nil, fmt.Errorf("%w: header %q is not a scalar", errMalformedProxy, k)
 		}
+		n := key(k)
+		if !slices.Contains(h[n], sv) {
+			h[n] = append(h[n], sv)
+		}
 	}
 	if pr.Body != nil {
-		if pr.IsBase64Encoded {
+		body = []byte(*pr.Body)
+		if pr.IsBase64Encoded && binary != nil && binary(headerValue(h, "Content-Type")) {
 			if body, err = base64.StdEncoding.DecodeString(*pr.Body); err != nil {
 				return 0, nil, nil, fmt.Errorf("%w: body: %w", errMalformedProxy, err)
 			}
-		} else {
-			body = []byte(*pr.Body)
 		}
 	}
 	return status, h, body, nil
+}
+
+// headerValue is the first value of a header whose name matches
+// case-insensitively (h may hold non-canonical names).
+func headerValue(h http.Header, name string) string {
+	if v, ok := h[name]; ok && len(v) > 0 {
+		return v[0]
+	}
+	for k, v := range h {
+		if len(v) > 0 && strings.EqualFold(k, name) {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// copyRawHeaders copies headers with their own spelling into a response.
+// Go's server writes map keys as they are; a non-canonical Content-Type or
+// Date gets a nil canonical entry so the server adds no second one, and
+// framing headers (Content-Length, Transfer-Encoding, Connection) are the
+// gateway's own.
+func copyRawHeaders(dst, src http.Header) {
+	for k, vs := range src {
+		switch ck := http.CanonicalHeaderKey(k); ck {
+		case "Content-Length", "Transfer-Encoding", "Connection":
+			continue
+		case "Content-Type", "Date":
+			if ck != k {
+				dst[ck] = nil
+			}
+		}
+		dst[k] = vs
+	}
 }

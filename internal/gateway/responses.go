@@ -93,6 +93,8 @@ type gatewayError struct {
 	spaced bool
 	// err is logged, never shown.
 	err error
+	// validation is $context.error.validationErrorString (request validation).
+	validation string
 }
 
 // Error describes the failure for logs.
@@ -128,13 +130,19 @@ func (d *deployment) responseFor(e *gatewayError) (status int, errorType, messag
 		message = e.message
 	}
 	if d != nil && e.typ.Known() {
+		fallback := Default4XX
+		if status >= 500 {
+			fallback = Default5XX
+		}
+		// A status set on DEFAULT_4XX/5XX changes every response of that
+		// class that sets none itself (AWS, "Gateway response types").
+		if fb := d.api.GatewayResponses[fallback]; fb != nil && fb.StatusCode != 0 {
+			status = fb.StatusCode
+		}
 		customType = e.typ
 		custom = d.api.GatewayResponses[customType]
 		if custom == nil {
-			customType = Default4XX
-			if status >= 500 {
-				customType = Default5XX
-			}
+			customType = fallback
 			custom = d.api.GatewayResponses[customType]
 		}
 	}

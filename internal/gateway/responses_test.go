@@ -93,3 +93,36 @@ func TestThrottling(t *testing.T) {
 	ok.run(t, env.h, env.inv)
 	throttled.run(t, env.h, env.inv)
 }
+
+// TestGatewayResponseFallbackStatusAndTemplates: a status on DEFAULT_4XX
+// changes 4XX types that have their own entry without a status; templates
+// are chosen by Accept and set the Content-Type; bad customisations are
+// refused at deploy.
+func TestGatewayResponseFallbackStatusAndTemplates(t *testing.T) {
+	env := newTestEnv(t, func(api *API, _ *Options) {
+		api.GatewayResponses = map[ResponseType]*GatewayResponse{
+			Default4XX: {StatusCode: 418},
+			MissingAuthenticationToken: {ResponseTemplates: map[string]string{
+				"application/json": `{"gone":"$context.path"}`,
+				"text/html":        `<p>$context.error.message</p>`}},
+		}
+	})
+	rec := httpCase{target: "/dev/nothing", header: map[string]string{"Accept": "text/html"}, status: 418, errType: "MissingAuthenticationTokenException",
+		wantBody: `<p>Missing Authentication Token</p>`}.run(t, env.h, env.inv)
+	if ct := rec.Header().Get("Content-Type"); ct != "text/html" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	httpCase{target: "/dev/nothing", status: 418, errType: "MissingAuthenticationTokenException", wantBody: `{"gone":"/dev/nothing"}`}.run(t, env.h, env.inv)
+
+	for name, gr := range map[string]*GatewayResponse{
+		"status":    {StatusCode: 42},
+		"parameter": {ResponseParameters: map[string]string{"method.response.header.X": "'y'"}},
+		"template":  {ResponseTemplates: map[string]string{"application/json": "#if("}},
+	} {
+		gw := New(Options{Functions: newFakeInvoker(nil), Logger: testLogger(t)})
+		api := &API{Name: "g", Paths: map[string]map[string]*Method{}, GatewayResponses: map[ResponseType]*GatewayResponse{Unauthorized: gr}}
+		if _, err := gw.Deploy(t.Context(), api, "dev", nil); err == nil {
+			t.Errorf("%s: deployed", name)
+		}
+	}
+}

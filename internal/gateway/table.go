@@ -2,8 +2,9 @@ package gateway
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
 )
@@ -30,8 +31,13 @@ type deployment struct {
 	api         *API
 	root        *node
 	authorizers map[string]*authorizer.Authorizer
-	// responseTemplates are the compiled custom gateway response templates.
-	responseTemplates map[ResponseType]Template
+	// responseTemplates are the compiled custom gateway response templates
+	// by type and content type.
+	responseTemplates map[ResponseType]compiledTemplates
+	// binary is the API's binaryMediaTypes.
+	binary binaryTypes
+	// models are the compiled data models by name.
+	models map[string]*jsonschema.Schema
 }
 
 // node is a route tree node: one path segment.
@@ -59,10 +65,12 @@ type route struct {
 	auth     *authorizer.Authorizer
 	authType string
 	integ    *compiledIntegration
+	// valid is the method's request validation (nil: none).
+	valid *validation
 }
 
-// param is a matched path parameter: value is decoded once, raw is the
-// value re-escaped for use in backend URLs.
+// param is a matched path parameter: value is decoded once (%2B kept, as
+// AWS does), raw is the segment(s) as sent, for use in backend URLs.
 type param struct {
 	name, value, raw string
 }
@@ -121,41 +129,6 @@ func (n *node) insert(path string) (*node, error) {
 	return cur, nil
 }
 
-// splitPath splits an escaped request path (after the stage) into decoded
-// and raw segments. It refuses empty inner segments (`//`), undecodable
-// escapes and dot segments (`..`, `%2e%2e`, `.`), so no path trick reaches a
-// route; one trailing slash is ignored.
-func splitPath(escaped string) (decoded, raw []string, ok bool) {
-	if escaped == "" || escaped == "/" {
-		return nil, nil, true
-	}
-	if escaped[0] != '/' {
-		return nil, nil, false
-	}
-	escaped = escaped[1:]
-	escaped = strings.TrimSuffix(escaped, "/")
-	n := strings.Count(escaped, "/") + 1
-	decoded, raw = make([]string, 0, n), make([]string, 0, n)
-	for s := range strings.SplitSeq(escaped, "/") {
-		if s == "" {
-			return nil, nil, false
-		}
-		d := s
-		if strings.IndexByte(s, '%') >= 0 {
-			var err error
-			if d, err = url.PathUnescape(s); err != nil {
-				return nil, nil, false
-			}
-		}
-		if d == "." || d == ".." || strings.IndexByte(d, 0) >= 0 {
-			return nil, nil, false
-		}
-		decoded = append(decoded, d)
-		raw = append(raw, s)
-	}
-	return decoded, raw, true
-}
-
 // match finds the resource for segs: static segments before {param} before
 // {proxy+}, backtracking when a more specific branch has no resource.
 func (n *node) match(segs, raw []string, params []param) (*resource, []param) {
@@ -171,20 +144,13 @@ func (n *node) match(segs, raw []string, params []param) (*resource, []param) {
 		}
 	}
 	if n.param != nil {
-		p := append(params, param{n.paramName, segs[0], url.PathEscape(segs[0])})
+		p := append(params, param{n.paramName, segs[0], raw[0]})
 		if res, p := n.param.match(segs[1:], raw[1:], p); res != nil {
 			return res, p
 		}
 	}
 	if n.proxy != nil && n.proxy.res != nil {
-		var rawJoined strings.Builder
-		for i, s := range segs {
-			if i > 0 {
-				rawJoined.WriteByte('/')
-			}
-			rawJoined.WriteString(url.PathEscape(s))
-		}
-		return n.proxy.res, append(params, param{n.proxyName, strings.Join(segs, "/"), rawJoined.String()})
+		return n.proxy.res, append(params, param{n.proxyName, strings.Join(segs, "/"), strings.Join(raw, "/")})
 	}
 	return nil, params
 }

@@ -47,6 +47,7 @@ type Store interface {
 	Lockouts
 	Deployments
 	Items
+	Usage
 	// Name says which backend this is and where, for logs ("sqlite /data/cognate.db").
 	Name() string
 	// Close releases the backend's resources.
@@ -275,22 +276,30 @@ type Keys interface {
 	UpdateKeys(ctx context.Context, poolID string, fn func([]SigningKey) ([]SigningKey, error)) ([]SigningKey, error)
 }
 
-// Lockout is the failed-login state of one login key of a pool.
+// Lockout is the attempt counter of one key of a pool: failed logins, and
+// (under their own keys) verification codes sent and wrong codes entered.
 type Lockout struct {
 	Failures    int
 	LastFailure time.Time
 	LockedUntil time.Time
 }
 
-// Lockouts stores failed-login counters; keys need not name an existing user
+// Lockouts stores attempt counters; keys need not name an existing user
 // (unknown users are counted the same way, to avoid enumeration).
 type Lockouts interface {
 	// GetLockout returns a zero Lockout and ErrNotFound when the key has no failures.
 	GetLockout(ctx context.Context, poolID, key string) (Lockout, error)
 	// UpdateLockout is atomic under concurrency: N concurrent calls that each
-	// add one failure leave Failures increased by exactly N. A zero Lockout
-	// returned by fn deletes the row.
+	// add one failure leave Failures increased by exactly N, and a call whose
+	// fn refuses (returns an error) when Failures reached a limit lets at
+	// most that many calls through. A zero Lockout returned by fn deletes the row.
 	UpdateLockout(ctx context.Context, poolID, key string, fn func(Lockout) (Lockout, error)) (Lockout, error)
+	// DeleteLockout removes one counter (a success clears it); a missing one
+	// is not an error.
+	DeleteLockout(ctx context.Context, poolID, key string) error
+	// DeleteStaleLockouts removes the counters whose LastFailure and
+	// LockedUntil are both before before, and returns how many.
+	DeleteStaleLockouts(ctx context.Context, before time.Time) (int, error)
 }
 
 // Deployment is an immutable snapshot of an API definition.
@@ -355,4 +364,28 @@ type Items interface {
 	DeleteItem(ctx context.Context, kind, key string) error
 	// DeleteExpiredItems removes items whose ExpiresAt is before now.
 	DeleteExpiredItems(ctx context.Context, now time.Time) (int, error)
+}
+
+// UsageCount is how many requests one API key made under one usage plan in
+// one period ("D2026-12-01" a day, "W2026-11-30" a week from that Monday,
+// "M2026-12" a month).
+type UsageCount struct {
+	PlanID string
+	KeyID  string
+	Period string
+	Count  int64
+}
+
+// Usage stores usage-plan counters, shared by every node so quotas hold
+// across a cluster.
+type Usage interface {
+	// AddUsage adds n to the counter of (planID, keyID, period) unless the
+	// sum would exceed limit (limit < 0: no limit) and returns the counter
+	// after the call and whether n was added. It is atomic under
+	// concurrency: N concurrent calls adding 1 under limit L add exactly
+	// min(N, L) in total.
+	AddUsage(ctx context.Context, planID, keyID, period string, n, limit int64) (count int64, added bool, err error)
+	// ListUsage returns a plan's counters (one key's when keyID is set) with
+	// from <= period <= to, ordered by (KeyID, Period).
+	ListUsage(ctx context.Context, planID, keyID, from, to string) ([]UsageCount, error)
 }

@@ -22,15 +22,20 @@ const recordTypeHandshake = 0x16
 type Listener struct {
 	net.Listener
 	cfg   *tls.Config
+	plain func(net.Conn) net.Conn
 	conns chan net.Conn
 	errc  chan error
 	done  chan struct{}
 	once  sync.Once
 }
 
-// NewListener wraps ln; TLS connections are served with cfg.
-func NewListener(ln net.Listener, cfg *tls.Config) *Listener {
+// NewListener wraps ln; TLS connections are served with cfg. wrapPlain, if
+// given, wraps each plain (non-TLS) connection.
+func NewListener(ln net.Listener, cfg *tls.Config, wrapPlain ...func(net.Conn) net.Conn) *Listener {
 	l := &Listener{Listener: ln, cfg: cfg, conns: make(chan net.Conn), errc: make(chan error, 1), done: make(chan struct{})}
+	if len(wrapPlain) > 0 {
+		l.plain = wrapPlain[0]
+	}
 	go l.loop()
 	return l
 }
@@ -66,6 +71,8 @@ func (l *Listener) sniff(c net.Conn) {
 	var out net.Conn = &peekedConn{Conn: c, r: br}
 	if first[0] == recordTypeHandshake {
 		out = tls.Server(out, l.cfg)
+	} else if l.plain != nil {
+		out = l.plain(out)
 	}
 	select {
 	case l.conns <- out:

@@ -194,6 +194,10 @@ func (s *Service) verifyUserAttribute(ctx context.Context, in *verifyUserAttribu
 	if err != nil {
 		return nil, err
 	}
+	key := guessKey(CodeAttribute, in.AttributeName, a.user.Username)
+	if err := s.reserveGuess(ctx, a.pool.ID, key); err != nil {
+		return nil, err
+	}
 	var apiFail error
 	_, _, err = s.updateUser(ctx, a.pool.ID, a.user.Username, func(p *pool, u *store.User) error {
 		apiFail = nil
@@ -214,6 +218,9 @@ func (s *Service) verifyUserAttribute(ctx context.Context, in *verifyUserAttribu
 	}
 	if apiFail != nil {
 		return nil, apiFail
+	}
+	if err := s.clearCounter(ctx, a.pool.ID, key); err != nil {
+		return nil, err
 	}
 	return &empty{}, nil
 }

@@ -21,11 +21,11 @@ const (
 	CodeAttribute      CodeKind = "attribute"
 )
 
-// Code lifetimes and the number of wrong entries a code survives.
+// Code lifetimes. How many codes are sent and how many wrong entries are
+// allowed is counted per user, apart from the codes (see Limits).
 const (
-	signUpCodeTTL  = 24 * time.Hour
-	forgotCodeTTL  = time.Hour
-	maxCodeAttempt = 5
+	signUpCodeTTL = 24 * time.Hour
+	forgotCodeTTL = time.Hour
 )
 
 // Delivery is one verification code to deliver.
@@ -152,9 +152,9 @@ func codeKey(kind CodeKind, attr string) string {
 	return string(kind)
 }
 
-// checkCode verifies a code of kind (for attr, with CodeAttribute),
-// counting a wrong entry in priv. A consumed code is removed. The caller
-// must write priv back in both cases.
+// checkCode verifies a code of kind (for attr, with CodeAttribute); the
+// caller reserved the guess (reserveGuess). A consumed code is removed from
+// priv, which the caller writes back.
 func (s *Service) checkCode(p *pool, u *store.User, priv *userPrivate, kind CodeKind, attr, code string) (*pendingCode, error) {
 	key, err := s.poolSecret(p)
 	if err != nil {
@@ -165,11 +165,7 @@ func (s *Service) checkCode(p *pool, u *store.User, priv *userPrivate, kind Code
 	if pc == nil || s.clock().After(pc.ExpiresAt) {
 		return nil, apiErr(excExpiredCode, msgCodeExpired)
 	}
-	if pc.Attempts >= maxCodeAttempt {
-		return nil, apiErr(excLimitExceeded, msgCodeLimit)
-	}
 	if !hmac.Equal(pc.Hash, keyedHash(key, "code", name, u.Username, code)) {
-		pc.Attempts++
 		return nil, apiErr(excCodeMismatch, msgCodeMismatch)
 	}
 	delete(priv.Codes, name)
@@ -178,8 +174,11 @@ func (s *Service) checkCode(p *pool, u *store.User, priv *userPrivate, kind Code
 
 // sendCode issues a fresh code of kind for attr, stores its hash with the
 // user in one update (applying also, when not nil, in the same update) and
-// delivers it.
+// delivers it; LimitExceededException when the user was sent too many.
 func (s *Service) sendCode(ctx context.Context, p *pool, username string, kind CodeKind, attr string, also func(*store.User)) (*codeDeliveryDetails, error) {
+	if err := s.reserveIssue(ctx, p.ID, issueKey(kind, attr, username)); err != nil {
+		return nil, err
+	}
 	var code string
 	_, u, err := s.updateUser(ctx, p.ID, username, func(p *pool, u *store.User) error {
 		priv, err := decodePrivate(*u)

@@ -18,6 +18,7 @@ const (
 	excNotAuthorized         = "NotAuthorizedException"
 	excPasswordResetRequired = "PasswordResetRequiredException"
 	excResourceNotFound      = "ResourceNotFoundException"
+	excTooManyRequests       = "TooManyRequestsException"
 	excUnauthorized          = "UnauthorizedException"
 	excUnsupportedOperation  = "UnsupportedOperationException"
 	excUnsupportedTokenType  = "UnsupportedTokenTypeException"

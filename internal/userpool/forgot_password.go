@@ -25,16 +25,21 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 			return nil, err
 		}
 	}
+	attr := ""
+	if ok {
+		attr = verifiedContact(u)
+	}
+	if c.preventExistenceErrors() && (!ok || !u.Enabled || attr == "") {
+		// AWS: unknown and disabled users, and users without a verified
+		// contact, get a simulated delivery.
+		return s.fakeCodeDelivery(ctx, p, CodeForgotPassword, counterName(p, u, ok, in.Username), in.Username, start)
+	}
 	if !ok {
-		if c.preventExistenceErrors() {
-			return s.fakeCodeDelivery(ctx, p, in.Username, start)
-		}
 		return nil, userNotFound()
 	}
 	if !u.Enabled {
 		return nil, notAuthorized(msgUserDisabled)
 	}
-	attr := verifiedContact(u)
 	if attr == "" {
 		return nil, invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
@@ -57,6 +62,7 @@ type confirmForgotPasswordInput struct {
 }
 
 func (s *Service) confirmForgotPassword(ctx context.Context, in *confirmForgotPasswordInput) (*empty, error) {
+	start := time.Now() // real time: the answer's timing is what is hidden
 	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
 		return nil, err
@@ -71,17 +77,21 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *confirmForgotPa
 	if err != nil {
 		return nil, err
 	}
+	if c.preventExistenceErrors() && (!ok || !u.Enabled) {
+		// AWS: CodeMismatchException for unknown and disabled users.
+		return nil, s.hiddenMismatch(ctx, p, CodeForgotPassword, counterName(p, u, ok, in.Username), start)
+	}
 	if !ok {
 		return nil, unknownUser(c)
 	}
 	var reset store.User
-	if err := s.useCode(ctx, p, u.Username, CodeForgotPassword, in.ConfirmationCode, func(u *store.User, _ *pendingCode) error {
+	if err := s.observeGuess(start, s.useCode(ctx, p, u.Username, CodeForgotPassword, in.ConfirmationCode, func(u *store.User, _ *pendingCode) error {
 		if err := s.setPermanentPassword(p, u, in.Password); err != nil {
 			return err
 		}
 		reset = *u
 		return nil
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "password reset", "pool", p.ID, "username", u.Username)

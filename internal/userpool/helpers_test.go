@@ -79,14 +79,26 @@ type env struct {
 	logs  *syncBuffer
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv is a service on SQLite with a fake clock behind an HTTP server and
+// an SDK client. The per-source rate limit is off (every call comes from
+// loopback, and the fake clock would never refill a bucket) unless opts
+// turn it on.
+func newEnv(t testing.TB, opts ...func(*Config)) *env {
+	return newEnvOn(t, func(logger *slog.Logger) store.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}, opts...)
+}
+
+// newEnvOn is newEnv on the store that open returns (closed at cleanup).
+func newEnvOn(t testing.TB, open func(*slog.Logger) store.Store, opts ...func(*Config)) *env {
 	ctx := context.Background()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := open(logger)
 	t.Cleanup(func() { st.Close() })
 	sealer, err := secret.NewSealer(bytes.Repeat([]byte{7}, secret.KeySize))
 	if err != nil {
@@ -97,9 +109,13 @@ func newEnv(t testing.TB) *env {
 	revs := tokens.NewRevocations(st, tokens.RevocationsOptions{Now: clock.Now, Logger: logger})
 	inbox := &Inbox{}
 	var base string
-	svc, err := New(Config{Store: st, Sealer: sealer, Keys: keys, Revocations: revs,
+	cfg := Config{Store: st, Sealer: sealer, Keys: keys, Revocations: revs,
 		Issuer: func(id string) string { return tokens.Issuer(base, "us-east-1", id, false) },
-		Region: "us-east-1", Sender: inbox, Now: clock.Now, Logger: logger})
+		Region: "us-east-1", Sender: inbox, Now: clock.Now, Logger: logger, Limits: Limits{SourceRate: -1}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,11 +123,11 @@ func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, na
 		return store.User{}, err
 	}
 	key := lockKey(p, u, found, name)
-	locked, dirty, err := s.lockout.check(ctx, p.ID, key)
+	allowed, err := s.lockout.reserve(ctx, p.ID, key)
 	if err != nil {
 		return store.User{}, err
 	}
-	if locked {
+	if !allowed {
 		return store.User{}, notAuthorized(msgAttemptsExceeded)
 	}
 	if !found && p.hasTrigger(trigUserMigration) {
@@ -136,7 +136,7 @@ func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, na
 			return store.User{}, err
 		}
 		if migrated {
-			if err := s.lockout.succeed(ctx, p.ID, key, dirty); err != nil {
+			if err := s.lockout.succeed(ctx, p.ID, key); err != nil {
 				return store.User{}, err
 			}
 			if mu.Status == statusResetRequired {
@@ -146,6 +146,9 @@ func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, na
 		}
 	}
 	if found || c.preventExistenceErrors() {
+		// A refusal by the pre authentication trigger keeps the reserved
+		// attempt counted: undoing it would let callers who can make the
+		// trigger refuse wind the counter back.
 		if err := s.preAuthentication(ctx, p, c, u, found, name, validation); err != nil {
 			return store.User{}, err
 		}
@@ -162,12 +165,9 @@ func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, na
 		}
 	}
 	if !ok {
-		if err := s.lockout.fail(ctx, p.ID, key); err != nil {
-			return store.User{}, err
-		}
 		return store.User{}, badCredentials(c, found)
 	}
-	if err := s.lockout.succeed(ctx, p.ID, key, dirty); err != nil {
+	if err := s.lockout.succeed(ctx, p.ID, key); err != nil {
 		return store.User{}, err
 	}
 	return u, nil

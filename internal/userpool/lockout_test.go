@@ -3,6 +3,7 @@ package userpool
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,59 +104,82 @@ func TestLockoutSchedule(t *testing.T) {
 	wantErr(t, err, "NotAuthorizedException", "Password attempts exceeded")
 }
 
-func TestLockoutConcurrent(t *testing.T) {
-	e := newEnv(t)
-	poolID, clientID := e.setup(t)
-	const n = 12
-	var (
-		wg                 sync.WaitGroup
-		mu                 sync.Mutex
-		incorrect, blocked int
-	)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := e.passwordAuth(clientID, "alice", "Wrong-Passw0rd")
-			var ae smithy.APIError
-			if !errors.As(err, &ae) {
-				t.Errorf("unexpected result %v", err)
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			switch ae.ErrorMessage() {
-			case msgIncorrect:
-				incorrect++
-			case msgAttemptsExceeded:
-				blocked++
-			default:
-				t.Errorf("unexpected error %v", err)
-			}
-		}()
-	}
-	wg.Wait()
-	lo, err := e.store.GetLockout(e.ctx, poolID, "user|alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if incorrect+blocked != n || lo.Failures != incorrect || incorrect < freeFailures {
-		t.Fatalf("incorrect %d blocked %d, stored failures %d", incorrect, blocked, lo.Failures)
-	}
+// TestLockoutConcurrent: parallel wrong passwords get exactly the free
+// failures' worth of password checks, never more (each attempt reserves its
+// check in the store before the password is looked at), over both password
+// flows; the rest are refused unchecked.
+func TestLockoutConcurrent(t *testing.T) { testLockoutConcurrent(t, newEnv(t)) }
 
-	// The counter itself is exact under concurrent failures.
-	l := &lockout{store: e.store, now: e.clock.Now}
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := l.fail(e.ctx, poolID, "user|bob"); err != nil {
-				t.Error(err)
-			}
-		}()
+// TestLockoutConcurrentPostgres is TestLockoutConcurrent with the counters
+// in PostgreSQL, where the attempts race on separate connections.
+func TestLockoutConcurrentPostgres(t *testing.T) { testLockoutConcurrent(t, newPostgresEnv(t)) }
+
+func testLockoutConcurrent(t *testing.T, e *env) {
+	poolID, clientID := e.setup(t)
+	const n = 200 // as in issue 9, where 200 parallel attempts got 7 checks
+	count := func(user string, n int, attempt func() error) (incorrect, blocked int) {
+		t.Helper()
+		var (
+			wg sync.WaitGroup
+			mu sync.Mutex
+		)
+		for range n {
+			wg.Go(func() {
+				err := attempt()
+				var ae smithy.APIError
+				if !errors.As(err, &ae) {
+					t.Errorf("unexpected result %v", err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch ae.ErrorMessage() {
+				case msgIncorrect:
+					incorrect++
+				case msgAttemptsExceeded:
+					blocked++
+				default:
+					t.Errorf("unexpected error %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		lo, err := e.store.GetLockout(e.ctx, poolID, "user|"+user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if incorrect != freeFailures || blocked != n-freeFailures || lo.Failures != freeFailures {
+			t.Fatalf("%s: %d password checks (want exactly %d), %d refused, stored failures %d",
+				user, incorrect, freeFailures, blocked, lo.Failures)
+		}
+		return incorrect, blocked
 	}
-	wg.Wait()
-	if lo, err := e.store.GetLockout(e.ctx, poolID, "user|bob"); err != nil || lo.Failures != n {
-		t.Fatalf("failures %d (%v), want %d", lo.Failures, err, n)
+	count("alice", n, func() error { _, err := e.passwordAuth(clientID, "alice", "Wrong-Passw0rd"); return err })
+	count("ghost", n, func() error { _, err := e.passwordAuth(clientID, "ghost", "Wrong-Passw0rd"); return err })
+
+	// SRP: the challenges are started first, then all answered at once.
+	e.user(t, poolID, "bob")
+	const srpN = 40 // each challenge is started one by one first
+	var answers []map[string]string
+	for range srpN {
+		c, out, err := e.srpStart(t, clientID, "bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers = append(answers, srpAnswer(t, poolID, c, out.ChallengeParameters, "Wrong-Passw0rd", e.clock.Now()))
+	}
+	var next atomic.Int32
+	count("bob", srpN, func() error {
+		_, err := e.respondSRP(clientID, answers[next.Add(1)-1])
+		return err
+	})
+
+	// Once the lock ends, the right password works and clears the counter.
+	e.clock.Advance(time.Second)
+	if _, err := e.passwordAuth(clientID, "alice", goodPassword); err != nil {
+		t.Fatalf("right password after the lockout: %v", err)
+	}
+	if _, err := e.store.GetLockout(e.ctx, poolID, "user|alice"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a success must clear the counter: %v", err)
 	}
 }

@@ -149,7 +149,6 @@ type clientSettings struct {
 type pendingCode struct {
 	Hash      []byte    `json:"h"`
 	ExpiresAt time.Time `json:"exp"`
-	Attempts  int       `json:"n,omitempty"`
 	Attribute string    `json:"attr,omitempty"`
 }
 

@@ -124,11 +124,11 @@ func (s *Service) changePassword(ctx context.Context, in *changePasswordInput) (
 		return nil, err
 	}
 	key := lockKey(a.pool, a.user, true, "")
-	locked, dirty, err := s.lockout.check(ctx, a.pool.ID, key)
+	allowed, err := s.lockout.reserve(ctx, a.pool.ID, key)
 	if err != nil {
 		return nil, err
 	}
-	if locked {
+	if !allowed {
 		return nil, apiErr(excLimitExceeded, msgCodeLimit)
 	}
 	ok, err := s.checkUserPassword(a.pool, &a.user, in.PreviousPassword)
@@ -136,12 +136,9 @@ func (s *Service) changePassword(ctx context.Context, in *changePasswordInput) (
 		return nil, err
 	}
 	if !ok {
-		if err := s.lockout.fail(ctx, a.pool.ID, key); err != nil {
-			return nil, err
-		}
 		return nil, notAuthorized(msgIncorrect)
 	}
-	if err := s.lockout.succeed(ctx, a.pool.ID, key, dirty); err != nil {
+	if err := s.lockout.succeed(ctx, a.pool.ID, key); err != nil {
 		return nil, err
 	}
 	if _, _, err := s.updateUser(ctx, a.pool.ID, a.user.Username, func(p *pool, u *store.User) error {

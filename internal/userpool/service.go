@@ -62,6 +62,9 @@ type Config struct {
 	// SenderKeys returns the 32-byte key a KMSKeyID names, with which codes
 	// for custom sender triggers are encrypted (see encryptCode).
 	SenderKeys func(keyID string) ([]byte, bool)
+	// Limits bounds code issuance, code guesses and each source address's
+	// request rate (see Limits for the defaults).
+	Limits Limits
 }
 
 // Service is the user pools service. It is safe for concurrent use.
@@ -77,10 +80,14 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	lockout  *lockout
+	limits   Limits
+	sources  *sourceLimiter // nil when off
 	// codePad is how long real code requests take, to pad unknown users' answers.
 	codePad timingPad
-	handler http.Handler
-	cache   *configCache
+	// guessPad is how long real code entries take, to pad hidden mismatches.
+	guessPad timingPad
+	handler  http.Handler
+	cache    *configCache
 
 	triggers       Invoker
 	triggerTimeout time.Duration
@@ -126,9 +133,12 @@ func New(cfg Config) (*Service, error) {
 		s.sender = &LogSender{Logger: s.log}
 	}
 	s.lockout = &lockout{store: cfg.Store, now: s.now}
+	s.limits = cfg.Limits.withDefaults()
+	s.sources = newSourceLimiter(s.limits.SourceRate, s.limits.SourceBurst, s.now)
 	s.cache = newConfigCache()
 	s.verifier = tokens.NewVerifier(cfg.Keys, tokens.VerifierOptions{Now: s.now, Revocations: s.revs})
-	s.handler = withSDKVersion(awsjson.NewHandler(ServiceName, s.operations(), awsjson.Options{Logger: s.log, Guard: cfg.Guard}))
+	s.handler = behindProxies(s.limits.TrustedProxies, withSDKVersion(
+		awsjson.NewHandler(ServiceName, s.throttled(s.operations()), awsjson.Options{Logger: s.log, Guard: cfg.Guard})))
 	return s, nil
 }
 

@@ -2,9 +2,11 @@ package userpool
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"time"
 
+	"github.com/cognate-dev/cognate/internal/awsjson"
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
@@ -143,7 +145,23 @@ func unknownUser(c *client) error {
 	return userNotFound()
 }
 
+// hiddenMismatch answers a code entry that cannot succeed (no such user, or
+// one that cannot use the code) as a wrong code would be answered: the guess
+// is counted under the same key a real user's would be, so the guess budget
+// runs out alike, then CodeMismatchException.
+// The mismatch is then held back to the median duration of real wrong
+// entries (guessPad): a real one also reads and checks the user's code. A
+// refused guess is not: a real refusal stops at the same point.
+func (s *Service) hiddenMismatch(ctx context.Context, p *pool, kind CodeKind, name string, start time.Time) error {
+	if err := s.reserveGuess(ctx, p.ID, guessKey(kind, "", name)); err != nil {
+		return err
+	}
+	s.guessPad.wait(ctx, start)
+	return apiErr(excCodeMismatch, msgCodeMismatch)
+}
+
 func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*empty, error) {
+	start := time.Now() // real time: the answer's timing is what is hidden
 	p, c, err := s.publicClient(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
 		return nil, err
@@ -155,11 +173,15 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 	if err != nil {
 		return nil, err
 	}
+	if c.preventExistenceErrors() && (!ok || u.Status != statusUnconfirmed) {
+		// Unknown and already confirmed users look alike: a wrong code.
+		return nil, s.hiddenMismatch(ctx, p, CodeSignUp, counterName(p, u, ok, in.Username), start)
+	}
 	if !ok {
 		return nil, unknownUser(c)
 	}
 	var confirmed store.User
-	if err := s.useCode(ctx, p, u.Username, CodeSignUp, in.ConfirmationCode, func(u *store.User, pc *pendingCode) error {
+	if err := s.observeGuess(start, s.useCode(ctx, p, u.Username, CodeSignUp, in.ConfirmationCode, func(u *store.User, pc *pendingCode) error {
 		if u.Status != statusUnconfirmed {
 			return notAuthorized("User cannot be confirmed. Current status is " + u.Status)
 		}
@@ -170,7 +192,7 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 		}
 		confirmed = *u
 		return nil
-	}); err != nil {
+	})); err != nil {
 		return nil, err
 	}
 	// As on AWS the user stays confirmed when the trigger fails.
@@ -181,11 +203,15 @@ func (s *Service) confirmSignUp(ctx context.Context, in *confirmSignUpInput) (*e
 }
 
 // useCode checks a code of kind and, when it matches, applies fn to the user,
-// all in one update. A wrong code is counted even though the call fails.
+// all in one update. The guess is reserved first (reserveGuess: refused
+// with LimitExceededException once the user's budget is spent) and the
+// budget cleared when the code matched.
 func (s *Service) useCode(ctx context.Context, p *pool, username string, kind CodeKind, code string, fn func(*store.User, *pendingCode) error) error {
-	var codeErr error
+	key := guessKey(kind, "", username)
+	if err := s.reserveGuess(ctx, p.ID, key); err != nil {
+		return err
+	}
 	_, _, err := s.updateUser(ctx, p.ID, username, func(p *pool, u *store.User) error {
-		codeErr = nil
 		priv, err := decodePrivate(*u)
 		if err != nil {
 			return err
@@ -193,10 +219,10 @@ func (s *Service) useCode(ctx context.Context, p *pool, username string, kind Co
 		if kind == CodeSignUp && u.Status != statusUnconfirmed {
 			return notAuthorized("User cannot be confirmed. Current status is " + u.Status)
 		}
+		// A wrong or expired code writes nothing: the guess is already counted.
 		pc, err := s.checkCode(p, u, &priv, kind, "", code)
 		if err != nil {
-			codeErr = err
-			return encodePrivate(u, priv)
+			return err
 		}
 		if err := fn(u, pc); err != nil {
 			return err
@@ -206,7 +232,7 @@ func (s *Service) useCode(ctx context.Context, p *pool, username string, kind Co
 	if err != nil {
 		return err
 	}
-	return codeErr
+	return s.clearCounter(ctx, p.ID, key)
 }
 
 type resendInput struct {
@@ -220,14 +246,20 @@ type codeDeliveryOutput struct {
 	CodeDeliveryDetails *codeDeliveryDetails
 }
 
-// fakeCodeDelivery answers a code request for an unknown user as if a code had
-// been sent, after the same kind of fully durable single-row write that a
-// real request makes (the pool row rewritten unchanged), so that neither the
-// answer nor its timing tells whether the user exists.
+// fakeCodeDelivery answers a code request that sends nothing (an unknown
+// user, or one who cannot be sent this code, when existence is hidden) as if
+// a code had been sent: the request is counted against the issue limit of
+// counter (as a real one is, so the limit shows alike), then the same kind
+// of fully durable single-row write that a real request makes is done (the
+// pool row rewritten unchanged), so that neither the answer nor its timing
+// tells whether the user exists.
 // The write alone is cheaper than a real request's reads and indexed user
 // update, so the answer is then held back to the running average duration
 // of real requests (see timingPad).
-func (s *Service) fakeCodeDelivery(ctx context.Context, p *pool, name string, start time.Time) (*codeDeliveryOutput, error) {
+func (s *Service) fakeCodeDelivery(ctx context.Context, p *pool, kind CodeKind, counter, name string, start time.Time) (*codeDeliveryOutput, error) {
+	if err := s.reserveIssue(ctx, p.ID, issueKey(kind, "", counter)); err != nil {
+		return nil, err
+	}
 	if _, err := s.store.UpdatePool(ctx, p.ID, func(sp store.Pool) (store.Pool, error) { return sp, nil }); err != nil {
 		return nil, wrap("hide unknown user", err)
 	}
@@ -257,16 +289,21 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (
 	if err != nil {
 		return nil, err
 	}
+	attr := ""
+	if ok {
+		attr = autoVerifyTarget(p, u)
+	}
+	if c.preventExistenceErrors() && (!ok || !u.Enabled || u.Status != statusUnconfirmed || attr == "") {
+		// AWS: unknown and disabled users get a simulated delivery; so do
+		// confirmed ones here, or the answer would tell them apart.
+		return s.fakeCodeDelivery(ctx, p, CodeSignUp, counterName(p, u, ok, in.Username), in.Username, start)
+	}
 	if !ok {
-		if c.preventExistenceErrors() {
-			return s.fakeCodeDelivery(ctx, p, in.Username, start)
-		}
 		return nil, userNotFound()
 	}
 	if u.Status != statusUnconfirmed {
 		return nil, invalidParameter("User is already confirmed.")
 	}
-	attr := autoVerifyTarget(p, u)
 	if attr == "" {
 		return nil, invalidParameter("Auto verification not turned on.")
 	}
@@ -277,4 +314,14 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *resendInput) (
 	}
 	s.codePad.observe(start)
 	return &codeDeliveryOutput{CodeDeliveryDetails: d}, nil
+}
+
+// observeGuess records the duration of a real code entry that failed on
+// the code (the answers hiddenMismatch imitates) and returns err.
+func (s *Service) observeGuess(start time.Time, err error) error {
+	var ae *awsjson.Error
+	if errors.As(err, &ae) && (ae.Type == excCodeMismatch || ae.Type == excExpiredCode) {
+		s.guessPad.observe(start)
+	}
+	return err
 }

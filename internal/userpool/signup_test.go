@@ -56,7 +56,14 @@ func TestSignUpAndConfirm(t *testing.T) {
 	if err := confirm(code); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, confirm(code), "NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
+	// With existence errors hidden (the default), a confirmed user's answer
+	// is an unknown user's; LEGACY clients are told the status.
+	wantErr(t, confirm(code), "CodeMismatchException", "Invalid verification code provided, please try again.")
+	legacy := e.client(t, poolID, func(in *cip.CreateUserPoolClientInput) {
+		in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesLegacy
+	})
+	_, err = e.api.ConfirmSignUp(e.ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(legacy), Username: aws.String("carol"), ConfirmationCode: aws.String(code)})
+	wantErr(t, err, "NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
 	got := must(e.api.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String("carol")}))
 	if got.UserStatus != types.UserStatusTypeConfirmed || attrMap(got.UserAttributes)["email_verified"] != "true" {
 		t.Fatalf("after confirm %+v", got)
@@ -82,7 +89,7 @@ func TestCodeLimitsAndExpiry(t *testing.T) {
 	if code == wrong {
 		wrong = "999998"
 	}
-	for range maxCodeAttempt {
+	for range defaultCodeGuesses {
 		wantErr(t, confirm(wrong), "CodeMismatchException", "")
 	}
 	wantErr(t, confirm(code), "LimitExceededException", "Attempt limit exceeded, please try after some time.")
@@ -130,13 +137,35 @@ func TestForgotPassword(t *testing.T) {
 		Username: aws.String("ghost"), ConfirmationCode: aws.String("123456"), Password: aws.String("New-Passw0rd!")})
 	wantErr(t, err, "CodeMismatchException", "")
 
+	// AWS: with existence errors hidden, a user without a verified contact
+	// and a disabled user get a simulated delivery too; LEGACY clients
+	// are told why.
 	e.user(t, poolID, "noemail")
-	_, err = e.api.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: aws.String(clientID), Username: aws.String("noemail")})
-	wantErr(t, err, "InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email or phone_number")
-
 	legacy := e.client(t, poolID, func(in *cip.CreateUserPoolClientInput) {
 		in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesLegacy
 	})
+	sent := e.inbox.Count()
+	for _, name := range []string{"noemail", "alice"} {
+		if name == "alice" {
+			must(e.api.AdminDisableUser(e.ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(poolID), Username: aws.String("alice")}))
+		}
+		out := must(e.api.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: aws.String(clientID), Username: aws.String(name)}))
+		if out.CodeDeliveryDetails == nil || out.CodeDeliveryDetails.DeliveryMedium != types.DeliveryMediumTypeEmail {
+			t.Errorf("%s: want a simulated delivery, got %+v", name, out.CodeDeliveryDetails)
+		}
+	}
+	if e.inbox.Count() != sent {
+		t.Error("a simulated delivery must send nothing")
+	}
+	_, err = e.api.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: aws.String(legacy), Username: aws.String("noemail")})
+	wantErr(t, err, "InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email or phone_number")
+	_, err = e.api.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: aws.String(legacy), Username: aws.String("alice")})
+	wantErr(t, err, "NotAuthorizedException", "User is disabled.")
+	// ConfirmForgotPassword: a disabled user's entry is a wrong code.
+	_, err = e.api.ConfirmForgotPassword(e.ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(clientID),
+		Username: aws.String("alice"), ConfirmationCode: aws.String("123456"), Password: aws.String("New-Passw0rd!")})
+	wantErr(t, err, "CodeMismatchException", "")
+
 	_, err = e.api.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: aws.String(legacy), Username: aws.String("ghost")})
 	wantErr(t, err, "UserNotFoundException", "User does not exist.")
 }

@@ -154,11 +154,13 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *client, resp map[st
 	if err := c.checkSecretHash(resp["SECRET_HASH"], resp["USERNAME"]); err != nil {
 		return st, err
 	}
-	locked, dirty, err := s.lockout.check(ctx, p.ID, st.LockKey)
+	// The attempt is reserved (counted as a failure) before anything in the
+	// answer is checked, so a malformed or stale answer counts as well.
+	allowed, err := s.lockout.reserve(ctx, p.ID, st.LockKey)
 	if err != nil {
 		return st, err
 	}
-	if locked {
+	if !allowed {
 		return st, notAuthorized(msgAttemptsExceeded)
 	}
 	stamp, err := srp.ParseTimestamp(resp["TIMESTAMP"])
@@ -174,12 +176,9 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *client, resp map[st
 	}
 	good := srp.VerifySignature(st.Key, p.shortName(), st.Username, raw, resp["TIMESTAMP"], resp["PASSWORD_CLAIM_SIGNATURE"])
 	if !good || st.Fake {
-		if err := s.lockout.fail(ctx, p.ID, st.LockKey); err != nil {
-			return st, err
-		}
 		return st, notAuthorized(msgIncorrect)
 	}
-	if err := s.lockout.succeed(ctx, p.ID, st.LockKey, dirty); err != nil {
+	if err := s.lockout.succeed(ctx, p.ID, st.LockKey); err != nil {
 		return st, err
 	}
 	return st, nil

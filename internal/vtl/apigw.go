@@ -2,6 +2,7 @@ package vtl
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -104,7 +105,11 @@ func (in *inputObj) call(st *state, name string, args []value) (value, bool, err
 		if err := st.charge(len(in.req.Body) / 64); err != nil {
 			return null, true, err
 		}
-		v, err := in.eval(st, st.toString(args[0]))
+		path := st.toString(args[0])
+		v, err := in.eval(st, path)
+		if name == "json" && jsonOfUnparsedBody(path, err) {
+			return strVal(""), true, nil
+		}
 		if err != nil || name == "path" {
 			return v, true, err
 		}
@@ -151,6 +156,9 @@ func (in *inputObj) appendCall(st *state, dst []byte, name string, args []value)
 		return out, true, nil
 	}
 	v, err := in.eval(st, path)
+	if jsonOfUnparsedBody(path, err) {
+		return dst, true, nil
+	}
 	if err != nil {
 		return dst, true, err
 	}
@@ -158,6 +166,15 @@ func (in *inputObj) appendCall(st *state, dst []byte, name string, args []value)
 		return dst, true, nil
 	}
 	return st.appendJSON(dst, v, 0), true, nil
+}
+
+// jsonOfUnparsedBody reports whether $input.json(path) met a body that is
+// not JSON with a path below the root: API Gateway then renders "" (as for a
+// missing value) instead of failing; AWS's documentation does not say so,
+// recorded AWS answers do. $input.json('$') and $input.path(...) still fail
+// with "Could not parse request body into json" (400).
+func jsonOfUnparsedBody(path string, err error) bool {
+	return err != nil && errors.Is(err, ErrInvalidJSON) && strings.TrimSpace(path) != "$"
 }
 
 // paramsObj is $input.params(): a map of "path", "querystring" and "header".

@@ -140,10 +140,16 @@ func arith(op string, l, r value) value {
 }
 
 // equal is Velocity 1.7's ==: numbers compare numerically, values of the
-// same type with equals(), values of different types by their strings.
+// same type with equals(), values of different types by their strings. In
+// API Gateway templates a null or missing value also equals "" (AWS renders
+// null as "", and `#if($input.path('$.x') == "")` is how its templates test
+// for an absent field).
 func (st *state) equal(l, r value) bool {
 	switch {
 	case l.isNull() || r.isNull():
+		if st.nullEmpty && (l.k == kString && l.s == "" || r.k == kString && r.s == "") {
+			return true
+		}
 		return l.isNull() && r.isNull()
 	case l.isNumber() && r.isNumber():
 		return compareNum(l, r) == 0

@@ -132,7 +132,7 @@ func TestRenderErrors(t *testing.T) {
 }
 
 func TestInvalidBody(t *testing.T) {
-	for _, src := range []string{"$input.json('$')", "$input.path('$.a')", "$input.json('$.a')"} {
+	for _, src := range []string{"$input.json('$')", "$input.path('$.a')", "#set($x = $input.json('$'))"} {
 		tmpl, err := Parse(src)
 		if err != nil {
 			t.Fatal(err)
@@ -141,6 +141,19 @@ func TestInvalidBody(t *testing.T) {
 		if !errors.Is(err, ErrInvalidJSON) {
 			t.Errorf("%s with a broken body: err = %v, want ErrInvalidJSON", src, err)
 		}
+	}
+}
+
+// TestInvalidBodyJSONBelowRoot: $input.json below the root of a body that
+// is not JSON renders "" (see jsonOfUnparsedBody).
+func TestInvalidBodyJSONBelowRoot(t *testing.T) {
+	tmpl, err := Parse(`[$input.json('$.a')]#set($x = $input.json('$.b'))[$x]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tmpl.RenderAPIGateway(&Request{Body: []byte(`a=1&b=2`)})
+	if err != nil || out != "[][]" {
+		t.Fatalf("got %q, %v; want [][]", out, err)
 	}
 }
 

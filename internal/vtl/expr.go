@@ -257,6 +257,12 @@ func (st *state) assign(target *refExpr, v value) error {
 	default:
 		return st.fail(nil, "cannot #set the result of a method call")
 	}
+	if recv.k == kObject {
+		if s, ok := recv.o.(propSetter); ok {
+			return s.setProp(st, st.toString(key), v)
+		}
+		return nil
+	}
 	if err := st.charge(seqLen(recv) + mapLen(recv)); err != nil {
 		return err
 	}

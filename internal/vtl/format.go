@@ -25,6 +25,9 @@ func (st *state) appendString(dst []byte, v value) []byte {
 		}
 		return append(dst, "false"...)
 	case kList, kGoList, kRange:
+		if v.k == kList && v.o.(*vlist).json {
+			return st.appendJSON(dst, v, st.strDepth)
+		}
 		if st.strDepth >= st.lim.MaxDepth {
 			return append(dst, "[...]"...)
 		}

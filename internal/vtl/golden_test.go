@@ -6,54 +6,48 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/tools/txtar"
 )
 
 var update = flag.Bool("update", false, "rewrite the output sections of testdata/*.txtar")
 
-// archive is a minimal txtar archive: a comment, then "-- name --" sections.
+// archive is a parsed txtar golden file with its sections by name.
 type archive struct {
-	comment string
-	names   []string
-	files   map[string]string
+	a     *txtar.Archive
+	files map[string]string
 }
 
 func parseTxtar(data string) *archive {
-	a := &archive{files: map[string]string{}}
-	cur := ""
-	var b strings.Builder
-	flush := func() {
-		if cur == "" {
-			a.comment = b.String()
-		} else {
-			a.files[cur] = b.String()
-			a.names = append(a.names, cur)
-		}
-		b.Reset()
+	a := &archive{a: txtar.Parse([]byte(data)), files: map[string]string{}}
+	for _, f := range a.a.Files {
+		a.files[f.Name] = string(f.Data)
 	}
-	for _, line := range strings.SplitAfter(data, "\n") {
-		t := strings.TrimRight(line, "\n")
-		if strings.HasPrefix(t, "-- ") && strings.HasSuffix(t, " --") && len(t) > 6 {
-			flush()
-			cur = t[3 : len(t)-3]
-			continue
-		}
-		b.WriteString(line)
-	}
-	flush()
 	return a
 }
 
-func (a *archive) format() string {
-	var b strings.Builder
-	b.WriteString(a.comment)
-	for _, n := range a.names {
-		b.WriteString("-- " + n + " --\n")
-		b.WriteString(a.files[n])
+// set replaces (or adds) a section.
+func (a *archive) set(name, data string) {
+	a.files[name] = data
+	for i := range a.a.Files {
+		if a.a.Files[i].Name == name {
+			a.a.Files[i].Data = []byte(data)
+			return
+		}
 	}
-	return b.String()
+	a.a.Files = append(a.a.Files, txtar.File{Name: name, Data: []byte(data)})
 }
+
+// remove drops a section.
+func (a *archive) remove(name string) {
+	delete(a.files, name)
+	a.a.Files = slices.DeleteFunc(a.a.Files, func(f txtar.File) bool { return f.Name == name })
+}
+
+func (a *archive) format() string { return string(txtar.Format(a.a)) }
 
 // goldenRequest is the request.json section of API Gateway cases.
 type goldenRequest struct {
@@ -94,10 +88,56 @@ func renderCase(t *testing.T, a *archive) (string, error) {
 	if _, ok := a.files["body-nonl"]; ok {
 		body = strings.TrimSuffix(a.files["body-nonl"], "\n")
 	}
-	return tmpl.RenderAPIGateway(&Request{
+	// With a response-template or overrides.json section, $context carries
+	// the request's overrides, and the response template (rendered second,
+	// on response-body, with the same $context) gives the output.
+	_, wantOverrides := a.files["overrides.json"]
+	respSrc, hasResp := a.files["response-template"]
+	var ro *RequestOverride
+	var so *ResponseOverride
+	if wantOverrides || hasResp {
+		if gr.Context == nil {
+			gr.Context = map[string]any{}
+		}
+		ro, so = &RequestOverride{}, &ResponseOverride{}
+		gr.Context["requestOverride"], gr.Context["responseOverride"] = ro, so
+	}
+	req := &Request{
 		Body: []byte(body), Path: gr.Path, QueryString: gr.QueryString, Header: gr.Header,
 		Context: gr.Context, StageVariables: gr.StageVariables,
-	})
+	}
+	out, err := tmpl.RenderAPIGateway(req)
+	if err != nil {
+		return out, err
+	}
+	if hasResp {
+		if want, ok := a.files["request-output"]; ok && out != want {
+			t.Errorf("request template output mismatch\n--- got ---\n%s\n--- want ---\n%s", out, want)
+		}
+		rt, err := Parse(respSrc)
+		if err != nil {
+			return "", err
+		}
+		req.Body = []byte(a.files["response-body"])
+		if out, err = rt.RenderAPIGateway(req); err != nil {
+			return out, err
+		}
+	}
+	if wantOverrides {
+		got, _ := json.Marshal(map[string]any{
+			"requestHeader": ro.Header, "requestQuerystring": ro.QueryString, "requestPath": ro.Path,
+			"responseHeader": so.Header, "responseStatus": so.Status,
+		})
+		var g, w any
+		_ = json.Unmarshal(got, &g)
+		decodeJSON(t, a.files["overrides.json"], &w)
+		gj, _ := json.Marshal(g)
+		wj, _ := json.Marshal(w)
+		if string(gj) != string(wj) {
+			t.Errorf("overrides\n--- got ---\n%s\n--- want ---\n%s", gj, wj)
+		}
+	}
+	return out, nil
 }
 
 func TestGolden(t *testing.T) {
@@ -135,13 +175,10 @@ func TestGolden(t *testing.T) {
 			}
 			if *update {
 				if name == "output-nonl" || !strings.HasSuffix(out, "\n") {
-					delete(a.files, "output")
+					a.remove("output")
 					name, out = "output-nonl", out+"\n"
 				}
-				if _, had := a.files[name]; !had {
-					a.names = append(a.names, name)
-				}
-				a.files[name] = out
+				a.set(name, out)
 				if err := os.WriteFile(file, []byte(a.format()), 0o644); err != nil {
 					t.Fatal(err)
 				}

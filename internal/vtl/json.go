@@ -93,7 +93,7 @@ func (d *jsonDecoder) parseValue(depth int) (value, error) {
 		}
 	case c == '[':
 		d.i++
-		l := &vlist{}
+		l := &vlist{json: true}
 		d.ws()
 		if d.i < len(d.s) && d.s[d.i] == ']' {
 			d.i++

@@ -110,7 +110,7 @@ func evalPath(root value, steps []pathStep, definite bool, limit int, work *int)
 		}
 		return cur[0]
 	}
-	return listVal(&vlist{items: cur})
+	return listVal(&vlist{items: cur, json: true})
 }
 
 func stepValues(out []value, v value, s pathStep, limit int, work *int) []value {

@@ -76,7 +76,7 @@ func (u *utilObj) appendCall(st *state, dst []byte, name string, args []value) (
 func needsJSEscape(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c < 0x20 || c >= utf8.RuneSelf, c == '"', c == '\'', c == '\\', c == '/':
+		case c < 0x20 || c >= utf8.RuneSelf, c == '"', c == '\\', c == '/':
 			return true
 		}
 	}
@@ -86,21 +86,22 @@ func needsJSEscape(s string) bool {
 const upperHex = "0123456789ABCDEF"
 
 // appendEscapeJS escapes s with JavaScript string rules as API Gateway's
-// $util.escapeJavaScript does (Apache Commons Lang StringEscapeUtils): quotes,
-// backslash and '/' get a backslash, control characters use \b \t \n \f \r or
+// $util.escapeJavaScript does (Apache Commons Lang StringEscapeUtils, but as
+// AWS answers, a single quote is left alone): double quotes, backslash and
+// '/' get a backslash, control characters use \b \t \n \f \r or
 // \u00XX, and non-ASCII characters become \uXXXX (UTF-16, upper-case hex).
 func appendEscapeJS(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\'' && c != '\\' && c != '/' {
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' && c != '/' {
 			i++
 			continue
 		}
 		dst = append(dst, s[start:i]...)
 		if c < utf8.RuneSelf {
 			switch c {
-			case '"', '\'', '\\', '/':
+			case '"', '\\', '/':
 				dst = append(dst, '\\', c)
 			case '\b':
 				dst = append(dst, '\\', 'b')

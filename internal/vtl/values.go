@@ -36,8 +36,14 @@ type value struct {
 	o any
 }
 
-// vlist is an ordered, mutable list (Java ArrayList semantics).
-type vlist struct{ items []value }
+// vlist is an ordered, mutable list (Java ArrayList semantics). json marks
+// a list parsed from JSON (a request body, $util.parseJson, an indefinite
+// JSONPath result): like the JSON array objects of API Gateway's JSON
+// parser, its toString() is JSON text, also inside a map's {k=v} form.
+type vlist struct {
+	items []value
+	json  bool
+}
 
 // vmap is an insertion-ordered map with string keys (Java LinkedHashMap semantics).
 type vmap struct {

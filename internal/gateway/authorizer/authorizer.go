@@ -96,6 +96,9 @@ type Input struct {
 	HTTPMethod string
 	// RequestContext is the requestContext object of REQUEST events.
 	RequestContext any
+	// EventHeader, when set, is the REQUEST event's headers (names as the
+	// client sent them); Header still serves the identity sources.
+	EventHeader http.Header
 	// Scopes are the method's authorization scopes (Cognito).
 	Scopes []string
 }
@@ -103,8 +106,11 @@ type Input struct {
 // Result is an authorizer's answer.
 type Result struct {
 	PrincipalID string
-	// Context holds the Lambda authorizer's context (string, float64, bool).
+	// Context holds the Lambda authorizer's context (string, int64 for whole numbers, float64, bool).
 	Context map[string]any
+	// UsageIdentifierKey is the API key a Lambda authorizer chose (API key
+	// source AUTHORIZER).
+	UsageIdentifierKey string
 	// Claims holds a Cognito token's claims as strings.
 	Claims map[string]string
 	// Policy is the Lambda authorizer's policy; nil (Cognito) allows.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strconv"
 
 	"github.com/cognate-dev/cognate/internal/iampolicy"
 )
@@ -47,10 +48,14 @@ func newRequestEvent(in *Input) requestEvent {
 		StageVariables: in.StageVariables,
 		RequestContext: in.RequestContext,
 	}
-	if len(in.Header) > 0 {
-		ev.Headers = make(map[string]string, len(in.Header))
-		ev.MultiValueHeaders = make(map[string][]string, len(in.Header))
-		for k, v := range in.Header {
+	hdr := in.Header
+	if in.EventHeader != nil {
+		hdr = in.EventHeader
+	}
+	if len(hdr) > 0 {
+		ev.Headers = make(map[string]string, len(hdr))
+		ev.MultiValueHeaders = make(map[string][]string, len(hdr))
+		for k, v := range hdr {
 			ev.Headers[k] = v[len(v)-1]
 			ev.MultiValueHeaders[k] = v
 		}
@@ -67,9 +72,10 @@ func newRequestEvent(in *Input) requestEvent {
 
 // output is a Lambda authorizer's answer.
 type output struct {
-	PrincipalID    *string                    `json:"principalId"`
-	PolicyDocument json.RawMessage            `json:"policyDocument"`
-	Context        map[string]json.RawMessage `json:"context"`
+	PrincipalID        *string                    `json:"principalId"`
+	PolicyDocument     json.RawMessage            `json:"policyDocument"`
+	Context            map[string]json.RawMessage `json:"context"`
+	UsageIdentifierKey string                     `json:"usageIdentifierKey"`
 }
 
 // functionError is the error object a failed function answers.
@@ -115,7 +121,7 @@ func parseOutput(out []byte) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfiguration, err)
 	}
-	res := &Result{PrincipalID: *o.PrincipalID, Policy: policy}
+	res := &Result{PrincipalID: *o.PrincipalID, Policy: policy, UsageIdentifierKey: o.UsageIdentifierKey}
 	if len(o.Context) > 0 {
 		res.Context = make(map[string]any, len(o.Context))
 		for k, raw := range o.Context {
@@ -140,6 +146,15 @@ func scalar(raw json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("objects and arrays are not allowed")
 	case 'n':
 		return nil, nil
+	}
+	if c := raw[0]; c == '-' || c >= '0' && c <= '9' {
+		// A whole number stays an integer ($context.authorizer.n renders 1,
+		// as AWS does, not 1.0); other numbers are float64.
+		if !bytes.ContainsAny(raw, ".eE") {
+			if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+				return n, nil
+			}
+		}
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {

@@ -8,6 +8,8 @@ package openapi
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,14 +34,22 @@ type document struct {
 	Paths      map[string]map[string]any `json:"paths" yaml:"paths"`
 	Components struct {
 		SecuritySchemes map[string]securityScheme `json:"securitySchemes" yaml:"securitySchemes"`
+		Schemas         map[string]any            `json:"schemas" yaml:"schemas"`
 	} `json:"components" yaml:"components"`
-	SecurityDefinitions map[string]securityScheme  `json:"securityDefinitions" yaml:"securityDefinitions"`
-	Security            []map[string][]string      `json:"security" yaml:"security"`
-	GatewayResponses    map[string]gatewayResponse `json:"x-amazon-apigateway-gateway-responses" yaml:"x-amazon-apigateway-gateway-responses"`
+	Definitions         map[string]any                       `json:"definitions" yaml:"definitions"`
+	RequestValidators   map[string]*gateway.RequestValidator `json:"x-amazon-apigateway-request-validators" yaml:"x-amazon-apigateway-request-validators"`
+	RequestValidator    string                               `json:"x-amazon-apigateway-request-validator" yaml:"x-amazon-apigateway-request-validator"`
+	SecurityDefinitions map[string]securityScheme            `json:"securityDefinitions" yaml:"securityDefinitions"`
+	Security            []map[string][]string                `json:"security" yaml:"security"`
+	GatewayResponses    map[string]gatewayResponse           `json:"x-amazon-apigateway-gateway-responses" yaml:"x-amazon-apigateway-gateway-responses"`
+	BinaryMediaTypes    []string                             `json:"x-amazon-apigateway-binary-media-types" yaml:"x-amazon-apigateway-binary-media-types"`
+	APIKeySource        string                               `json:"x-amazon-apigateway-api-key-source" yaml:"x-amazon-apigateway-api-key-source"`
 }
 
 type securityScheme struct {
 	Type       string         `json:"type" yaml:"type"`
+	Name       string         `json:"name" yaml:"name"`
+	In         string         `json:"in" yaml:"in"`
 	AuthType   string         `json:"x-amazon-apigateway-authtype" yaml:"x-amazon-apigateway-authtype"`
 	Authorizer *authorizerExt `json:"x-amazon-apigateway-authorizer" yaml:"x-amazon-apigateway-authorizer"`
 }
@@ -54,8 +64,25 @@ type authorizerExt struct {
 }
 
 type operation struct {
-	Security    *[]map[string][]string `json:"security" yaml:"security"`
-	Integration *integrationExt        `json:"x-amazon-apigateway-integration" yaml:"x-amazon-apigateway-integration"`
+	Security         *[]map[string][]string `json:"security" yaml:"security"`
+	Integration      *integrationExt        `json:"x-amazon-apigateway-integration" yaml:"x-amazon-apigateway-integration"`
+	RequestValidator string                 `json:"x-amazon-apigateway-request-validator" yaml:"x-amazon-apigateway-request-validator"`
+	Parameters       []parameter            `json:"parameters" yaml:"parameters"`
+	RequestBody      *struct {
+		Content map[string]struct {
+			Schema any `json:"schema"`
+		} `json:"content"`
+	} `json:"requestBody"`
+	Consumes []string `json:"consumes"`
+}
+
+// parameter is an OpenAPI parameter object (Swagger 2 body parameters carry
+// the schema).
+type parameter struct {
+	Name     string `json:"name"`
+	In       string `json:"in"`
+	Required bool   `json:"required"`
+	Schema   any    `json:"schema"`
 }
 
 type integrationExt struct {
@@ -64,12 +91,14 @@ type integrationExt struct {
 	URI                 string                 `json:"uri" yaml:"uri"`
 	PassthroughBehavior string                 `json:"passthroughBehavior" yaml:"passthroughBehavior"`
 	TimeoutInMillis     int                    `json:"timeoutInMillis" yaml:"timeoutInMillis"`
+	ContentHandling     string                 `json:"contentHandling" yaml:"contentHandling"`
 	RequestTemplates    map[string]string      `json:"requestTemplates" yaml:"requestTemplates"`
 	RequestParameters   map[string]string      `json:"requestParameters" yaml:"requestParameters"`
 	Responses           map[string]responseExt `json:"responses" yaml:"responses"`
 }
 
 type responseExt struct {
+	ContentHandling    string            `json:"contentHandling" yaml:"contentHandling"`
 	StatusCode         statusCode        `json:"statusCode" yaml:"statusCode"`
 	ResponseParameters map[string]string `json:"responseParameters" yaml:"responseParameters"`
 	ResponseTemplates  map[string]string `json:"responseTemplates" yaml:"responseTemplates"`
@@ -134,7 +163,19 @@ func Import(data []byte) (*gateway.API, error) {
 		schemes = doc.SecurityDefinitions
 	}
 	api := &gateway.API{Name: doc.Info.Title, Paths: map[string]map[string]*gateway.Method{},
-		Authorizers: map[string]*gateway.Authorizer{}, GatewayResponses: map[gateway.ResponseType]*gateway.GatewayResponse{}}
+		Authorizers: map[string]*gateway.Authorizer{}, GatewayResponses: map[gateway.ResponseType]*gateway.GatewayResponse{},
+		BinaryMediaTypes: doc.BinaryMediaTypes, RequestValidators: doc.RequestValidators, RequestValidator: doc.RequestValidator,
+		APIKeySource: strings.ToUpper(doc.APIKeySource)}
+	schemas := doc.Components.Schemas
+	if doc.Swagger != "" {
+		schemas = doc.Definitions
+	}
+	if len(schemas) > 0 {
+		api.Models = make(map[string]*gateway.Model, len(schemas))
+		for name, s := range schemas {
+			api.Models[name] = &gateway.Model{ContentType: "application/json", Schema: normalize(s)}
+		}
+	}
 	var errs []error
 	for name, s := range schemes {
 		if s.Authorizer == nil {
@@ -155,7 +196,7 @@ func Import(data []byte) (*gateway.API, error) {
 			if !ok {
 				continue // parameters, summary, servers …
 			}
-			m, err := convertOperation(raw, doc.Security, api.Authorizers)
+			m, err := convertOperation(raw, doc.Security, api, schemes)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s %s: %w", verb, path, err))
 				continue
@@ -176,7 +217,8 @@ func Import(data []byte) (*gateway.API, error) {
 
 // convertOperation converts one operation object (decoded generically, so
 // it is re-encoded as JSON and decoded into operation).
-func convertOperation(raw any, global []map[string][]string, authorizers map[string]*gateway.Authorizer) (*gateway.Method, error) {
+func convertOperation(raw any, global []map[string][]string, api *gateway.API, schemes map[string]securityScheme) (*gateway.Method, error) {
+	authorizers := api.Authorizers
 	b, err := json.Marshal(normalize(raw))
 	if err != nil {
 		return nil, fmt.Errorf("encode operation: %w", err)
@@ -191,7 +233,8 @@ func convertOperation(raw any, global []map[string][]string, authorizers map[str
 	in := op.Integration
 	m := &gateway.Method{Integration: gateway.Integration{Type: strings.ToUpper(in.Type), HTTPMethod: in.HTTPMethod, URI: in.URI,
 		RequestParameters: in.RequestParameters, RequestTemplates: in.RequestTemplates,
-		PassthroughBehavior: strings.ToUpper(in.PassthroughBehavior), TimeoutMillis: in.TimeoutInMillis}}
+		PassthroughBehavior: strings.ToUpper(in.PassthroughBehavior), TimeoutMillis: in.TimeoutInMillis,
+		ContentHandling: strings.ToUpper(in.ContentHandling)}}
 	patterns := make([]string, 0, len(in.Responses))
 	for p := range in.Responses {
 		patterns = append(patterns, p)
@@ -204,16 +247,48 @@ func convertOperation(raw any, global []map[string][]string, authorizers map[str
 			sel = ""
 		}
 		m.Integration.Responses = append(m.Integration.Responses, gateway.IntegrationResponse{SelectionPattern: sel,
-			StatusCode: int(r.StatusCode), ResponseParameters: r.ResponseParameters, ResponseTemplates: r.ResponseTemplates})
+			StatusCode: int(r.StatusCode), ResponseParameters: r.ResponseParameters, ResponseTemplates: r.ResponseTemplates,
+			ContentHandling: strings.ToUpper(r.ContentHandling)})
+	}
+	m.RequestValidator = op.RequestValidator
+	for _, p := range op.Parameters {
+		loc := map[string]string{"query": "querystring", "header": "header", "path": "path"}[p.In]
+		switch {
+		case loc != "":
+			if m.RequestParameters == nil {
+				m.RequestParameters = map[string]bool{}
+			}
+			m.RequestParameters["method.request."+loc+"."+p.Name] = p.Required || p.In == "path"
+		case p.In == "body" && p.Schema != nil:
+			consumes := op.Consumes
+			if len(consumes) == 0 {
+				consumes = []string{"application/json"}
+			}
+			for _, ct := range consumes {
+				m.RequestModels = setModel(m.RequestModels, ct, p.Schema, api)
+			}
+		}
+	}
+	if op.RequestBody != nil {
+		for ct, c := range op.RequestBody.Content {
+			if c.Schema != nil {
+				m.RequestModels = setModel(m.RequestModels, ct, c.Schema, api)
+			}
+		}
 	}
 	security := global
 	if op.Security != nil {
 		security = *op.Security
 	}
 	for _, req := range security {
+		for name := range req {
+			if s, ok := schemes[name]; ok && strings.EqualFold(s.Type, "apiKey") && strings.EqualFold(s.Name, "x-api-key") && strings.EqualFold(s.In, "header") {
+				m.APIKeyRequired = true // API Gateway's API key scheme
+			}
+		}
 		for name, scopes := range req {
 			if _, ok := authorizers[name]; !ok {
-				continue // API keys and other schemes Cognate does not enforce
+				continue // schemes Cognate does not enforce
 			}
 			m.Authorizer = name
 			m.AuthorizationScopes = scopes
@@ -250,4 +325,32 @@ func normalize(v any) any {
 	default:
 		return v
 	}
+}
+
+// setModel maps ct to the model a schema names ({"$ref":
+// "#/components/schemas/X"} or "#/definitions/X"), or to a new model
+// holding an inline schema.
+func setModel(models map[string]string, ct string, schema any, api *gateway.API) map[string]string {
+	if models == nil {
+		models = map[string]string{}
+	}
+	if m, ok := schema.(map[string]any); ok {
+		if ref, ok := m["$ref"].(string); ok && len(m) == 1 {
+			name := ref[strings.LastIndexByte(ref, '/')+1:]
+			name = strings.ReplaceAll(strings.ReplaceAll(name, "~1", "/"), "~0", "~")
+			models[ct] = name
+			return models
+		}
+	}
+	if api.Models == nil {
+		api.Models = map[string]*gateway.Model{}
+	}
+	// The name is derived from the schema so re-imports give the same API
+	// snapshot (and deployment id).
+	b, _ := json.Marshal(schema)
+	sum := sha256.Sum256(b)
+	name := "Inline" + hex.EncodeToString(sum[:6])
+	api.Models[name] = &gateway.Model{ContentType: ct, Schema: schema}
+	models[ct] = name
+	return models
 }

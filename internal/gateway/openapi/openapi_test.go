@@ -160,3 +160,100 @@ func TestImportErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestImportBinaryMediaTypesAndContentHandling(t *testing.T) {
+	api, err := Import([]byte(`openapi: 3.0.1
+info: {title: bin}
+x-amazon-apigateway-binary-media-types: ["image~1png", "application/octet-stream"]
+paths:
+  /img:
+    post:
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: POST
+        uri: http://127.0.0.1:1/img
+        contentHandling: convert_to_text
+        responses:
+          default: {statusCode: "200", contentHandling: CONVERT_TO_BINARY}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := api.Paths["/img"]["POST"].Integration
+	if len(api.BinaryMediaTypes) != 2 || api.BinaryMediaTypes[0] != "image~1png" || in.ContentHandling != "CONVERT_TO_TEXT" || in.Responses[0].ContentHandling != "CONVERT_TO_BINARY" {
+		t.Fatalf("imported %+v %+v", api.BinaryMediaTypes, in)
+	}
+}
+
+// TestImportRequestValidation: validators (default and per operation),
+// parameters (path ones always required), requestBody models by $ref and
+// inline, Swagger 2 body parameters and definitions.
+func TestImportRequestValidation(t *testing.T) {
+	api, err := Import([]byte(`openapi: 3.0.1
+info: {title: val}
+x-amazon-apigateway-request-validators:
+  all: {validateRequestBody: true, validateRequestParameters: true}
+  params: {validateRequestBody: false, validateRequestParameters: true}
+x-amazon-apigateway-request-validator: params
+components:
+  schemas:
+    Pet: {type: object, required: [type], properties: {type: {type: string}}}
+paths:
+  /pets/{id}:
+    post:
+      x-amazon-apigateway-request-validator: all
+      parameters:
+        - {name: id, in: path}
+        - {name: q, in: query, required: true}
+        - {name: X-Opt, in: header}
+      requestBody:
+        content:
+          application/json: {schema: {$ref: "#/components/schemas/Pet"}}
+          text/plain: {schema: {type: object}}
+      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{"statusCode": 200}'}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := api.Paths["/pets/{id}"]["POST"]
+	if api.RequestValidator != "params" || !api.RequestValidators["all"].ValidateRequestBody || m.RequestValidator != "all" {
+		t.Fatalf("validators %+v %+v %q", api.RequestValidator, api.RequestValidators, m.RequestValidator)
+	}
+	if !m.RequestParameters["method.request.path.id"] || !m.RequestParameters["method.request.querystring.q"] || m.RequestParameters["method.request.header.X-Opt"] {
+		t.Fatalf("parameters %v", m.RequestParameters)
+	}
+	if m.RequestModels["application/json"] != "Pet" || api.Models[m.RequestModels["text/plain"]] == nil || api.Models["Pet"] == nil {
+		t.Fatalf("models %v %v", m.RequestModels, api.Models)
+	}
+	gw := gateway.New(gateway.Options{Functions: funcs{}})
+	if _, err := gw.Deploy(t.Context(), api, "dev", nil); err != nil {
+		t.Fatal(err)
+	}
+	h := gw.Handler()
+	for _, tc := range []struct {
+		target, body string
+		status       int
+	}{
+		{"/dev/pets/1?q=x", `{"type":"dog"}`, 200},
+		{"/dev/pets/1?q=x", `{}`, 400},
+		{"/dev/pets/1", `{"type":"dog"}`, 400},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, tc.target, strings.NewReader(tc.body)))
+		if rec.Code != tc.status {
+			t.Errorf("%s %s: %d %s", tc.target, tc.body, rec.Code, rec.Body)
+		}
+	}
+
+	sw, err := Import([]byte(`{"swagger": "2.0", "info": {"title": "sw"},
+		"definitions": {"In": {"type": "object", "required": ["a"]}},
+		"paths": {"/x": {"post": {"consumes": ["application/json"],
+			"parameters": [{"name": "body", "in": "body", "schema": {"$ref": "#/definitions/In"}}],
+			"x-amazon-apigateway-integration": {"type": "mock"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sw.Paths["/x"]["POST"].RequestModels["application/json"] != "In" || sw.Models["In"] == nil {
+		t.Fatalf("swagger models %v %v", sw.Paths["/x"]["POST"].RequestModels, sw.Models)
+	}
+}

@@ -18,16 +18,18 @@
 //   - sessions (PutSession, TakeSession, DeleteExpiredSessions): short-lived
 //     SRP and challenge state; losing one on power failure only makes that
 //     sign-in start again;
-//   - lockout counters (UpdateLockout): losing the last few failure counts on
-//     power failure only shortens a lockout.
+//   - lockout counters (UpdateLockout, DeleteStaleLockouts): failed logins,
+//     codes sent and wrong codes entered; losing the last few counts on power
+//     failure only shortens a lockout or gives back a few codes or guesses.
 //
 // NORMAL commits are still atomic and, in WAL mode, survive kill -9 (the
 // frames are in the OS cache); only a power failure before the next checkpoint
 // or FULL commit can drop them, and every later FULL commit fsyncs them along.
 // Measured (BenchmarkStore, same run): a FULL commit costs an fsync, 0.25 to
 // 0.9 ms on the test VM, against 0.05 to 0.1 ms for NORMAL; an SRP sign-in
-// makes two session writes and a failed password one lockout write, so this
-// keeps those fsyncs off the sign-in path.
+// makes two session writes and two lockout writes (the reservation of its
+// password check, then its clearing or nothing), so this keeps those fsyncs
+// off the sign-in path.
 package sqlite
 
 import (

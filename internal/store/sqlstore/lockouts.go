@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -71,4 +72,17 @@ func (s *Store) UpdateLockout(ctx context.Context, poolID, key string, fn func(s
 
 func isZeroLockout(l store.Lockout) bool {
 	return l.Failures == 0 && l.LastFailure.IsZero() && l.LockedUntil.IsZero()
+}
+
+// DeleteLockout removes one counter with a single relaxed statement.
+func (s *Store) DeleteLockout(ctx context.Context, poolID, key string) error {
+	_, err := s.deleteMany(ctx, true, "delete lockout", "DELETE FROM lockouts WHERE pool_id = ? AND login_key = ?", poolID, key)
+	return err
+}
+
+// DeleteStaleLockouts removes counters with no failure and no lock since before.
+func (s *Store) DeleteStaleLockouts(ctx context.Context, before time.Time) (int, error) {
+	b := before.UnixMilli()
+	return s.deleteMany(ctx, true, "delete stale lockouts",
+		"DELETE FROM lockouts WHERE (last_failure IS NULL OR last_failure < ?) AND (locked_until IS NULL OR locked_until < ?)", b, b)
 }

@@ -26,12 +26,14 @@ func RunConcurrency(t *testing.T, newStore NewStore) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"LockoutCounter", testConcurrentLockout},
+		{"LockoutReservation", testConcurrentReservation},
 		{"TakeSessionOnce", testConcurrentTakeSession},
 		{"RevokeRefreshTokenOnce", testConcurrentRevoke},
 		{"KeyRotation", testConcurrentKeys},
 		{"UpdateUser", testConcurrentUpdateUser},
 		{"RevocationFeed", testConcurrentRevocations},
 		{"StageVersions", testConcurrentStages},
+		{"UsageCounter", testConcurrentUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +97,42 @@ func testConcurrentLockout(t *testing.T, s store.Store) {
 	must(t, err, "get lockout")
 	wantEqual(t, l.Failures, workers, "failures after concurrent updates")
 	wantOneToN(t, seen, "lockout results")
+}
+
+// testConcurrentReservation: a limit enforced inside fn (refuse once
+// Failures reached it, else count one more) lets exactly that many of many
+// concurrent callers through, as a login does before checking a password.
+func testConcurrentReservation(t *testing.T, s store.Store) {
+	ctx := ctxOf(t)
+	pool(t, s, "p1")
+	const limit = 5
+	for round := range 3 {
+		key := "reserve-" + strconv.Itoa(round)
+		errs := race(workers*2, func(int) error {
+			_, err := s.UpdateLockout(ctx, "p1", key, func(l store.Lockout) (store.Lockout, error) {
+				if l.Failures >= limit {
+					return l, errFn
+				}
+				l.Failures++
+				l.LastFailure = t0
+				return l, nil
+			})
+			return err
+		})
+		granted := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				granted++
+			case !errors.Is(err, errFn):
+				t.Fatalf("concurrent reservation: unexpected error %v", err)
+			}
+		}
+		wantEqual(t, granted, limit, "reservations granted")
+		l, err := s.GetLockout(ctx, "p1", key)
+		must(t, err, "get reserved counter")
+		wantEqual(t, l.Failures, limit, "failures after concurrent reservations")
+	}
 }
 
 func testConcurrentTakeSession(t *testing.T, s store.Store) {

@@ -119,4 +119,34 @@ func testLockouts(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound, "zero update writes no row")
 	_, err = s.UpdateLockout(ctx, "nope", "Bob", fail(t0))
 	wantErr(t, err, store.ErrNotFound, "lockout in a missing pool")
+
+	_, err = s.UpdateLockout(ctx, "p1", "Carl", fail(t0))
+	must(t, err, "add failure")
+	must(t, s.DeleteLockout(ctx, "p1", "Carl"), "delete lockout")
+	_, err = s.GetLockout(ctx, "p1", "Carl")
+	wantErr(t, err, store.ErrNotFound, "deleted lockout")
+	must(t, s.DeleteLockout(ctx, "p1", "Carl"), "deleting a missing lockout is not an error")
+
+	// The sweep removes only counters with nothing at or after its cut-off.
+	put := func(key string, l store.Lockout) {
+		t.Helper()
+		_, err := s.UpdateLockout(ctx, "p1", key, func(store.Lockout) (store.Lockout, error) { return l, nil })
+		must(t, err, "put "+key)
+	}
+	put("old", store.Lockout{Failures: 3, LastFailure: t0.Add(-time.Hour)})
+	put("old-but-locked", store.Lockout{Failures: 9, LastFailure: t0.Add(-time.Hour), LockedUntil: t0.Add(time.Minute)})
+	put("recent", store.Lockout{Failures: 1, LastFailure: t0.Add(time.Second)})
+	put("at-cutoff", store.Lockout{Failures: 1, LastFailure: t0})
+	n, err := s.DeleteStaleLockouts(ctx, t0)
+	must(t, err, "delete stale lockouts")
+	wantEqual(t, n, 1, "stale lockouts deleted")
+	_, err = s.GetLockout(ctx, "p1", "old")
+	wantErr(t, err, store.ErrNotFound, "the stale counter is gone")
+	for _, key := range []string{"old-but-locked", "recent", "at-cutoff"} {
+		_, err := s.GetLockout(ctx, "p1", key)
+		must(t, err, key+" is kept")
+	}
+	n, err = s.DeleteStaleLockouts(ctx, t0)
+	must(t, err, "second sweep")
+	wantEqual(t, n, 0, "second sweep deletes nothing")
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Deployments", testDeployments},
 		{"Stages", testStages},
 		{"Items", testItems},
+		{"Usage", testUsage},
 		{"Name", testName},
 	}
 	for _, tc := range tests {
