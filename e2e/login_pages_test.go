@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/png"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -170,5 +171,38 @@ func TestManagedLoginUICustomization(t *testing.T) {
 	page := e.loginPage(t, e.browser(t), "ui")
 	if !strings.Contains(page, ".submitButton-customizable{background:#654321}") || !strings.Contains(page, `src="data:image/png;base64,`) {
 		t.Fatalf("customization not on the page:\n%s", page)
+	}
+}
+
+// TestManagedLoginThrottled: the per-source bucket of Cognito's public
+// operations (authThrottling) also limits the sign-in form and the token
+// endpoint.
+func TestManagedLoginThrottled(t *testing.T) {
+	d := startDemoConfig(t, "authThrottling: {rateLimit: 0.01, burstLimit: 3}")
+	ctx := t.Context()
+	c, err := d.idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(d.poolID), ClientName: aws.String("web"),
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
+		AllowedOAuthScopes: []string{"openid", "email"}, CallbackURLs: []string{callbackURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &oauthEnv{srv: d.srv, issuer: d.srv.URL + "/" + d.poolID, webClient: aws.ToString(c.UserPoolClient.ClientId)}
+	jar, _ := cookiejar.New(nil)
+	b := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := e.loginPage(t, b, "t1")
+	statuses := []int{}
+	for range 5 {
+		res, p := submit(t, b, d.srv.URL, page, url.Values{"username": {"nobody"}, "password": {"Wrong-Passw0rd!"}})
+		statuses = append(statuses, res.StatusCode)
+		if res.StatusCode == 400 {
+			page = p
+		}
+	}
+	if statuses[0] != 400 || statuses[len(statuses)-1] != http.StatusTooManyRequests {
+		t.Fatalf("sign-in form statuses %v: want 400s, then 429", statuses)
+	}
+	st, body, _ := oauthPost(t, http.DefaultClient, e.issuer+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"x"}}, "", "")
+	if st != http.StatusTooManyRequests || body["error"] != "slow_down" {
+		t.Fatalf("token endpoint: %d %v", st, body)
 	}
 }

@@ -59,7 +59,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	revs := tokens.NewRevocations(st, tokens.RevocationsOptions{})
 	var base string
 	issuer := func(id string) string { return tokens.Issuer(base, "us-east-1", id, false) }
-	pools, err := userpool.New(userpool.Config{Store: st, Sealer: sealer, Keys: keys, Revocations: revs, Issuer: issuer, Sender: &userpool.Inbox{}})
+	pools, err := userpool.New(userpool.Config{Store: st, Sealer: sealer, Keys: keys, Revocations: revs, Issuer: issuer, Sender: &userpool.Inbox{}, Limits: userpool.Limits{SourceRate: -1}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -216,6 +217,16 @@ func (s *Server) IsDomain(host string) bool {
 // ServeHTTP serves the authorization server's endpoints; pages are served by next.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, t Target, pages http.Handler) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodPost && !s.pools.AllowSource(PeerIP(r)) {
+		// The per-source bucket of the public operations covers the forms and the token endpoint too.
+		w.Header().Set("Retry-After", "1")
+		if strings.HasPrefix(t.Path, "/oauth2/") {
+			writeOAuthError(w, &oauthError{Code: "slow_down", Description: "Rate exceeded", status: http.StatusTooManyRequests})
+		} else {
+			errorPage(w, http.StatusTooManyRequests, "too_many_requests", "Too many attempts from your address. Wait a moment and try again.")
+		}
+		return
+	}
 	switch t.Path {
 	case "/oauth2/authorize":
 		s.authorize(w, r, t)
@@ -232,6 +243,14 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, t Target, pages h
 	default:
 		pages.ServeHTTP(w, r)
 	}
+}
+
+// PeerIP is the request's peer address (X-Forwarded-For is not trusted here).
+func PeerIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // oauthError is an RFC 6749 error.

@@ -459,3 +459,8 @@ func (s *Service) SessionValid(ctx context.Context, poolID, username, sub string
 	}
 	return priv.SignedOutAt.IsZero() || priv.SignedOutAt.Before(authTime)
 }
+
+// AllowSource takes one request of source ip from the per-source bucket that
+// limits the public operations (always true when no bucket is configured);
+// managed login's forms and the token endpoint share it.
+func (s *Service) AllowSource(ip string) bool { return s.sources == nil || s.sources.allow(ip) }
