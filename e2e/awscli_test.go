@@ -133,3 +133,47 @@ func TestAWSCLISigned(t *testing.T) {
 		}
 	}
 }
+
+// TestAWSCLIProfileSnippet runs README's `aws configure set` lines (with
+// the server's port) in a throwaway config, then calls Cognate through the
+// profile alone: no --endpoint-url, no credentials in the environment.
+func TestAWSCLIProfileSnippet(t *testing.T) {
+	aws := requireAWSCLI(t)
+	readme, err := os.ReadFile(filepath.Join(repoRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDemo(t)
+	dir := t.TempDir()
+	env := []string{"AWS_CONFIG_FILE=" + filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"), "AWS_PAGER="}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var lines int
+	for _, line := range strings.Split(string(readme), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "aws configure set ") {
+			continue
+		}
+		lines++
+		args := strings.Fields(strings.ReplaceAll(line, "http://127.0.0.1:4566", d.srv.URL))[1:]
+		cmd := exec.CommandContext(ctx, aws, args...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v %s", line, err, out)
+		}
+	}
+	if lines < 4 {
+		t.Fatalf("README has %d `aws configure set` lines, want the 4-line profile snippet", lines)
+	}
+	cmd := exec.CommandContext(ctx, aws, "--profile", "cognate", "--output", "json", "cognito-idp", "list-user-pools", "--max-results", "10")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), d.poolID) {
+		t.Fatalf("list-user-pools through the profile: %v\n%s", err, out)
+	}
+}

@@ -172,17 +172,10 @@ func waitStatus(t *testing.T, url, auth string, want int, within time.Duration) 
 // after within with the last answer and what was awaited.
 func waitUntil(t *testing.T, url, auth string, within time.Duration, awaited string, ok func(status int, body string) bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	eventually(t, within, awaited, func() (bool, string) {
 		status, body, _ := get(t, url, auth)
-		if ok(status, body) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still %d %s after %v (want %s)", url, status, body, within, awaited)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return ok(status, body), fmt.Sprintf("%s: %d %s", url, status, body)
+	})
 }
 
 // extraAPIID reads the extra API's id from a banner route line.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -77,8 +78,9 @@ func (p *cutProxy) down() {
 
 // TestDatabaseOutage cuts the PostgreSQL connection of a running node: calls
 // that need the database fail fast with a 5xx error (no hang, no crash), the
-// gateway keeps verifying tokens with its cached keys, and everything works
-// again when the database is back.
+// gateway keeps verifying tokens with its cached keys, /_cognate/ready says
+// 503 while /_cognate/health stays 200, and everything works again when the
+// database is back.
 func TestDatabaseOutage(t *testing.T) {
 	storeURL := postgresURL(t)
 	u, err := url.Parse(storeURL)
@@ -106,6 +108,13 @@ func TestDatabaseOutage(t *testing.T) {
 	if err == nil || !errors.As(err, &re) || re.HTTPStatusCode() < 500 || !errors.As(err, &ae) {
 		t.Fatalf("during the outage: want a 5xx AWS error, got %v", err)
 	}
+	if ae.ErrorCode() != "InternalErrorException" || !strings.Contains(ae.ErrorMessage(), "store is unavailable") {
+		t.Errorf("during the outage: %s %q, want InternalErrorException saying the store is unavailable", ae.ErrorCode(), ae.ErrorMessage())
+	}
+	waitStatus(t, d.srv.URL+"/_cognate/ready", "", 503, 10*time.Second)
+	if status, body, _ := get(t, d.srv.URL+"/_cognate/health", ""); status != 200 {
+		t.Errorf("liveness during the outage: %d %s", status, body)
+	}
 	if took := time.Since(start); took > 15*time.Second {
 		t.Errorf("the failing call took %v", took)
 	}
@@ -114,17 +123,11 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 
 	proxy.up(t)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	eventually(t, 15*time.Second, "a sign-in once the database is back", func() (bool, string) {
 		_, err := d.trySRP("ivan", "Iv4n-Passw0rd!")
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no recovery after the database came back: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err == nil, fmt.Sprint(err)
+	})
+	waitStatus(t, d.srv.URL+"/_cognate/ready", "", 200, 10*time.Second)
 	select {
 	case <-d.srv.exited:
 		t.Fatalf("cognate exited:\n%s", d.srv.output())

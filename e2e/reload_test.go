@@ -50,13 +50,10 @@ func TestReloadOnSIGHUP(t *testing.T) {
 
 	write("apis: [{name: hello, colour: red}]\n") // invalid: unknown key
 	srv.cmd.Process.Signal(syscall.SIGHUP)
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(srv.output(), "reload failed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no reload failure logged:\n%s", srv.output())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually(t, 5*time.Second, "a logged reload failure", func() (bool, string) {
+		out := srv.output()
+		return strings.Contains(out, "reload failed"), "no reload failure in:\n" + out
+	})
 	if status, body, _ := get(t, url, ""); status != 200 || body != `{"says":"bonjour"}` {
 		t.Fatalf("after a failed reload: %d %s", status, body)
 	}

@@ -173,8 +173,8 @@ func forge(t *testing.T, token string, mutate func(map[string]any)) string {
 	return signingInput + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
-// TestReferenceScenario is DESIGN.md's reference scenario, end to end, on the
-// built-in demo: both authorizer variants, with an id token from an SRP login.
+// TestReferenceScenario is the README's quick-start scenario (the request and
+// login paths of docs/ARCHITECTURE.md), end to end, on the built-in demo: both authorizer variants, with an id token from an SRP login.
 func TestReferenceScenario(t *testing.T) {
 	d := startDemo(t)
 	d.createUser(t, "alice", "alice@example.com", "Passw0rd!")

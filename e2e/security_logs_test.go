@@ -25,21 +25,17 @@ var codeInLog = regexp.MustCompile(`msg="verification code sent".* username=(\S+
 // lastCode returns the latest code the dev sender logged for username.
 func lastCode(t *testing.T, srv *server, username, kind string) string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		code := ""
-		for _, m := range codeInLog.FindAllStringSubmatch(srv.output(), -1) {
+	code := ""
+	eventually(t, 5*time.Second, "a "+kind+" code logged for "+username, func() (bool, string) {
+		out := srv.output()
+		for _, m := range codeInLog.FindAllStringSubmatch(out, -1) {
 			if m[1] == username && m[2] == kind {
 				code = m[3]
 			}
 		}
-		if code != "" {
-			return code
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("no %s code logged for %s:\n%s", kind, username, srv.output())
-	return ""
+		return code != "", "no code in:\n" + out
+	})
+	return code
 }
 
 func secretHash(secret, username, clientID string) string {
@@ -181,13 +177,12 @@ func TestSecretsNeverLogged(t *testing.T) {
 			UserAttributes: []ciptypes.AttributeType{{Name: aws.String("email"), Value: aws.String("ivy@example.com")}}}); err != nil {
 			t.Fatal(err)
 		}
-		var out string
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if out = srv.output(); strings.Contains(out, `msg="verification code sent"`) {
-				break
-			}
-		}
-		if !strings.Contains(out, `msg="verification code sent"`) || revealedCode.MatchString(out) || strings.Contains(out, signUpPw) {
+		eventually(t, 5*time.Second, "the code announced", func() (bool, string) {
+			out := srv.output()
+			return strings.Contains(out, `msg="verification code sent"`), "not announced in:\n" + out
+		})
+		out := srv.output()
+		if revealedCode.MatchString(out) || strings.Contains(out, signUpPw) {
 			t.Fatalf("at info level the code must be announced but hidden:\n%s", out)
 		}
 	})

@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// The security tests (security_*_test.go) check DESIGN.md's security cases
-// on the real binary. Those that measure time (enumeration timing, the 1 s
+// The security tests (security_*_test.go) check the security cases (JWT,
+// SRP, authentication, gateway inputs, logs) on the real binary. Those that measure time (enumeration timing, the 1 s
 // lockout, the unknown-kid flood) run sequentially; the others call
 // t.Parallel and so run after them, together.
 
@@ -73,7 +73,7 @@ func (r rawResult) wantAWSError(t *testing.T, status int, errType, body string) 
 	}
 }
 
-// TestListenerLimits checks DESIGN.md's limits on the real listener: 431,
+// TestListenerLimits checks the limits of docs/ARCHITECTURE.md on the real listener: 431,
 // 414 and 413 in API Gateway's shape, the JSON protocol's own shape for an
 // oversized Cognito call, and a chunked body past 10 MB reaching a function
 // integration.

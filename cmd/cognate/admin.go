@@ -38,7 +38,7 @@ func runAdmin(ctx context.Context, args []string, std stdio) error {
 	sub := args[0]
 	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(std.err)
-	endpoint := fs.String("endpoint", "http://127.0.0.1:4566", "Cognate endpoint URL")
+	ep := addEndpointFlags(fs)
 	poolID := fs.String("pool-id", "", "user pool id")
 	username := fs.String("username", "", "user name")
 	password := fs.String("password", "", "password (create-user: set as permanent; set-password: the new password)")
@@ -53,7 +53,8 @@ func runAdmin(ctx context.Context, args []string, std stdio) error {
 		fs.Usage()
 		return errUsage
 	}
-	c := idpclient.New(*endpoint)
+	endpoint := ep.resolve()
+	c := idpclient.New(endpoint)
 	var out any
 	var err error
 	switch sub {
@@ -84,7 +85,7 @@ func runAdmin(ctx context.Context, args []string, std stdio) error {
 	case "list-clients":
 		err = c.Call(ctx, "ListUserPoolClients", map[string]any{"UserPoolId": *poolID, "MaxResults": 60}, &out)
 	case "rotate-keys":
-		out, err = rotateKeys(ctx, *endpoint, *poolID)
+		out, err = rotateKeys(ctx, endpoint, *poolID)
 	}
 	if err != nil {
 		return fmt.Errorf("admin %s: %w", sub, err)

@@ -22,6 +22,8 @@ func runUp(ctx context.Context, args []string, std stdio) error {
 	fs.StringVar(&opts.ConfigPath, "config", "", "configuration file (default: the built-in notes demo)")
 	fs.StringVar(&opts.StoreURL, "store", os.Getenv("COGNATE_STORE"), "store: empty for SQLite in the data directory, or postgres://... (default $COGNATE_STORE)")
 	fs.StringVar(&opts.PublicURL, "public-url", "", "base URL clients reach Cognate at (default http://ADDR)")
+	fs.StringVar(&opts.OpsAddr, "ops-addr", "", "optional second listener HOST:PORT serving only /_cognate/health, /_cognate/ready and /_cognate/metrics, unauthenticated")
+	fs.IntVar(&opts.MaxConnections, "max-connections", app.DefaultMaxConnections, "connections the main listener serves at once; more wait to be accepted (-1: no limit)")
 	fs.StringVar(&opts.ServerKeyFile, "server-key-file", "", "file holding the key that seals secrets at rest (default: outside the data directory, $XDG_CONFIG_HOME/cognate/keys/ID.key, or DATA/server.key of an older install; $COGNATE_SERVER_KEY overrides)")
 	fs.StringVar(&opts.RootCredentialsFile, "root-credentials-file", "", "JSON file with the root access key {\"AccessKeyId\",\"SecretAccessKey\"} (default $COGNATE_ROOT_CREDENTIALS_FILE; $COGNATE_ROOT_ACCESS_KEY_ID/$COGNATE_ROOT_SECRET_ACCESS_KEY override)")
 	fs.BoolVar(&opts.InsecureNoAuth, "insecure-no-auth", false, "allow a non-loopback --addr without credentials (any well-formed signature is then accepted: never on a shared network)")

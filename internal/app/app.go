@@ -16,9 +16,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/config"
+	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/rawheader"
 	"github.com/cognate-dev/cognate/internal/store"
 	"github.com/cognate-dev/cognate/internal/tlsca"
@@ -65,12 +67,23 @@ type Options struct {
 	Banner io.Writer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// OpsAddr, when set, is a second listener serving only /_cognate/health,
+	// /_cognate/ready and /_cognate/metrics, unauthenticated, apart from
+	// the request work of the main listener.
+	OpsAddr string
+	// MaxConnections bounds the connections the main listener serves at
+	// once (default DefaultMaxConnections; negative: no limit). Further
+	// clients wait in the kernel's accept queue; while the limit is reached
+	// responses carry Connection: close so that clients take turns.
+	MaxConnections int
 }
 
 // App is a running Cognate process.
 type App struct {
 	// URL is the base URL the listener serves.
 	URL string
+	// OpsURL is the base URL of the --ops-addr listener ("" without one).
+	OpsURL string
 
 	opts     Options
 	log      *slog.Logger
@@ -85,6 +98,11 @@ type App struct {
 	shutErr  error
 	reloadMu sync.Mutex
 	keySrc   keySource
+	metrics  *metrics.Metrics
+	opsSrv   *http.Server
+	stopping atomic.Bool
+	limiter  *connLimiter
+	done     chan struct{} // closed when the app shuts down
 }
 
 // Start opens everything, applies the configuration and begins serving.
@@ -104,6 +122,9 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxConnections == 0 {
+		opts.MaxConnections = DefaultMaxConnections
+	}
 	var cfg *config.File
 	if opts.ConfigPath != "" {
 		if cfg, err = config.Load(opts.ConfigPath); err != nil {
@@ -113,7 +134,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	a := &App{opts: opts, log: opts.Logger, served: make(chan error, 1)}
+	a := &App{opts: opts, log: opts.Logger, served: make(chan error, 1), metrics: metrics.New(), done: make(chan struct{})}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	defer func() {
@@ -147,6 +168,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if a.store, err = openStore(ctx, opts); err != nil {
 		return nil, err
 	}
+	instrumentStore(a.store, a.metrics)
 	sealer, keySrc, err := loadSealer(opts)
 	if err != nil {
 		return nil, err
@@ -158,11 +180,18 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 	if a.parts, err = build(runCtx, a, cfg, sealer, base, sec); err != nil {
+		return nil, wrongKey(err)
+	}
+	if err := a.checkServerKey(ctx, a.parts); err != nil {
 		return nil, err
 	}
 	summary, err := a.parts.apply(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("apply configuration: %w", err)
+		return nil, wrongKey(fmt.Errorf("apply configuration: %w", err))
+	}
+	a.parts.applied = cfg
+	if err := a.startOps(); err != nil {
+		return nil, err
 	}
 
 	if tlsOn {
@@ -175,7 +204,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		a.ln = tlsca.NewListener(a.ln, cfgTLS, rawheader.Wrap)
 	}
 	a.srv = &http.Server{
-		Handler:           a.parts.handler(),
+		Handler:           a.limitConns(a.parts.handler()),
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       DefaultReadTimeout,
 		WriteTimeout:      DefaultWriteTimeout,
@@ -185,9 +214,13 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		ConnContext:       rawheader.ConnContext,
 	}
 	go func() { a.served <- a.srv.Serve(a.ln) }()
-	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "auth", map[bool]string{true: "open", false: "enforced"}[sec.open])
+	a.writeState()
+	a.log.Info("cognate started", "url", a.URL, "store", a.store.Name(), "pid", os.Getpid(), "auth", map[bool]string{true: "open", false: "enforced"}[sec.open])
 	if sec.open {
 		a.log.Warn("no credentials configured: the AWS APIs accept any well-formed SigV4 signature; set COGNATE_ROOT_ACCESS_KEY_ID and COGNATE_ROOT_SECRET_ACCESS_KEY to enforce signatures and policies")
+	}
+	if a.OpsURL != "" {
+		a.log.Info("ops listener", "url", a.OpsURL)
 	}
 	if opts.Banner != nil {
 		printBanner(opts.Banner, a, base, cfg, summary)
@@ -197,28 +230,13 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 
 // Reload reads the configuration file again and applies it: new and changed
 // pools, clients, users and functions, and a new deployment of every API
-// stage (swapped in atomically; requests in flight finish on the old one).
-// Things removed from the file are left in place. Without --config (the
-// demo) there is nothing to reload.
+// stage (swapped in atomically; requests in flight finish on the old one);
+// functions whose code changed are replaced, and what the file no longer
+// declares is removed (see Apply). Without --config (the demo) there is
+// nothing to reload.
 func (a *App) Reload(ctx context.Context) error {
-	a.reloadMu.Lock()
-	defer a.reloadMu.Unlock()
-	if a.opts.ConfigPath == "" {
-		return errors.New("reload: no --config file (the built-in demo does not change)")
-	}
-	cfg, err := config.Load(a.opts.ConfigPath)
-	if err != nil {
-		return fmt.Errorf("reload: %w", err)
-	}
-	if err := a.parts.sec.reload(a.opts, cfg); err != nil {
-		return fmt.Errorf("reload: %w", err)
-	}
-	if _, err := a.parts.apply(ctx, cfg); err != nil {
-		return fmt.Errorf("reload: apply configuration: %w", err)
-	}
-	a.parts.sec.hosts.Store(a.parts.hostSet(cfg))
-	a.log.Info("configuration reloaded", "config", a.opts.ConfigPath)
-	return nil
+	_, err := a.Apply(ctx, false)
+	return err
 }
 
 // Wait blocks until the server stops serving on its own (an error) or ctx ends,
@@ -241,6 +259,8 @@ func (a *App) Wait(ctx context.Context) error {
 func (a *App) Shutdown(ctx context.Context) error {
 	a.shutOnce.Do(func() {
 		a.log.Info("cognate shutting down", "drain", a.opts.DrainTimeout)
+		a.stopping.Store(true)
+		a.removeState()
 		ctx, cancel := context.WithTimeout(ctx, a.opts.DrainTimeout)
 		defer cancel()
 		if a.srv != nil {
@@ -250,6 +270,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 			}
 		}
 		a.closeAll(ctx)
+		if a.opsSrv != nil {
+			a.opsSrv.Close()
+		}
 	})
 	return a.shutErr
 }
@@ -258,6 +281,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 func (a *App) closeAll(ctx context.Context) {
 	if a.cancel != nil {
 		a.cancel()
+	}
+	select {
+	case <-a.done:
+	default:
+		close(a.done)
 	}
 	if a.parts != nil {
 		a.parts.close(ctx)

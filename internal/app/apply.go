@@ -134,7 +134,9 @@ func (c *components) applyPool(ctx context.Context, p config.Pool) (poolSummary,
 	return ps, nil
 }
 
-func (c *components) applyFunction(ctx context.Context, cfg *config.File, f config.Function) (functions.FunctionConfig, error) {
+// functionConfig is the runner's view of a configured function, with its
+// references resolved and the fingerprint of its code.
+func (c *components) functionConfig(cfg *config.File, f config.Function) (functions.FunctionConfig, error) {
 	env, err := c.refs.resolveMap(f.Environment)
 	if err != nil {
 		return functions.FunctionConfig{}, fmt.Errorf("environment: %w", err)
@@ -144,13 +146,33 @@ func (c *components) applyFunction(ctx context.Context, cfg *config.File, f conf
 		Environment: env, Timeout: time.Duration(f.Timeout) * time.Second, MemorySize: f.MemorySize,
 		ReservedConcurrency: f.ReservedConcurrency,
 	}
+	if f.Runtime != functions.RuntimeBuiltin && fc.Dir != "" {
+		// A missing directory is reported by Check, after the build.
+		fc.CodeVersion, _ = functions.CodeFingerprint(fc.Dir)
+	}
+	return fc, nil
+}
+
+func (c *components) applyFunction(ctx context.Context, cfg *config.File, f config.Function) (functions.FunctionConfig, error) {
+	fc, err := c.functionConfig(cfg, f)
+	if err != nil {
+		return fc, err
+	}
 	var h functions.BuiltinHandler
 	if f.Runtime == functions.RuntimeBuiltin {
-		if h, err = c.builtin(f.Handler, env); err != nil {
+		if h, err = c.builtin(f.Handler, fc.Environment); err != nil {
 			return fc, err
 		}
-	} else if len(f.Build) > 0 {
-		if err := c.runBuild(ctx, f.Name, fc.Dir, f.Build); err != nil {
+	} else {
+		if len(f.Build) > 0 {
+			if err := c.runBuild(ctx, f.Name, fc.Dir, f.Build); err != nil {
+				return fc, err
+			}
+			if fc.CodeVersion, err = functions.CodeFingerprint(fc.Dir); err != nil {
+				return fc, err
+			}
+		}
+		if err := functions.Check(fc, ""); err != nil {
 			return fc, err
 		}
 	}

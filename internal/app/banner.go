@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/cognate-dev/cognate/internal/config"
@@ -11,7 +12,10 @@ import (
 // printBanner tells a person what is being served and how to use it.
 func printBanner(w io.Writer, a *App, base string, cfg *config.File, sum *summary) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Cognate listening on %s (store: %s)\n", a.URL, a.store.Name())
+	fmt.Fprintf(&b, "Cognate listening on %s (store: %s, pid %d)\n", a.URL, a.store.Name(), os.Getpid())
+	if a.OpsURL != "" {
+		fmt.Fprintf(&b, "Health, readiness and metrics (unauthenticated) on %s/_cognate/{health,ready,metrics}\n", a.OpsURL)
+	}
 	if a.opts.ConfigPath == "" {
 		b.WriteString("No --config: serving the built-in notes demo.\n")
 	} else {
@@ -57,7 +61,7 @@ Try it:
   (or: aws cognito-idp admin-create-user --endpoint-url %[1]s --user-pool-id %[2]s --username alice ...)
 `, a.URL, p.id, p.clients[0][1])
 	}
-	b.WriteString("\nPress Ctrl-C to stop (SIGHUP re-applies --config).\n")
+	fmt.Fprintf(&b, "\nPress Ctrl-C to stop (kill -HUP %d, or cognate apply, re-applies --config).\n", os.Getpid())
 	io.WriteString(w, b.String())
 }
 

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/cognate-dev/cognate/internal/gateway"
 	"github.com/cognate-dev/cognate/internal/login"
 	"github.com/cognate-dev/cognate/internal/oauth"
+	"github.com/cognate-dev/cognate/internal/messages"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
@@ -36,6 +36,10 @@ type components struct {
 	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
 	oauth    *oauth.Server
 	login    *login.Pages
+	// applied is the configuration applied last (reloads remove what it
+	// has and the new file has not).
+	applied *config.File
+	outbox  *messages.Outbox
 }
 
 // build creates the components; background loops run until ctx ends.
@@ -61,11 +65,16 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 			return nil, fmt.Errorf("authThrottling: %w", err)
 		}
 	}
+	// Codes are secrets: the log shows them only at debug level, for local use.
+	router, err := newMessageRouter(cfg.Messages, a.store, sealer, log.With("component", "messages"), log.Enabled(ctx, -4), a.opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	c.outbox = router.Outbox
 	c.pools, err = userpool.New(userpool.Config{
 		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
 		Issuer: c.issuer, Region: cfg.Region,
-		// Codes are secrets: the log shows them only at debug level, for local use.
-		Sender: &userpool.LogSender{Logger: log.With("component", "codes"), RevealCodes: log.Enabled(ctx, -4)},
+		Sender: codeSender{router},
 		Guard: &auth.JSONGuard{
 			Authority: sec.authority, Service: "cognito-idp", Prefix: "cognito-idp:",
 			PublicOps: userpool.PublicOperations, Resource: userpool.ResourceFor(cfg.Region, cfg.AccountID),
@@ -73,7 +82,8 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Now: a.opts.Now, Logger: log.With("component", "userpool"),
 		// Triggers call the function runner built below.
 		Triggers: triggerInvoker{c}, SenderKeys: c.senderKey,
-		Limits: authLimits,
+		Limits:  authLimits,
+		Metrics: a.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -86,6 +96,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.runner = functions.NewRunner(functions.Options{
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
 		Protect: a.protectedPaths(),
+		Metrics: a.metrics,
 	})
 
 	var limits gateway.Limits
@@ -101,7 +112,9 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
 		Functions: invoker{c.runner},
-		Tokens:    cognitoVerifier{c},
+		Tokens:    c.verifier,
+		Issuer:    c.issuer,
+		Metrics:   a.metrics,
 		Store:     a.store,
 		Logger:    log.With("component", "gateway"),
 		Now:       a.opts.Now,
@@ -137,29 +150,30 @@ func (c *components) knownIssuer(poolID string) (string, bool) {
 // handler is the listener's whole HTTP surface.
 func (c *components) handler() http.Handler {
 	admin := http.NewServeMux()
-	admin.HandleFunc("GET /_cognate/health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
+	admin.HandleFunc("GET /_cognate/health", healthHandler)
+	admin.HandleFunc("GET /_cognate/ready", c.app.readyHandler)
+	admin.Handle("GET /_cognate/metrics", c.app.metrics.Handler())
 	admin.Handle("GET /_cognate/functions/{name}/logs", c.runner.LogsHandler())
 	admin.HandleFunc("POST /_cognate/pools/{poolId}/rotate-keys", c.rotateKeys)
+	admin.HandleFunc("POST /_cognate/apply", c.applyHandler)
+	admin.Handle("GET /_cognate/outbox/{poolId}", c.outboxHandler())
 	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
 	})
 	c.sec.hosts.Store(c.hostSet(c.cfg))
-	return &routes{
-		hosts:    &c.sec.hosts,
-		userpool: c.pools.Handler(),
+	return c.app.metrics.Middleware(&routes{
+		hosts:     &c.sec.hosts,
+		userpool:  c.pools.Handler(),
 		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer, func(r *http.Request, poolID, iss string) map[string]any {
 			return oauth.Discovery(oauth.DiscoveryBase(r, iss, poolID))
 		}),
-		oauth:   c.serveOAuth,
-		invoke:  c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
-		admin:   unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
-		gateway: c.gateway.Handler(),
-	}
+		oauth:     c.serveOAuth,
+		invoke:    c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
+		admin:     unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
+		gateway:   c.gateway.Handler(),
+	}, routeLabel)
 }
 
 // hostSet is the Host names served: the defaults, the public URL's host and
@@ -221,6 +235,8 @@ func (c *components) adminRule(r *http.Request) (string, string) {
 	switch {
 	case len(parts) == 3 && parts[0] == "pools" && parts[2] == "rotate-keys":
 		return "cognate:RotateSigningKeys", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
+	case len(parts) == 2 && parts[0] == "outbox":
+		return "cognate:ReadOutbox", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
 	case len(parts) == 3 && parts[0] == "functions" && parts[2] == "logs":
 		return "cognate:GetFunctionLogs", "arn:aws:lambda:" + c.cfg.Region + ":" + c.cfg.AccountID + ":function:" + parts[1]
 	default:
@@ -265,8 +281,8 @@ func (c *components) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"rotated":true}` + "\n"))
 }
 
-// sweep deletes expired sessions and refresh tokens, and stale login and
-// code counters, once a minute.
+// sweep deletes expired sessions and stale login and code counters once a
+// minute.
 func (c *components) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -279,9 +295,6 @@ func (c *components) sweep(ctx context.Context) {
 		now := c.app.opts.Now()
 		if _, err := c.app.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			c.app.log.Warn("sweep sessions", "err", err)
-		}
-		if _, err := c.app.store.DeleteExpiredRefreshTokens(ctx, now); err != nil && ctx.Err() == nil {
-			c.app.log.Warn("sweep refresh tokens", "err", err)
 		}
 		if _, err := c.pools.SweepCounters(ctx); err != nil && ctx.Err() == nil {
 			c.app.log.Warn("sweep counters", "err", err)
@@ -307,41 +320,4 @@ func (i invoker) InvokeFunction(ctx context.Context, name string, payload []byte
 		return nil, "", err
 	}
 	return res.Payload, res.FunctionError, nil
-}
-
-// cognitoVerifier adapts the strict token verifier to the gateway's Cognito
-// authorizer: no scopes → an id token; scopes → an access token with one of them.
-type cognitoVerifier struct{ c *components }
-
-func (v cognitoVerifier) VerifyCognitoToken(ctx context.Context, poolID, token string, scopes []string) (map[string]any, error) {
-	use := tokens.UseID
-	if len(scopes) > 0 {
-		use = tokens.UseAccess
-	}
-	claims, err := v.c.verifier.Verify(ctx, token, tokens.Expect{PoolID: poolID, Issuer: v.c.issuer(poolID), TokenUse: use})
-	if err != nil {
-		if errors.Is(err, tokens.ErrRevoked) {
-			return nil, fmt.Errorf("%w: %w", gateway.ErrTokenRevoked, err)
-		}
-		return nil, err
-	}
-	if len(scopes) > 0 && !hasScope(claims, scopes) {
-		return nil, fmt.Errorf("%w: no required scope", tokens.ErrInvalidToken)
-	}
-	return claims, nil
-}
-
-func hasScope(c tokens.Claims, want []string) bool {
-	granted := map[string]bool{}
-	if s, ok := c["scope"].(string); ok {
-		for _, sc := range strings.Fields(s) {
-			granted[sc] = true
-		}
-	}
-	for _, w := range want {
-		if granted[w] {
-			return true
-		}
-	}
-	return false
 }

@@ -26,9 +26,13 @@ const (
 	DefaultIdleTimeout = 120 * time.Second
 	// DefaultDrainTimeout is how long SIGTERM waits for requests in flight.
 	DefaultDrainTimeout = 30 * time.Second
+	// DefaultMaxConnections bounds the main listener's open connections
+	// (each costs about 35 KB while open; see docs/PERFORMANCE.md).
+	DefaultMaxConnections = 4096
 )
 
-// routes dispatches one listener to the components (see DESIGN.md):
+// routes dispatches one listener to the components (docs/ARCHITECTURE.md,
+// "The listener"):
 // X-Amz-Target Cognito calls, the JWKS and OpenID documents, the Lambda Invoke
 // API, Cognate's own endpoints, and everything else to the API gateway.
 type routes struct {

@@ -65,11 +65,6 @@ type Error struct {
 // Error implements error.
 func (e *Error) Error() string { return e.Type + ": " + e.Message }
 
-// Errorf returns an *Error of type typ with a formatted message and status 400.
-func Errorf(typ, format string, args ...any) *Error {
-	return &Error{Type: typ, Message: fmt.Sprintf(format, args...)}
-}
-
 // Options tune a Handler.
 type Options struct {
 	// MaxBody limits request bodies (DefaultMaxBody when 0).

@@ -23,7 +23,7 @@ func testHandler() *Handler {
 	return NewHandler("Svc", map[string]Op{
 		"Echo": Typed(func(_ context.Context, in *echoIn) (*echoOut, error) {
 			if in.Name == "" {
-				return nil, Errorf("InvalidParameterException", "Missing required parameter %s", "Name")
+				return nil, &Error{Type: "InvalidParameterException", Message: "Missing required parameter Name"}
 			}
 			return &echoOut{Greeting: "hi " + in.Name}, nil
 		}),

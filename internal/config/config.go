@@ -42,15 +42,21 @@ type File struct {
 	Gateway *Gateway `yaml:"gateway"`
 	// Security holds the access keys and policies of the AWS APIs, and the
 	// allowed Host names and browser origins.
-	Security  *Security  `yaml:"security"`
-	Pools     []Pool     `yaml:"pools"`
+	Security *Security `yaml:"security"`
+	// Messages configures code and invitation delivery (SMTP, SMS webhook, outbox).
+	Messages *Messages `yaml:"messages"`
+	// Pools are the user pools to find by name or create.
+	Pools []Pool `yaml:"pools"`
+	// Functions are the functions of the function runner.
 	Functions []Function `yaml:"functions"`
-	APIs      []API      `yaml:"apis"`
+	// APIs are the REST APIs of the API gateway.
+	APIs []API `yaml:"apis"`
 	// KMSKeys are the local keys standing in for KMS keys: custom sender
 	// triggers get their codes encrypted with the key a pool's kmsKeyId names.
 	KMSKeys []KMSKey `yaml:"kmsKeys"`
 	// APIKeys and UsagePlans meter apiKeyRequired methods.
-	APIKeys    []APIKey    `yaml:"apiKeys"`
+	APIKeys []APIKey `yaml:"apiKeys"`
+	// UsagePlans give API keys a throttle and a quota on API stages.
 	UsagePlans []UsagePlan `yaml:"usagePlans"`
 
 	// Dir is the directory relative paths in the file are resolved against.
@@ -71,22 +77,29 @@ type Security struct {
 
 // IAMUser is a principal arn:aws:iam::ACCOUNT:user/NAME.
 type IAMUser struct {
-	Name       string      `yaml:"name"`
+	// Name is the user's name, the last part of its ARN.
+	Name string `yaml:"name"`
+	// AccessKeys are the user's access key pairs.
 	AccessKeys []AccessKey `yaml:"accessKeys"`
-	Policies   []Policy    `yaml:"policies"`
+	// Policies are the user's identity policies.
+	Policies []Policy `yaml:"policies"`
 }
 
 // AccessKey is an access key pair; keep the secret out of the file with ${ENV}.
 type AccessKey struct {
-	ID     string `yaml:"id"`
+	// ID is the access key id (AKIA...).
+	ID string `yaml:"id"`
+	// Secret is the secret access key; write ${ENV} to keep it out of the file.
 	Secret string `yaml:"secret"`
 }
 
 // Policy is a named identity policy: Document is IAM's JSON grammar, as a
 // JSON string or the same structure in YAML.
 type Policy struct {
-	Name     string `yaml:"name"`
-	Document any    `yaml:"document"`
+	// Name names the policy in error messages.
+	Name string `yaml:"name"`
+	// Document is the IAM policy: a JSON string, or the same structure in YAML.
+	Document any `yaml:"document"`
 }
 
 // DocumentJSON returns the policy document as JSON text.
@@ -100,8 +113,10 @@ func (p Policy) DocumentJSON() ([]byte, error) {
 // AuthThrottling sets each source address's request rate limit on
 // Cognito's public operations; rateLimit -1 turns it off, 0 keeps the default.
 type AuthThrottling struct {
-	RateLimit  float64 `yaml:"rateLimit"`
-	BurstLimit int     `yaml:"burstLimit"`
+	// RateLimit is requests per second per source address (-1: off; default 50).
+	RateLimit float64 `yaml:"rateLimit"`
+	// BurstLimit is the bucket's size (default 100).
+	BurstLimit int `yaml:"burstLimit"`
 	// TrustedProxies are the addresses or CIDR ranges of the proxies in front
 	// of Cognate: from those peers, the client is the last address in
 	// X-Forwarded-For that is not a trusted proxy itself.
@@ -110,8 +125,10 @@ type AuthThrottling struct {
 
 // Throttling sets a stage's request rate limit; rateLimit -1 turns it off.
 type Throttling struct {
-	RateLimit  float64 `yaml:"rateLimit"`
-	BurstLimit int     `yaml:"burstLimit"`
+	// RateLimit is the steady rate in requests per second (-1: no limit).
+	RateLimit float64 `yaml:"rateLimit"`
+	// BurstLimit is the bucket size: requests allowed at once above the rate.
+	BurstLimit int `yaml:"burstLimit"`
 }
 
 // Gateway holds settings of the API gateway as a whole.
@@ -124,7 +141,9 @@ type Gateway struct {
 // APIKey declares an API key (sent in x-api-key, or returned by a Lambda
 // authorizer as usageIdentifierKey). Value is a secret: use ${ENV}.
 type APIKey struct {
-	Name  string `yaml:"name"`
+	// Name identifies the key in usage plans.
+	Name string `yaml:"name"`
+	// Value is the key clients send in x-api-key (use ${ENV} to keep it out of the file).
 	Value string `yaml:"value"`
 	// Enabled defaults to true.
 	Enabled *bool `yaml:"enabled"`
@@ -133,37 +152,56 @@ type APIKey struct {
 // UsagePlan declares a usage plan: the API stages it covers, a per-key
 // throttle and quota, and its keys.
 type UsagePlan struct {
-	Name      string          `yaml:"name"`
-	APIStages []UsagePlanAPI  `yaml:"apiStages"`
-	Throttle  *Throttling     `yaml:"throttle"`
-	Quota     *UsagePlanQuota `yaml:"quota"`
-	APIKeys   []string        `yaml:"apiKeys"`
+	// Name is the plan's name.
+	Name string `yaml:"name"`
+	// APIStages are the API stages the plan covers.
+	APIStages []UsagePlanAPI `yaml:"apiStages"`
+	// Throttle is each key's token bucket.
+	Throttle *Throttling `yaml:"throttle"`
+	// Quota is each key's request allowance per period.
+	Quota *UsagePlanQuota `yaml:"quota"`
+	// APIKeys names the keys (apiKeys[].name) in the plan.
+	APIKeys []string `yaml:"apiKeys"`
 }
 
 // UsagePlanAPI names an API (by its name in this file) and a stage.
 type UsagePlanAPI struct {
-	API   string `yaml:"api"`
+	// API is the API's name in this file.
+	API string `yaml:"api"`
+	// Stage is the stage's name.
 	Stage string `yaml:"stage"`
 }
 
 // UsagePlanQuota is requests per DAY, WEEK or MONTH.
 type UsagePlanQuota struct {
-	Limit  int64  `yaml:"limit"`
+	// Limit is the number of requests allowed per period.
+	Limit int64 `yaml:"limit"`
+	// Period is DAY, WEEK or MONTH.
 	Period string `yaml:"period"`
 }
 
 // Pool declares a user pool, found by name or created.
 type Pool struct {
-	Name                   string          `yaml:"name"`
-	UsernameAttributes     []string        `yaml:"usernameAttributes"`
-	AliasAttributes        []string        `yaml:"aliasAttributes"`
-	AutoVerifiedAttributes []string        `yaml:"autoVerifiedAttributes"`
-	CaseSensitive          *bool           `yaml:"caseSensitive"`
-	PasswordPolicy         *PasswordPolicy `yaml:"passwordPolicy"`
-	CustomAttributes       []string        `yaml:"customAttributes"`
-	Clients                []Client        `yaml:"clients"`
-	Groups                 []Group         `yaml:"groups"`
-	Users                  []User          `yaml:"users"`
+	// Name is the pool's name (PoolName); pools are matched by it.
+	Name string `yaml:"name"`
+	// UsernameAttributes lets users sign in with email and/or phone_number instead of a user name.
+	UsernameAttributes []string `yaml:"usernameAttributes"`
+	// AliasAttributes lets users also sign in with email, phone_number or preferred_username.
+	AliasAttributes []string `yaml:"aliasAttributes"`
+	// AutoVerifiedAttributes are verified by a code at sign-up (email, phone_number).
+	AutoVerifiedAttributes []string `yaml:"autoVerifiedAttributes"`
+	// CaseSensitive makes user names case-sensitive (when absent, the API's default: case-sensitive).
+	CaseSensitive *bool `yaml:"caseSensitive"`
+	// PasswordPolicy is the pool's password rules (Cognito's defaults when absent).
+	PasswordPolicy *PasswordPolicy `yaml:"passwordPolicy"`
+	// CustomAttributes are custom string attributes, named without the custom: prefix.
+	CustomAttributes []string `yaml:"customAttributes"`
+	// Clients are the pool's app clients.
+	Clients []Client `yaml:"clients"`
+	// Groups are the pool's groups.
+	Groups []Group `yaml:"groups"`
+	// Users are created confirmed, with a permanent password, if missing.
+	Users []User `yaml:"users"`
 	// LambdaConfig names the pool's triggers (applied at every start).
 	LambdaConfig *LambdaConfig `yaml:"lambdaConfig"`
 }
@@ -171,20 +209,32 @@ type Pool struct {
 // LambdaConfig mirrors Cognito's LambdaConfigType: each trigger is a
 // function name of this file or a full function ARN.
 type LambdaConfig struct {
-	PreSignUp          string `yaml:"preSignUp"`
-	PostConfirmation   string `yaml:"postConfirmation"`
-	PreAuthentication  string `yaml:"preAuthentication"`
+	// PreSignUp runs before a sign-up is accepted.
+	PreSignUp string `yaml:"preSignUp"`
+	// PostConfirmation runs after a user is confirmed.
+	PostConfirmation string `yaml:"postConfirmation"`
+	// PreAuthentication runs before a sign-in is checked.
+	PreAuthentication string `yaml:"preAuthentication"`
+	// PostAuthentication runs after a successful sign-in.
 	PostAuthentication string `yaml:"postAuthentication"`
+	// PreTokenGeneration may change the claims of issued tokens.
 	PreTokenGeneration string `yaml:"preTokenGeneration"`
 	// PreTokenGenerationVersion is V1_0 (default), V2_0 or V3_0.
-	PreTokenGenerationVersion   string `yaml:"preTokenGenerationVersion"`
-	UserMigration               string `yaml:"userMigration"`
-	CustomMessage               string `yaml:"customMessage"`
-	DefineAuthChallenge         string `yaml:"defineAuthChallenge"`
-	CreateAuthChallenge         string `yaml:"createAuthChallenge"`
+	PreTokenGenerationVersion string `yaml:"preTokenGenerationVersion"`
+	// UserMigration signs in or recovers users unknown to the pool.
+	UserMigration string `yaml:"userMigration"`
+	// CustomMessage writes the messages that carry codes.
+	CustomMessage string `yaml:"customMessage"`
+	// DefineAuthChallenge drives the CUSTOM_AUTH flow.
+	DefineAuthChallenge string `yaml:"defineAuthChallenge"`
+	// CreateAuthChallenge creates a CUSTOM_AUTH challenge.
+	CreateAuthChallenge string `yaml:"createAuthChallenge"`
+	// VerifyAuthChallengeResponse checks a CUSTOM_AUTH answer.
 	VerifyAuthChallengeResponse string `yaml:"verifyAuthChallengeResponse"`
-	CustomEmailSender           string `yaml:"customEmailSender"`
-	CustomSMSSender             string `yaml:"customSMSSender"`
+	// CustomEmailSender delivers email codes (encrypted with kmsKeyId's key).
+	CustomEmailSender string `yaml:"customEmailSender"`
+	// CustomSMSSender delivers SMS codes (encrypted with kmsKeyId's key).
+	CustomSMSSender string `yaml:"customSMSSender"`
 	// KMSKeyID names one of kmsKeys (its id or ARN); required with custom senders.
 	KMSKeyID string `yaml:"kmsKeyId"`
 }
@@ -208,73 +258,104 @@ func (l *LambdaConfig) Triggers() map[string]string {
 // KMSKey is a local symmetric key: Key is 32 bytes, base64-encoded (use
 // ${ENV}); its ARN is arn:aws:kms:REGION:ACCOUNT:key/ID.
 type KMSKey struct {
-	ID  string `yaml:"id"`
+	// ID is the key's id, the last part of its ARN.
+	ID string `yaml:"id"`
+	// Key is 32 bytes, base64-encoded; write ${ENV} to keep it out of the file.
 	Key string `yaml:"key"`
 }
 
 // PasswordPolicy mirrors Cognito's PasswordPolicyType.
 type PasswordPolicy struct {
-	MinimumLength                 int  `yaml:"minimumLength"`
-	RequireUppercase              bool `yaml:"requireUppercase"`
-	RequireLowercase              bool `yaml:"requireLowercase"`
-	RequireNumbers                bool `yaml:"requireNumbers"`
-	RequireSymbols                bool `yaml:"requireSymbols"`
-	TemporaryPasswordValidityDays int  `yaml:"temporaryPasswordValidityDays"`
+	// MinimumLength is the shortest password allowed (6 to 99; Cognito's default 8).
+	MinimumLength int `yaml:"minimumLength"`
+	// RequireUppercase demands an upper-case letter.
+	RequireUppercase bool `yaml:"requireUppercase"`
+	// RequireLowercase demands a lower-case letter.
+	RequireLowercase bool `yaml:"requireLowercase"`
+	// RequireNumbers demands a digit.
+	RequireNumbers bool `yaml:"requireNumbers"`
+	// RequireSymbols demands one of Cognito's special characters.
+	RequireSymbols bool `yaml:"requireSymbols"`
+	// TemporaryPasswordValidityDays is how long an admin-set temporary password lasts.
+	TemporaryPasswordValidityDays int `yaml:"temporaryPasswordValidityDays"`
 }
 
 // Client declares an app client of a pool, found by name or created.
 type Client struct {
-	Name              string   `yaml:"name"`
-	GenerateSecret    bool     `yaml:"generateSecret"`
+	// Name is the client's name (ClientName); clients are matched by it within the pool.
+	Name string `yaml:"name"`
+	// GenerateSecret gives the client a secret (then every call needs SECRET_HASH).
+	GenerateSecret bool `yaml:"generateSecret"`
+	// ExplicitAuthFlows are the allowed flows (ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH ...).
 	ExplicitAuthFlows []string `yaml:"explicitAuthFlows"`
-	// Token lifetimes as Go durations in whole minutes ("1h", "720h"); empty
-	// means Cognito's defaults. They apply when the client is created.
-	IDTokenValidity      string `yaml:"idTokenValidity"`
-	AccessTokenValidity  string `yaml:"accessTokenValidity"`
+	// IDTokenValidity is the id token lifetime, a Go duration in whole
+	// minutes ("1h"; default 1h). Lifetimes apply when the client is created.
+	IDTokenValidity string `yaml:"idTokenValidity"`
+	// AccessTokenValidity is the access token lifetime ("15m"; default 1h).
+	AccessTokenValidity string `yaml:"accessTokenValidity"`
+	// RefreshTokenValidity is the refresh token lifetime (default 720h, 30 days).
 	RefreshTokenValidity string `yaml:"refreshTokenValidity"`
 }
 
 // Group declares a group of a pool.
 type Group struct {
-	Name        string `yaml:"name"`
+	// Name is the group's name.
+	Name string `yaml:"name"`
+	// Description is free text.
 	Description string `yaml:"description"`
-	Precedence  *int32 `yaml:"precedence"`
+	// Precedence orders the groups in cognito:groups (lower first).
+	Precedence *int32 `yaml:"precedence"`
 }
 
 // User declares a confirmed user with a permanent password.
 type User struct {
-	Username   string            `yaml:"username"`
-	Password   string            `yaml:"password"`
+	// Username is the user name (required).
+	Username string `yaml:"username"`
+	// Password is the permanent password; write ${ENV} to keep it out of the file.
+	Password string `yaml:"password"`
+	// Attributes are user attributes (email, email_verified, custom:...).
 	Attributes map[string]string `yaml:"attributes"`
-	Groups     []string          `yaml:"groups"`
+	// Groups are groups of the same pool the user belongs to.
+	Groups []string `yaml:"groups"`
 }
 
 // Function declares a function of the function runner.
 type Function struct {
-	Name    string `yaml:"name"`
+	// Name is the function's name (1-64 letters, digits, - or _).
+	Name string `yaml:"name"`
+	// Runtime is builtin, provided (provided.al2, provided.al2023, go1.x) or nodejs (nodejs18.x, nodejs20.x, nodejs22.x).
 	Runtime string `yaml:"runtime"`
 	// Handler is "file.export" for Node.js, or the builtin's name.
 	Handler string `yaml:"handler"`
 	// Command runs a "provided" function: argv, the first element relative to Dir.
 	Command []string `yaml:"command"`
 	// Build is run once in Dir before the function is registered (go build, npm ci ...).
-	Build       []string          `yaml:"build"`
-	Dir         string            `yaml:"dir"`
+	Build []string `yaml:"build"`
+	// Dir is the task root, relative to the file: it must exist and hold the handler module or command.
+	Dir string `yaml:"dir"`
+	// Environment is the function's environment; values may use ${pool:NAME}-style references.
 	Environment map[string]string `yaml:"environment"`
-	// Timeout in seconds (default 3, as Lambda).
-	Timeout             int `yaml:"timeout"`
-	MemorySize          int `yaml:"memorySize"`
+	// Timeout in seconds (default 3, as Lambda; at most 900).
+	Timeout int `yaml:"timeout"`
+	// MemorySize in MB is reported in REPORT lines (default 128).
+	MemorySize int `yaml:"memorySize"`
+	// ReservedConcurrency is how many invocations run at once (default 10); more wait in a queue.
 	ReservedConcurrency int `yaml:"reservedConcurrency"`
 }
 
 // API declares a REST API from an OpenAPI 3 / Swagger 2 document with
 // x-amazon-apigateway-* extensions: a file (OpenAPI) or inline (Definition).
 type API struct {
-	Name       string    `yaml:"name"`
-	OpenAPI    string    `yaml:"openapi"`
+	// Name is the API's name; its id is derived from it.
+	Name string `yaml:"name"`
+	// OpenAPI is the path of the OpenAPI 3 or Swagger 2 file (YAML or JSON).
+	OpenAPI string `yaml:"openapi"`
+	// Definition is the OpenAPI document inline (instead of openapi).
 	Definition *Document `yaml:"definition"`
-	Default    bool      `yaml:"default"`
-	Stages     []Stage   `yaml:"stages"`
+	// Default serves the API at /{stage}/... without a Host or /restapis prefix.
+	Default bool `yaml:"default"`
+	// Stages are the API's stages (at least one).
+	Stages []Stage `yaml:"stages"`
 }
 
 // Document is an inline document kept as YAML, decoded by its consumer.
@@ -290,7 +371,9 @@ func (d *Document) UnmarshalYAML(n *yaml.Node) error {
 
 // Stage declares a stage of an API.
 type Stage struct {
-	Name      string            `yaml:"name"`
+	// Name is the stage's name, the first path segment.
+	Name string `yaml:"name"`
+	// Variables are the stage variables ($stageVariables in templates).
 	Variables map[string]string `yaml:"variables"`
 }
 
@@ -325,6 +408,10 @@ func Parse(data []byte) (*File, error) {
 	dec.KnownFields(true)
 	var f File
 	if err := dec.Decode(&f); err != nil {
+		var root yaml.Node
+		if yaml.Unmarshal([]byte(expanded), &root) == nil {
+			return nil, explainDecodeError(&root, err)
+		}
 		return nil, fmt.Errorf("decode config: %w", err)
 	}
 	f.applyDefaults()

@@ -50,9 +50,13 @@ func TestParseRejects(t *testing.T) {
 	tests := []struct {
 		name, yml, want string
 	}{
-		{"unknown key", "pools: [{name: p, colour: red}]", "field colour not found"},
+		{"unknown key", "pools: [{name: p, colour: red}]", `pools[0].colour (line 1): unknown field "colour"`},
 		{"unset env", "region: ${COGNATE_SURELY_UNSET_VAR}", "COGNATE_SURELY_UNSET_VAR"},
 		{"bad yaml", "pools: [", "decode config"},
+		{"typo suggests the key", "pools:\n  - name: p\n    clients:\n      - {name: c, generateSecrt: true}\n", `pools[0].clients[0].generateSecrt (line 4): unknown field "generateSecrt" (did you mean "generateSecret"?)`},
+		{"far-off key lists the valid ones", "apis: [{name: a, colour: red}]", `(valid: default, definition, name, openapi, stages)`},
+		{"wrong type names the field", "functions:\n  - name: f\n    build: go build\n", `functions[0].build (line 3): the string "go build" is not a list`},
+		{"top-level typo", "regoin: eu-west-1", `regoin (line 1): unknown field "regoin" (did you mean "region"?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,6 +116,20 @@ func TestAuthThrottlingProxies(t *testing.T) {
 	for i := range want {
 		if got[i].String() != want[i] {
 			t.Errorf("proxy %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+}
+
+// TestValidateSuggests: a misspelt enumeration value gets the nearest valid one.
+func TestValidateSuggests(t *testing.T) {
+	f, err := Parse([]byte("issuerStyle: awz\nfunctions:\n  - {name: f, runtime: nodejs20, handler: index.handler, dir: .}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.Validate()
+	for _, want := range []string{`functions[0].runtime: "nodejs20" is not supported (did you mean "nodejs20.x"?)`, `issuerStyle: "awz" is not local or aws (did you mean "aws"?)`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err %v, want %q", err, want)
 		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +30,7 @@ func (f *File) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if f.IssuerStyle != "local" && f.IssuerStyle != "aws" {
-		add("issuerStyle: %q is not local or aws", f.IssuerStyle)
+		add("issuerStyle: %q is not local or aws%s", f.IssuerStyle, didYouMean(f.IssuerStyle, []string{"local", "aws"}))
 	}
 	if t := f.Throttling; t != nil && (t.RateLimit == 0 || t.RateLimit < -1 || t.BurstLimit < 0) {
 		add("throttling: rateLimit must be positive (or -1 for none) and burstLimit not negative")
@@ -58,6 +60,9 @@ func (f *File) Validate() error {
 		if raw, err := base64.StdEncoding.DecodeString(k.Key); err != nil || len(raw) != 32 {
 			add("kmsKeys[%d].key: want 32 bytes, base64-encoded", i)
 		}
+	}
+	if f.Messages != nil {
+		f.Messages.validate(add)
 	}
 	pools := map[string]bool{}
 	for i, p := range f.Pools {
@@ -134,7 +139,7 @@ func (f *File) Validate() error {
 		}
 		funcs[fn.Name] = true
 		if !runtimes[fn.Runtime] {
-			add("%s.runtime: %q is not supported", where, fn.Runtime)
+			add("%s.runtime: %q is not supported%s", where, fn.Runtime, didYouMean(fn.Runtime, slices.Collect(maps.Keys(runtimes))))
 		}
 		switch {
 		case fn.Runtime == "builtin" && fn.Handler == "":

@@ -43,6 +43,9 @@ type FunctionConfig struct {
 	Timeout             time.Duration     `yaml:"timeout"`
 	MemorySize          int               `yaml:"memorySize"`
 	ReservedConcurrency int               `yaml:"reservedConcurrency"`
+	// CodeVersion identifies the code in Dir (CodeFingerprint): Apply
+	// replaces a function whose code changed even if nothing else did.
+	CodeVersion string `yaml:"-"`
 }
 
 var functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

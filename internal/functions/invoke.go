@@ -164,6 +164,10 @@ func (f *function) run(inv *invocation) Result {
 	} else {
 		o = f.runProcess(inv)
 	}
+	if o.failed {
+		f.logInvokeError(inv, o.payload)
+	}
+	f.record(inv, o)
 	f.platformf(inv, "END RequestId: %s", inv.id)
 	f.platformf(inv, "%s", f.report(inv, o))
 	res := Result{Payload: o.payload, RequestID: inv.id, LogTail: inv.logTail()}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Handler serves the Lambda Invoke API:
@@ -64,13 +65,17 @@ func (r *Runner) serveInvoke(w http.ResponseWriter, req *http.Request) {
 		}
 		clientContext = string(decoded)
 	}
-	switch t := req.Header.Get("X-Amz-Invocation-Type"); t {
+	invocationType := req.Header.Get("X-Amz-Invocation-Type")
+	switch t := invocationType; t {
 	case "", "RequestResponse":
+		invocationType = "RequestResponse"
 	case "DryRun":
+		r.log.Info("lambda invoke", "function", f.cfg.Name, "invocation_type", t)
 		w.Header().Set("X-Amz-Executed-Version", "$LATEST")
 		w.WriteHeader(http.StatusNoContent)
 		return
 	case "Event":
+		r.log.Info("lambda invoke", "function", f.cfg.Name, "invocation_type", t)
 		r.invokeEvent(f.cfg.Name, payload, clientContext)
 		w.Header().Set("X-Amz-Executed-Version", "$LATEST")
 		w.WriteHeader(http.StatusAccepted)
@@ -80,19 +85,32 @@ func (r *Runner) serveInvoke(w http.ResponseWriter, req *http.Request) {
 			"1 validation error detected: Value '"+t+"' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
 		return
 	}
+	start := time.Now()
 	res, err := r.invoke(req.Context(), f.cfg.Name, payload, clientContext)
+	logInvoke := func(outcome string) {
+		r.log.Info("lambda invoke", "function", f.cfg.Name, "invocation_type", invocationType,
+			"request_id", res.RequestID, "outcome", outcome, "took", time.Since(start).Round(time.Microsecond))
+	}
 	switch {
 	case errors.Is(err, ErrTooManyRequests):
+		logInvoke("TooManyRequestsException")
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusTooManyRequests, "TooManyRequestsException", map[string]string{
 			"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded", "Type": "User", "message": "Rate Exceeded.",
 		})
 		return
 	case errors.Is(err, ErrClosed):
+		logInvoke("ServiceException")
 		writeAPIError(w, http.StatusServiceUnavailable, "ServiceException", "The function runner is shutting down")
 		return
 	case err != nil:
+		logInvoke("caller gone")
 		return // the caller went away
+	}
+	if res.FunctionError != "" {
+		logInvoke("FunctionError " + res.FunctionError)
+	} else {
+		logInvoke("ok")
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

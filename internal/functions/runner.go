@@ -38,6 +38,8 @@ type Options struct {
 	// StopGrace is the time between SIGTERM and SIGKILL when an instance is
 	// stopped (idle or Close); default 500 ms.
 	StopGrace time.Duration
+	// Metrics counts invocations, errors and cold starts (optional).
+	Metrics Metrics
 	// Protect lists paths function processes must never read (the data
 	// directory, the server key, the configuration file), enforced with
 	// Landlock even when an allowed directory such as a task root holds them.

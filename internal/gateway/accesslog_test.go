@@ -30,7 +30,7 @@ func TestAccessLog(t *testing.T) {
 		t.Fatalf("%d access log lines:\n%s", len(lines), buf.String())
 	}
 	ok, denied := lines[0], lines[1]
-	if ok["requestId"] != rec.Header().Get("x-amzn-RequestId") || ok["principalId"] != "sub-alice" || ok["status"] != float64(200) ||
+	if ok["request_id"] != rec.Header().Get("x-amzn-RequestId") || ok["principalId"] != "sub-alice" || ok["status"] != float64(200) ||
 		ok["resourcePath"] != "/notes" || ok["stage"] != "dev" || ok["apiId"] != testAPIID {
 		t.Fatalf("access log %v", ok)
 	}

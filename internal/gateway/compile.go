@@ -138,7 +138,7 @@ func (g *Gateway) compileRoute(d *deployment, res *resource, verb string, m *Met
 	if m == nil {
 		return nil, errors.New("empty method")
 	}
-	r := &route{res: res, verb: verb, method: m, authType: m.AuthorizationType}
+	r := &route{res: res, verb: verb, method: m, authType: m.AuthorizationType, label: d.api.Name + " " + verb + " " + res.path}
 	if m.Authorizer != "" {
 		r.auth = d.authorizers[m.Authorizer]
 		if r.auth == nil {
@@ -217,14 +217,16 @@ func (g *Gateway) compileAuthorizer(depID, apiID, name string, a *Authorizer) (*
 	au, err := authorizer.New(cfg, authorizer.Deps{
 		Functions:     g.opts.Functions,
 		Tokens:        g.opts.Tokens,
+		Issuer:        g.opts.Issuer,
 		Cache:         g.cache,
+		CacheLookups:  g.opts.Metrics,
 		Logger:        g.log,
 		CognitoMaxTTL: g.opts.CognitoCacheMaxTTL,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("api %s: %w", apiID, err)
 	}
-	if (cfg.Type == authorizer.Cognito && g.opts.Tokens == nil) || (cfg.Type != authorizer.Cognito && g.opts.Functions == nil) {
+	if (cfg.Type == authorizer.Cognito && (g.opts.Tokens == nil || g.opts.Issuer == nil)) || (cfg.Type != authorizer.Cognito && g.opts.Functions == nil) {
 		return nil, fmt.Errorf("authorizer %q: no %s configured", name, map[bool]string{true: "token verifier", false: "function invoker"}[cfg.Type == authorizer.Cognito])
 	}
 	return au, nil

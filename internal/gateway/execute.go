@@ -12,6 +12,7 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
 	"github.com/cognate-dev/cognate/internal/iampolicy"
+	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/vtl"
 )
 
@@ -95,6 +96,7 @@ func (x *exchange) run() error {
 		return gwErr(MissingAuthenticationToken, nil)
 	}
 	x.params = params
+	metrics.SetRoute(r.Context(), x.rt.label)
 	if r.URL.RawQuery != "" {
 		x.query = r.URL.Query()
 	}
@@ -261,7 +263,7 @@ func (x *exchange) accessLog() {
 		resourcePath = x.rt.res.path
 	}
 	x.g.log.LogAttrs(ctx, slog.LevelInfo, "gateway request",
-		slog.String("requestId", x.requestID),
+		slog.String("request_id", x.requestID),
 		slog.String("ip", x.sourceIP()),
 		slog.String("httpMethod", x.r.Method),
 		slog.String("apiId", apiID),

@@ -42,7 +42,7 @@ func (x *exchange) fail(err error) {
 				body = []byte(out)
 				h.Set("Content-Type", ct)
 			} else {
-				x.g.log.Warn("gateway response template", "requestId", x.requestID, "type", customType, "err", terr)
+				x.g.log.Warn("gateway response template", "request_id", x.requestID, "type", customType, "err", terr)
 			}
 		}
 	}
@@ -52,7 +52,7 @@ func (x *exchange) fail(err error) {
 		lvl = slog.LevelWarn
 	}
 	if ge.err != nil {
-		x.g.log.Log(x.r.Context(), lvl, "gateway error", "requestId", x.requestID, "type", ge.typ, "status", status, "err", ge.err)
+		x.g.log.Log(x.r.Context(), lvl, "gateway error", "request_id", x.requestID, "type", ge.typ, "status", status, "err", ge.err)
 	}
 	x.writeBody(status, body)
 }

@@ -247,7 +247,7 @@ func newTestEnv(t testing.TB, mutate func(*API, *Options)) *testEnv {
 	clock := newFakeClock()
 	env := &testEnv{inv: newFakeInvoker(defaultFuncs()), clock: clock, backend: newBackend(t)}
 	env.issuer = newTestIssuer(t, clock.Now)
-	opts := Options{Functions: env.inv, Tokens: env.issuer, Logger: testLogger(t), Now: clock.Now,
+	opts := Options{Functions: env.inv, Tokens: env.issuer, Issuer: env.issuer.issuerOf, Logger: testLogger(t), Now: clock.Now,
 		Limits: Limits{Rate: -1}}
 	api := testAPI(env.backend.URL)
 	if mutate != nil {

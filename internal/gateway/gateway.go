@@ -14,12 +14,9 @@ import (
 // FunctionInvoker calls a function by name (see authorizer.FunctionInvoker).
 type FunctionInvoker = authorizer.FunctionInvoker
 
-// TokenVerifier verifies Cognito tokens (see authorizer.TokenVerifier).
+// TokenVerifier verifies Cognito tokens (see authorizer.TokenVerifier);
+// *tokens.Verifier satisfies it.
 type TokenVerifier = authorizer.TokenVerifier
-
-// ErrTokenRevoked is what a TokenVerifier wraps for a revoked token; the
-// gateway then drops the token's cached authorizer results.
-var ErrTokenRevoked = authorizer.ErrRevoked
 
 // Options configure a Gateway. Functions is required for AWS, AWS_PROXY and
 // Lambda authorizers, Tokens for Cognito authorizers; Store is optional
@@ -27,7 +24,9 @@ var ErrTokenRevoked = authorizer.ErrRevoked
 type Options struct {
 	Functions FunctionInvoker
 	Tokens    TokenVerifier
-	Store     DeploymentStore
+	// Issuer is the iss claim of a pool's tokens (with Tokens, for Cognito authorizers).
+	Issuer func(poolID string) string
+	Store  DeploymentStore
 	// Logger receives errors and, at Info, one access log line per request.
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -36,16 +35,6 @@ type Options struct {
 	Region    string
 	AccountID string
 	Limits    Limits
-	// HTTPClient calls HTTP and HTTP_PROXY backends (default: a pooled,
-	// keep-alive transport without redirects).
-	HTTPClient *http.Client
-	// CompileTemplate parses mapping templates (default: internal/vtl).
-	CompileTemplate TemplateCompiler
-	// SyncInterval is Run's polling period for stages changed by other
-	// nodes (default 1 s).
-	SyncInterval time.Duration
-	// CacheEntries bounds the authorizer result cache (default 100,000).
-	CacheEntries int
 	// Usage keeps usage-plan counters (store.Usage); without it they are in
 	// memory, per node.
 	Usage UsageStore
@@ -55,6 +44,8 @@ type Options struct {
 	// CognitoCacheMaxTTL caps the cache TTL of Cognito authorizer results so
 	// revoked tokens are refused quickly (default 1 s).
 	CognitoCacheMaxTTL time.Duration
+	// Metrics counts authorizer cache hits and misses (optional).
+	Metrics authorizer.CacheLookups
 }
 
 // Gateway serves deployed APIs. Create it with New; it is safe for
@@ -92,12 +83,6 @@ func New(opts Options) *Gateway {
 	if opts.AccountID == "" {
 		opts.AccountID = "000000000000"
 	}
-	if opts.CompileTemplate == nil {
-		opts.CompileTemplate = defaultCompiler
-	}
-	if opts.SyncInterval <= 0 {
-		opts.SyncInterval = time.Second
-	}
 	if opts.EscapedSlashes == "" {
 		opts.EscapedSlashes = KeepUnchanged
 	}
@@ -107,12 +92,9 @@ func New(opts Options) *Gateway {
 		log:      opts.Logger,
 		now:      opts.Now,
 		limits:   opts.Limits.withDefaults(),
-		client:   opts.HTTPClient,
-		cache:    authorizer.NewCache(opts.CacheEntries, opts.Now),
+		client:   NewHTTPClient(),
+		cache:    authorizer.NewCache(0, opts.Now),
 		compiled: make(map[string]*deployment),
-	}
-	if g.client == nil {
-		g.client = NewHTTPClient()
 	}
 	g.state.Store(&routingState{apis: map[string]map[string]*stage{}})
 	g.usage.Store(&usageState{})
@@ -125,10 +107,14 @@ func New(opts Options) *Gateway {
 // /restapis/{apiId}/{stage}/_user_request_/{path}.
 func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
 
+// SyncInterval is how often Run polls the store for stages changed by
+// other nodes.
+const SyncInterval = time.Second
+
 // Run polls the store every SyncInterval for stages deployed by other nodes
 // until ctx ends. Errors are logged, not fatal.
 func (g *Gateway) Run(ctx context.Context) error {
-	t := time.NewTicker(g.opts.SyncInterval)
+	t := time.NewTicker(SyncInterval)
 	defer t.Stop()
 	for {
 		select {

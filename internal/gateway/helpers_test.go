@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/tokens"
 )
 
 // fakeFunc is a fake function: it answers out, a function error kind, or an
@@ -130,13 +132,13 @@ func (ti *testIssuer) accessToken(username, scope string) string {
 
 var errBadToken = errors.New("invalid token")
 
-// VerifyCognitoToken verifies strictly: RS256, signature, iss, exp,
-// token_use, scopes, revocation.
-func (ti *testIssuer) VerifyCognitoToken(_ context.Context, poolID, token string, scopes []string) (map[string]any, error) {
+// Verify verifies strictly, as tokens.Verifier does: RS256, signature,
+// iss, exp, token_use, revocation. (Scopes are the authorizer's business.)
+func (ti *testIssuer) Verify(_ context.Context, token string, want tokens.Expect) (tokens.Claims, error) {
 	ti.mu.Lock()
 	ti.calls++
 	ti.mu.Unlock()
-	if poolID != ti.pool {
+	if want.PoolID != ti.pool || want.Issuer != ti.issuer {
 		return nil, fmt.Errorf("%w: unknown pool", errBadToken)
 	}
 	parts := strings.Split(token, ".")
@@ -167,27 +169,20 @@ func (ti *testIssuer) VerifyCognitoToken(_ context.Context, poolID, token string
 	if exp, _ := claims["exp"].(float64); int64(exp) <= ti.now().Unix() {
 		return nil, fmt.Errorf("%w: expired", errBadToken)
 	}
-	want := "id"
-	if len(scopes) > 0 {
-		want = "access"
-	}
-	if claims["token_use"] != want {
+	if want.TokenUse != "" && claims["token_use"] != want.TokenUse {
 		return nil, fmt.Errorf("%w: token_use", errBadToken)
-	}
-	if len(scopes) > 0 {
-		have := strings.Fields(fmt.Sprint(claims["scope"]))
-		if !slices.ContainsFunc(scopes, func(s string) bool { return slices.Contains(have, s) }) {
-			return nil, fmt.Errorf("%w: scope", errBadToken)
-		}
 	}
 	ti.mu.Lock()
 	revoked := ti.revoked[fmt.Sprint(claims["jti"])]
 	ti.mu.Unlock()
 	if revoked {
-		return nil, fmt.Errorf("verify: %w", ErrTokenRevoked)
+		return nil, fmt.Errorf("verify: %w", tokens.ErrRevoked)
 	}
 	return claims, nil
 }
+
+// issuerOf is the iss of a pool's tokens (gateway Options.Issuer).
+func (ti *testIssuer) issuerOf(string) string { return ti.issuer }
 
 func (ti *testIssuer) revoke(jti string) {
 	ti.mu.Lock()

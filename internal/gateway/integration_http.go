@@ -235,7 +235,7 @@ func (x *exchange) httpProxy() error {
 	x.respBytes = n
 	x.integLatency = x.g.now().Sub(t0)
 	if err != nil {
-		x.g.log.Warn("gateway backend body", "requestId", x.requestID, "err", err)
+		x.g.log.Warn("gateway backend body", "request_id", x.requestID, "err", err)
 	}
 	return nil
 }
@@ -279,11 +279,8 @@ func (x *exchange) httpMapped() error {
 }
 
 // roundTrip sends req without http.Client's redirect bookkeeping (it clones
-// every request's headers) when the client is the gateway's own, which never
-// follows redirects and has no jar or timeout.
+// every request's headers): the gateway's client never follows redirects
+// and has no jar or timeout.
 func (g *Gateway) roundTrip(req *http.Request) (*http.Response, error) {
-	if g.opts.HTTPClient == nil {
-		return g.client.Transport.RoundTrip(req)
-	}
-	return g.client.Do(req)
+	return g.client.Transport.RoundTrip(req)
 }

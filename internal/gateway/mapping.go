@@ -25,9 +25,6 @@ type Template interface {
 	Render(r *MappingRequest) (string, error)
 }
 
-// TemplateCompiler parses a mapping template.
-type TemplateCompiler func(src string) (Template, error)
-
 // compiledTemplates are an integration's request or response templates by
 // content type.
 type compiledTemplates map[string]Template
@@ -38,7 +35,7 @@ func (g *Gateway) compileTemplates(src map[string]string) (compiledTemplates, er
 	}
 	out := make(compiledTemplates, len(src))
 	for ct, s := range src {
-		t, err := g.opts.CompileTemplate(s)
+		t, err := compileTemplate(s)
 		if err != nil {
 			return nil, &templateError{contentType: ct, err: err}
 		}
@@ -96,8 +93,8 @@ func (v vtlTemplate) Render(r *MappingRequest) (string, error) {
 	return v.t.RenderAPIGateway((*vtl.Request)(r))
 }
 
-// defaultCompiler parses templates with internal/vtl.
-func defaultCompiler(src string) (Template, error) {
+// compileTemplate parses a mapping template with internal/vtl.
+func compileTemplate(src string) (Template, error) {
 	t, err := vtl.Parse(src)
 	if err != nil {
 		return nil, err

@@ -109,7 +109,8 @@ func TestDeployRejectsBadAPIs(t *testing.T) {
 		{"bad provider arn", &API{Name: "x", Authorizers: map[string]*Authorizer{"a": {Type: "COGNITO_USER_POOLS", ProviderARNs: []string{"arn:aws:s3:::bucket"}}}, Paths: map[string]map[string]*Method{}}},
 		{"unknown gateway response", &API{Name: "x", Paths: map[string]map[string]*Method{}, GatewayResponses: map[ResponseType]*GatewayResponse{"NOPE": {}}}},
 	}
-	gw := New(Options{Functions: newFakeInvoker(nil), Tokens: newTestIssuer(t, newFakeClock().Now), Logger: testLogger(t)})
+	ti := newTestIssuer(t, newFakeClock().Now)
+	gw := New(Options{Functions: newFakeInvoker(nil), Tokens: ti, Issuer: ti.issuerOf, Logger: testLogger(t)})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := gw.Deploy(t.Context(), tt.api, "dev", nil); err == nil {

@@ -67,6 +67,8 @@ type route struct {
 	integ    *compiledIntegration
 	// valid is the method's request validation (nil: none).
 	valid *validation
+	// label names the route in request metrics: API name, verb, resource.
+	label string
 }
 
 // param is a matched path parameter: value is decoded once (%2B kept, as

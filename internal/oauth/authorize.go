@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
+	"github.com/cognate-dev/cognate/internal/uuid"
 )
 
 // maxParam bounds every authorize parameter (URLs are limited elsewhere too).
@@ -193,7 +193,7 @@ func (s *Server) Complete(w http.ResponseWriter, r *http.Request, req *Request, 
 	ctx := r.Context()
 	// Each grant is its own sign-in for revocation: revoking one app's
 	// refresh token (or a replayed code) leaves the session's other grants.
-	origin := tokens.NewJTI()
+	origin := uuid.New()
 	if req.ResponseType == "token" {
 		toks, err := s.pools.IssueOAuthTokens(ctx, userpool.OAuthGrant{ClientID: req.Client.ClientID, Username: sess.Username,
 			Scopes: req.Scopes, Nonce: req.Nonce, AuthTime: time.Unix(sess.AuthTime, 0), OriginJTI: origin}, false)

@@ -1,4 +1,4 @@
-// Package scalebench checks DESIGN.md's scale target: SRP login and
+// Package scalebench checks the scale target of docs/PERFORMANCE.md: SRP login and
 // Cognito-authorizer latency stay flat (≤ 1.2×) from 1 k to 1 M users in a
 // pool. It holds only tests and benchmarks; this file is the package doc.
 //

@@ -156,7 +156,7 @@ func resetState(path string) error {
 		return err
 	}
 	defer db.Close()
-	for _, q := range []string{"DELETE FROM sessions", "DELETE FROM refresh_tokens", "DELETE FROM lockouts",
+	for _, q := range []string{"DELETE FROM sessions", "DELETE FROM lockouts",
 		"PRAGMA wal_checkpoint(TRUNCATE)"} {
 		if _, err := db.Exec(q); err != nil {
 			return fmt.Errorf("%s: %w", q, err)

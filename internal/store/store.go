@@ -41,13 +41,13 @@ type Store interface {
 	Users
 	Groups
 	Sessions
-	RefreshTokens
 	Revocations
 	Keys
 	Lockouts
 	Deployments
 	Items
 	Usage
+	Outbox
 	// Name says which backend this is and where, for logs ("sqlite /data/cognate.db").
 	Name() string
 	// Close releases the backend's resources.
@@ -72,7 +72,7 @@ type Pool struct {
 }
 
 // Pools stores user pools. DeletePool removes the pool and everything in it
-// (clients, users, groups, memberships, keys, refresh tokens, lockouts).
+// (clients, users, groups, memberships, keys, lockouts).
 type Pools interface {
 	CreatePool(ctx context.Context, p Pool) error
 	GetPool(ctx context.Context, id string) (Pool, error)
@@ -191,32 +191,6 @@ type Sessions interface {
 	TakeSession(ctx context.Context, id string, now time.Time) (Session, error)
 	// DeleteExpiredSessions removes sessions that expired before now.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
-}
-
-// RefreshToken is the server-side state of an opaque refresh token. ID is a
-// hash of the token, never the token itself.
-type RefreshToken struct {
-	ID        string
-	PoolID    string
-	ClientID  string
-	Username  string
-	OriginJTI string
-	AuthTime  time.Time
-	IssuedAt  time.Time
-	ExpiresAt time.Time
-	Revoked   bool
-}
-
-// RefreshTokens stores refresh tokens.
-type RefreshTokens interface {
-	PutRefreshToken(ctx context.Context, t RefreshToken) error
-	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
-	// RevokeRefreshToken marks one token revoked; it reports whether it was
-	// live before (false when already revoked). Missing is ErrNotFound.
-	RevokeRefreshToken(ctx context.Context, id string) (bool, error)
-	// RevokeUserRefreshTokens revokes every token of a user and returns how many.
-	RevokeUserRefreshTokens(ctx context.Context, poolID, username string) (int, error)
-	DeleteExpiredRefreshTokens(ctx context.Context, now time.Time) (int, error)
 }
 
 // Revocation kinds.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/store"
+
+	"github.com/cognate-dev/cognate/internal/uuid"
 )
 
 // fakeStore is an in-memory KeyStore and RevocationSource that counts reads.
@@ -137,7 +139,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{store: newFakeStore(), clock: newClock(), pool: "us-east-1_TestPool1"}
 	e.iss = Issuer("http://127.0.0.1:4566", "us-east-1", e.pool, false)
-	e.ring = NewKeyRing(e.store, testSealer(t), KeyRingOptions{Now: e.clock.Now})
+	e.ring = NewKeyRing(e.store, testSealer(t), KeyRingOptions{Now: e.clock.Now, NewKey: testNewKey})
 	if err := e.ring.Ensure(context.Background(), e.pool); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func (e *env) claims(use string) map[string]any {
 	now := e.clock.Now().Unix()
 	c := map[string]any{
 		"sub": "0b7c2a54-1111-4222-8333-944445555666", "iss": e.iss, "token_use": use,
-		"auth_time": now, "iat": now, "exp": now + 3600, "jti": NewJTI(), "origin_jti": NewJTI(),
+		"auth_time": now, "iat": now, "exp": now + 3600, "jti": uuid.New(), "origin_jti": uuid.New(),
 	}
 	if use == UseID {
 		c["aud"] = "client1"

@@ -2,6 +2,7 @@ package tokens
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -36,6 +37,9 @@ type KeyRingOptions struct {
 	// MissInterval is the minimum time between store reloads caused by
 	// unknown kids, per pool (default 1 second).
 	MissInterval time.Duration
+	// NewKey makes each new RSA-2048 private key (default: rsa.GenerateKey
+	// from crypto/rand); tests hand out keys generated once instead.
+	NewKey func() (*rsa.PrivateKey, error)
 }
 
 // KeyRing holds every pool's signing keys: it creates, caches, rotates and
@@ -48,8 +52,9 @@ type KeyRing struct {
 	refresh   time.Duration
 	missEvery time.Duration
 
-	mu    sync.RWMutex
-	pools map[string]*poolKeys
+	mu     sync.RWMutex
+	pools  map[string]*poolKeys
+	newKey func() (*rsa.PrivateKey, error)
 }
 
 // poolKeys is the cache of one pool. set is replaced wholesale on reload;
@@ -65,7 +70,10 @@ func NewKeyRing(ks KeyStore, sealer *secret.Sealer, opts KeyRingOptions) *KeyRin
 	r := &KeyRing{
 		ks: ks, sealer: sealer, now: opts.Now, log: opts.Logger,
 		refresh: opts.RefreshInterval, missEvery: opts.MissInterval,
-		pools: make(map[string]*poolKeys),
+		pools: make(map[string]*poolKeys), newKey: opts.NewKey,
+	}
+	if r.newKey == nil {
+		r.newKey = func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, keyBits) }
 	}
 	if r.now == nil {
 		r.now = time.Now

@@ -64,12 +64,12 @@ func keyAAD(poolID, kid string) []byte {
 }
 
 // generateKey creates a new RSA key for use and seals it for storage.
-func generateKey(sealer *secret.Sealer, poolID, use string, now time.Time) (store.SigningKey, error) {
+func generateKey(sealer *secret.Sealer, newKey func() (*rsa.PrivateKey, error), poolID, use string, now time.Time) (store.SigningKey, error) {
 	kid, err := newKid()
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	priv, err := rsa.GenerateKey(rand.Reader, keyBits)
+	priv, err := newKey()
 	if err != nil {
 		return store.SigningKey{}, fmt.Errorf("generate rsa key: %w", err)
 	}

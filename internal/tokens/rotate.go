@@ -30,7 +30,7 @@ func (r *KeyRing) Ensure(ctx context.Context, poolID string) error {
 	var fresh []store.SigningKey
 	for _, use := range keyUses {
 		if set.active[use] == nil {
-			sk, err := generateKey(r.sealer, poolID, use, storeTime(r.now()))
+			sk, err := generateKey(r.sealer, r.newKey, poolID, use, storeTime(r.now()))
 			if err != nil {
 				return fmt.Errorf("tokens: ensure keys of %s: %w", poolID, err)
 			}
@@ -67,7 +67,7 @@ func (r *KeyRing) Rotate(ctx context.Context, poolID string, publishFor time.Dur
 	now := storeTime(r.now())
 	var fresh []store.SigningKey
 	for _, use := range keyUses {
-		sk, err := generateKey(r.sealer, poolID, use, now)
+		sk, err := generateKey(r.sealer, r.newKey, poolID, use, now)
 		if err != nil {
 			return fmt.Errorf("tokens: rotate %s: %w", poolID, err)
 		}

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/cognate-dev/cognate/internal/uuid"
-
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
@@ -74,7 +72,3 @@ func signJWS(k *key, payload []byte) (string, error) {
 	buf = enc.AppendEncode(buf, sig)
 	return string(buf), nil
 }
-
-// NewJTI returns a random version 4 UUID, the form Cognito uses for jti,
-// origin_jti and event_id.
-func NewJTI() string { return uuid.New() }

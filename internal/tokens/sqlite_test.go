@@ -26,8 +26,8 @@ func TestWithSQLite(t *testing.T) {
 	}
 	clk := newClock()
 	sealer := testSealer(t)
-	nodeA := NewKeyRing(st, sealer, KeyRingOptions{Now: clk.Now})
-	nodeB := NewKeyRing(st, sealer, KeyRingOptions{Now: clk.Now})
+	nodeA := NewKeyRing(st, sealer, KeyRingOptions{Now: clk.Now, NewKey: testNewKey})
+	nodeB := NewKeyRing(st, sealer, KeyRingOptions{Now: clk.Now, NewKey: testNewKey})
 	if err := nodeA.Ensure(ctx, pool); err != nil {
 		t.Fatal(err)
 	}

@@ -82,6 +82,7 @@ func keys(m map[string]any) []string {
 }
 
 func TestTokenClaims(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, customPool)
 	clientID := e.client(t, poolID)
@@ -156,6 +157,7 @@ func TestTokenClaims(t *testing.T) {
 }
 
 func TestPasswordAuthErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, clientID := e.setup(t)
 	pool := aws.String(poolID)
@@ -196,6 +198,7 @@ func TestPasswordAuthErrors(t *testing.T) {
 }
 
 func TestNewPasswordRequired(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, func(in *cip.CreateUserPoolInput) {
 		in.Schema = []types.SchemaAttributeType{{Name: aws.String("name"), Required: aws.Bool(true)}}

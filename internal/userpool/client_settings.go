@@ -40,6 +40,8 @@ func (c *client) allows(flow string) bool {
 		return legacy || has("ALLOW_REFRESH_TOKEN_AUTH")
 	case "CUSTOM_AUTH":
 		return has("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY")
+	case "USER_AUTH":
+		return has("ALLOW_USER_AUTH")
 	}
 	return false
 }
@@ -148,7 +150,7 @@ func normalizeClientSettings(in *clientSettings) error {
 	if d := c.validity("refresh"); d < time.Hour || d > 3650*24*time.Hour {
 		return invalidParameter("refresh token validity must be between 60 minutes and 10 years")
 	}
-	return nil
+	return validateRotation(in.RefreshTokenRotation)
 }
 
 // checkSecretHash verifies SECRET_HASH for clients that have a secret.

@@ -10,6 +10,7 @@ import (
 )
 
 func TestClientLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t)
 	out, err := e.api.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID),
@@ -52,6 +53,7 @@ func TestClientLifecycle(t *testing.T) {
 }
 
 func TestExplicitAuthFlowsEnforced(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t)
 	e.user(t, poolID, "alice")
@@ -76,6 +78,7 @@ func TestExplicitAuthFlowsEnforced(t *testing.T) {
 }
 
 func TestSecretHashRequired(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t)
 	e.user(t, poolID, "alice")

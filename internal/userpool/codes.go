@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
@@ -39,9 +38,12 @@ type Delivery struct {
 	Medium      string
 	Destination string
 	Code        string
-	// Subject and Message are the text a custom message trigger returned
-	// (code filled in); empty means the pool's default message.
+	// Subject and Message are the rendered text (the pool's templates, or
+	// what a custom message trigger returned, code filled in).
 	Subject, Message string
+	// From and ReplyTo are the email sender the pool's EmailConfiguration
+	// names (empty From: the transport's default).
+	From, ReplyTo string
 }
 
 // CodeSender delivers verification codes.
@@ -65,45 +67,6 @@ func (l *LogSender) Send(ctx context.Context, d Delivery) error {
 	}
 	l.Logger.InfoContext(ctx, "verification code sent", attrs...)
 	return nil
-}
-
-// Inbox is a CodeSender for tests: it records every delivery.
-type Inbox struct {
-	mu   sync.Mutex
-	sent []Delivery
-}
-
-// Send implements CodeSender.
-func (in *Inbox) Send(_ context.Context, d Delivery) error {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.sent = append(in.sent, d)
-	return nil
-}
-
-// Last returns the latest code sent to username of pool poolID.
-func (in *Inbox) Last(poolID, username string) (string, bool) {
-	d, ok := in.LastDelivery(poolID, username)
-	return d.Code, ok
-}
-
-// LastDelivery returns the latest delivery to username of pool poolID.
-func (in *Inbox) LastDelivery(poolID, username string) (Delivery, bool) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for i := len(in.sent) - 1; i >= 0; i-- {
-		if d := in.sent[i]; d.PoolID == poolID && d.Username == username {
-			return d, true
-		}
-	}
-	return Delivery{}, false
-}
-
-// Count returns how many codes were sent.
-func (in *Inbox) Count() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return len(in.sent)
 }
 
 // maskDestination hides most of an address as Cognito does ("a***@e***").
@@ -206,8 +169,10 @@ func (s *Service) deliver(ctx context.Context, p *pool, u *store.User, kind Code
 		medium = "SMS"
 	}
 	dest := u.Attributes[attr]
+	text := renderMessage(p, kind, medium, u.Username, code)
 	if err := s.sendMessage(ctx, p, u, Delivery{PoolID: p.ID, Username: u.Username, Kind: kind, Attribute: attr,
-		Medium: medium, Destination: dest, Code: code}); err != nil {
+		Medium: medium, Destination: dest, Code: code,
+		Subject: text.subject, Message: text.body, From: text.from, ReplyTo: text.replyTo}); err != nil {
 		return nil, err
 	}
 	return &codeDeliveryDetails{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(dest)}, nil

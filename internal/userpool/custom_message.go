@@ -100,7 +100,8 @@ func (s *Service) sendMessage(ctx context.Context, p *pool, u *store.User, d Del
 		}
 	}
 	if err := s.sender.Send(ctx, d); err != nil {
-		return wrap("send code", err)
+		s.log.WarnContext(ctx, "code delivery failed", "pool", p.ID, "medium", d.Medium, "err", err)
+		return apiErr(excCodeDeliveryFailure, "Unable to deliver the code by %s.", strings.ToLower(d.Medium))
 	}
 	return nil
 }

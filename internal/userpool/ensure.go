@@ -193,3 +193,11 @@ func (s *Service) EnsureUser(ctx context.Context, poolID string, spec UserSpec) 
 	}
 	return u.Username, nil
 }
+
+// DeletePool deletes a pool and everything in it, as DeleteUserPool does
+// (deletion protection is honoured); configuration reloads use it for a pool
+// removed from the file.
+func (s *Service) DeletePool(ctx context.Context, poolID string) error {
+	_, err := s.deleteUserPool(ctx, &poolIDInput{UserPoolId: poolID})
+	return err
+}

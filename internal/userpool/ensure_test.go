@@ -9,6 +9,7 @@ import (
 )
 
 func TestEnsureIsIdempotent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	spec := PoolSpec{Name: "notes-users", AutoVerifiedAttributes: []string{"email"}}
 	client := ClientSpec{Name: "notes-client", ExplicitAuthFlows: []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}}

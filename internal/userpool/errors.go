@@ -10,6 +10,7 @@ import (
 const (
 	excAliasExists           = "AliasExistsException"
 	excCodeMismatch          = "CodeMismatchException"
+	excCodeDeliveryFailure   = "CodeDeliveryFailureException"
 	excExpiredCode           = "ExpiredCodeException"
 	excGroupExists           = "GroupExistsException"
 	excInvalidParameter      = "InvalidParameterException"

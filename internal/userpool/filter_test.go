@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseFilter(t *testing.T) {
+	t.Parallel()
 	alice := store.User{Username: "alice", Status: "CONFIRMED", Enabled: true, Attributes: map[string]string{"email": "alice@example.com"}}
 	tests := []struct {
 		in      string

@@ -8,6 +8,7 @@ import (
 )
 
 func TestGroups(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, _ := e.setup(t)
 	pool := aws.String(poolID)

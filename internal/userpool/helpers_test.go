@@ -105,7 +105,7 @@ func newEnvOn(t testing.TB, open func(*slog.Logger) store.Store, opts ...func(*C
 		t.Fatal(err)
 	}
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Millisecond)}
-	keys := tokens.NewKeyRing(st, sealer, tokens.KeyRingOptions{Now: clock.Now, Logger: logger})
+	keys := tokens.NewKeyRing(st, sealer, tokens.KeyRingOptions{Now: clock.Now, Logger: logger, NewKey: testNewKey})
 	revs := tokens.NewRevocations(st, tokens.RevocationsOptions{Now: clock.Now, Logger: logger})
 	inbox := &Inbox{}
 	var base string

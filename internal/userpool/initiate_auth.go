@@ -24,6 +24,8 @@ type authOutput struct {
 	ChallengeName        string                `json:",omitempty"`
 	ChallengeParameters  map[string]string
 	Session              string `json:",omitempty"`
+	// AvailableChallenges are USER_AUTH's first factors (SELECT_CHALLENGE).
+	AvailableChallenges []string `json:",omitempty"`
 }
 
 func (s *Service) initiateAuth(ctx context.Context, in *initiateAuthInput) (*authOutput, error) {
@@ -48,7 +50,7 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 	}
 	flow := in.AuthFlow
 	switch flow {
-	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH":
+	case "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH", "USER_AUTH":
 	case "USER_PASSWORD_AUTH":
 		if admin {
 			return nil, invalidParameter("Initiate Auth method not supported.")
@@ -64,11 +66,14 @@ func (s *Service) initiate(ctx context.Context, p *pool, c *client, in *initiate
 		return nil, invalidParameter("%s flow not enabled for this client", flow)
 	}
 	params := in.AuthParameters
+	ctx = withDeviceKey(ctx, params["DEVICE_KEY"])
 	switch flow {
 	case "USER_SRP_AUTH":
 		return s.startSRP(ctx, p, c, params, admin, in.ClientMetadata, nil)
 	case "CUSTOM_AUTH":
 		return s.startCustom(ctx, p, c, params, admin, in.ClientMetadata)
+	case "USER_AUTH":
+		return s.startUserAuth(ctx, p, c, params, admin, in.ClientMetadata)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refresh(ctx, p, c, params)
 	default:
@@ -188,12 +193,15 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store
 	if err != nil {
 		return nil, err
 	}
+	if err := s.attachDevice(ctx, p, u, deviceKeyFrom(ctx), res); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "user signed in", "pool", p.ID, "client", c.ID, "username", u.Username)
 	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 }
 
 // signInStatus checks a proven user's status: an error, a
-// NEW_PASSWORD_REQUIRED challenge, or (nil, nil) to go on to tokens.
+// NEW_PASSWORD_REQUIRED or MFA challenge, or (nil, nil) to go on to tokens.
 func (s *Service) signInStatus(ctx context.Context, p *pool, c *client, u store.User, admin bool) (*authOutput, error) {
 	if !u.Enabled {
 		return nil, notAuthorized(msgUserDisabled)
@@ -206,7 +214,8 @@ func (s *Service) signInStatus(ctx context.Context, p *pool, c *client, u store.
 	case statusForceChangePassword:
 		return s.newPasswordChallenge(ctx, p, c, u, admin)
 	}
-	return nil, nil
+	// Devices and MFA (mfa_challenge.go, devices.go).
+	return s.mfaGate(ctx, p, c, u, admin)
 }
 
 // refresh runs REFRESH_TOKEN_AUTH: new id and access tokens, same refresh token.

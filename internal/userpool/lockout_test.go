@@ -13,6 +13,7 @@ import (
 )
 
 func TestLockDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		failures int
 		want     time.Duration
@@ -28,6 +29,7 @@ func TestLockDuration(t *testing.T) {
 }
 
 func TestLockoutSchedule(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, clientID := e.setup(t)
 	attempt := func(user, pw string) error { _, err := e.passwordAuth(clientID, user, pw); return err }

@@ -12,6 +12,7 @@ import (
 // TestNoSecretsLogged runs flows that handle passwords, codes and tokens
 // with a debug-level logger and checks that none of them reaches the log.
 func TestNoSecretsLogged(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, autoVerifyEmail)
 	clientID := e.client(t, poolID)
@@ -38,6 +39,7 @@ func TestNoSecretsLogged(t *testing.T) {
 }
 
 func TestLogSenderHidesCodes(t *testing.T) {
+	t.Parallel()
 	var buf syncBuffer
 	for _, reveal := range []bool{false, true} {
 		s := &LogSender{Logger: newTextLogger(&buf), RevealCodes: reveal}

@@ -108,6 +108,8 @@ type poolConfig struct {
 	UsernameAttributes    []string               `json:",omitempty"`
 	UsernameConfiguration *usernameConfiguration `json:",omitempty"`
 	SchemaAttributes      []schemaAttribute      `json:",omitempty"`
+	// MFA holds SetUserPoolMfaConfig's factor settings.
+	MFA *mfaSettings `json:"CognateMFA,omitempty"`
 	// Secret is the sealed per-pool secret keying fake SRP material for
 	// unknown users and code hashes.
 	Secret []byte `json:"CognateSecret,omitempty"`
@@ -157,6 +159,8 @@ type userPrivate struct {
 	Codes          map[string]*pendingCode `json:"codes,omitempty"`
 	TempPasswordAt time.Time               `json:"tempAt,omitzero"`
 	SignedOutAt    time.Time               `json:"outAt,omitzero"`
+	// Factors are the user's MFA settings, devices and passkeys.
+	Factors *userFactors `json:"f,omitempty"`
 }
 
 // userStatus values.

@@ -151,6 +151,9 @@ func normalizeSettings(in *poolSettings) error {
 			return invalidParameter("Invalid AutoVerifiedAttributes value %q", a)
 		}
 	}
+	if err := validateMessages(in); err != nil {
+		return err
+	}
 	return normalizeLambdaConfig(in.LambdaConfig, in.UserPoolTier)
 }
 
@@ -357,6 +360,7 @@ func (s *Service) deleteUserPool(ctx context.Context, in *poolIDInput) (*empty, 
 		return nil, wrap("delete pool", err)
 	}
 	s.poolSecrets.Delete(p.ID)
+	s.keys.Forget(p.ID)
 	s.log.InfoContext(ctx, "user pool deleted", "pool", p.ID)
 	return &empty{}, nil
 }

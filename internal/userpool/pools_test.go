@@ -10,6 +10,7 @@ import (
 )
 
 func TestPoolLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	out, err := e.api.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{
 		PoolName:               aws.String("notes-users"),
@@ -82,6 +83,7 @@ func TestPoolLifecycle(t *testing.T) {
 }
 
 func TestPoolErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		name string

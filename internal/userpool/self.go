@@ -92,6 +92,7 @@ type accessTokenInput struct {
 type getUserOutput struct {
 	Username       string
 	UserAttributes []attributeType
+	mfaFields
 }
 
 func (s *Service) getUser(ctx context.Context, in *accessTokenInput) (*getUserOutput, error) {
@@ -103,7 +104,7 @@ func (s *Service) getUser(ctx context.Context, in *accessTokenInput) (*getUserOu
 	if c, err := s.loadClient(ctx, a.clientID); err == nil && len(c.cfg.ReadAttributes) > 0 {
 		keep = func(n string) bool { return n == "sub" || contains(c.cfg.ReadAttributes, n) }
 	}
-	return &getUserOutput{Username: a.user.Username, UserAttributes: attributeList(a.user.Attributes, keep)}, nil
+	return &getUserOutput{Username: a.user.Username, UserAttributes: attributeList(a.user.Attributes, keep), mfaFields: userMFAFields(a.pool, a.user)}, nil
 }
 
 type changePasswordInput struct {

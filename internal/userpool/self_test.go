@@ -9,6 +9,7 @@ import (
 )
 
 func TestSelfService(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, autoVerifyEmail)
 	clientID := e.client(t, poolID)

@@ -65,6 +65,8 @@ type Config struct {
 	// Limits bounds code issuance, code guesses and each source address's
 	// request rate (see Limits for the defaults).
 	Limits Limits
+	// Metrics counts sign-ins by outcome (optional).
+	Metrics Metrics
 }
 
 // Service is the user pools service. It is safe for concurrent use.
@@ -88,6 +90,7 @@ type Service struct {
 	guessPad timingPad
 	handler  http.Handler
 	cache    *configCache
+	metrics  Metrics
 
 	triggers       Invoker
 	triggerTimeout time.Duration
@@ -120,6 +123,9 @@ func New(cfg Config) (*Service, error) {
 	if s.triggerTimeout <= 0 {
 		s.triggerTimeout = TriggerTimeout
 	}
+	if cfg.Metrics != nil {
+		s.metrics = cfg.Metrics
+	}
 	if s.region == "" {
 		s.region = "us-east-1"
 	}
@@ -138,7 +144,7 @@ func New(cfg Config) (*Service, error) {
 	s.cache = newConfigCache()
 	s.verifier = tokens.NewVerifier(cfg.Keys, tokens.VerifierOptions{Now: s.now, Revocations: s.revs})
 	s.handler = behindProxies(s.limits.TrustedProxies, withSDKVersion(
-		awsjson.NewHandler(ServiceName, s.throttled(s.operations()), awsjson.Options{Logger: s.log, Guard: cfg.Guard})))
+		awsjson.NewHandler(ServiceName, s.instrument(s.throttled(s.operations())), awsjson.Options{Logger: s.log, Guard: cfg.Guard})))
 	return s, nil
 }
 
@@ -199,6 +205,24 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"GlobalSignOut":               awsjson.Typed(s.globalSignOut),
 		"AdminUserGlobalSignOut":      awsjson.Typed(s.adminUserGlobalSignOut),
 		"RevokeToken":                 awsjson.Typed(s.revokeToken),
+
+		"SetUserPoolMfaConfig":      awsjson.Typed(s.setUserPoolMfaConfig),
+		"GetUserPoolMfaConfig":      awsjson.Typed(s.getUserPoolMfaConfig),
+		"AssociateSoftwareToken":    awsjson.Typed(s.associateSoftwareToken),
+		"VerifySoftwareToken":       awsjson.Typed(s.verifySoftwareToken),
+		"SetUserMFAPreference":      awsjson.Typed(s.setUserMFAPreference),
+		"AdminSetUserMFAPreference": awsjson.Typed(s.adminSetUserMFAPreference),
+		"ConfirmDevice":             awsjson.Typed(s.confirmDevice),
+		"ListDevices":               awsjson.Typed(s.listDevices),
+		"AdminListDevices":          awsjson.Typed(s.adminListDevices),
+		"GetDevice":                 awsjson.Typed(s.getDevice),
+		"AdminGetDevice":            awsjson.Typed(s.adminGetDevice),
+		"UpdateDeviceStatus":        awsjson.Typed(s.updateDeviceStatus),
+		"AdminUpdateDeviceStatus":   awsjson.Typed(s.adminUpdateDeviceStatus),
+		"ForgetDevice":              awsjson.Typed(s.forgetDevice),
+		"AdminForgetDevice":         awsjson.Typed(s.adminForgetDevice),
+		"GetUserAuthFactors":        awsjson.Typed(s.getUserAuthFactors),
+		"GetTokensFromRefreshToken": awsjson.Typed(s.getTokensFromRefreshToken),
 
 		"CreateUserPoolDomain":   awsjson.Typed(s.createUserPoolDomain),
 		"DescribeUserPoolDomain": awsjson.Typed(s.describeUserPoolDomain),

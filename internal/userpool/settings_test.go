@@ -14,6 +14,7 @@ import (
 // TestEmailAlias: with an email alias, a verified email signs in like the
 // username; an unverified one does not.
 func TestEmailAlias(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, func(in *cip.CreateUserPoolInput) { in.AliasAttributes = []types.AliasAttributeType{"email"} })
 	clientID := e.client(t, poolID)
@@ -37,6 +38,7 @@ func TestEmailAlias(t *testing.T) {
 
 // TestClientTokenSettings: validity units and read attributes shape tokens.
 func TestClientTokenSettings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, _ := e.setup(t)
 	must(e.api.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(poolID), Username: aws.String("alice"),
@@ -78,6 +80,7 @@ func keysOf(m map[string]string) []string {
 // TestVerifierSealedAtRest: the stored password material is sealed with
 // the server key and bound to its pool and username.
 func TestVerifierSealedAtRest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, _ := e.setup(t)
 	u, err := e.store.GetUser(e.ctx, poolID, "alice")

@@ -16,6 +16,7 @@ func (e *env) refresh(clientID, tok string) error {
 }
 
 func TestGlobalSignOut(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, clientID := e.setup(t)
 	a := must(e.srpLogin(t, poolID, clientID, "alice", goodPassword))
@@ -43,6 +44,7 @@ func TestGlobalSignOut(t *testing.T) {
 }
 
 func TestRevokeToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, clientID := e.setup(t)
 	a := must(e.srpLogin(t, poolID, clientID, "alice", goodPassword))

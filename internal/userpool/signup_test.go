@@ -19,6 +19,7 @@ func (e *env) signUp(clientID, name, password, email string) (*cip.SignUpOutput,
 }
 
 func TestSignUpAndConfirm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, autoVerifyEmail)
 	clientID := e.client(t, poolID)
@@ -76,6 +77,7 @@ func TestSignUpAndConfirm(t *testing.T) {
 }
 
 func TestCodeLimitsAndExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, autoVerifyEmail)
 	clientID := e.client(t, poolID)
@@ -109,6 +111,7 @@ func TestCodeLimitsAndExpiry(t *testing.T) {
 }
 
 func TestForgotPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, clientID := e.setup(t)
 	out := must(e.api.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: aws.String(clientID), Username: aws.String("alice")}))
@@ -171,6 +174,7 @@ func TestForgotPassword(t *testing.T) {
 }
 
 func TestSignUpWithEmailUsername(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, autoVerifyEmail, func(in *cip.CreateUserPoolInput) {
 		in.UsernameAttributes = []types.UsernameAttributeType{"email"}

@@ -7,6 +7,7 @@ import (
 )
 
 func TestTimingPadMedian(t *testing.T) {
+	t.Parallel()
 	var p timingPad
 	p.wait(context.Background(), time.Now()) // nothing observed yet: no wait
 	if p.median() != 0 {

@@ -17,6 +17,8 @@ type authenticationResult struct {
 	IdToken      string
 	RefreshToken string `json:",omitempty"`
 	TokenType    string
+	// NewDeviceMetadata names the device a sign-in created (device tracking).
+	NewDeviceMetadata *newDeviceMetadata `json:",omitempty"`
 }
 
 // authEvent identifies one sign-in: its origin_jti is shared by every token

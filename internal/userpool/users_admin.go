@@ -190,15 +190,17 @@ type adminGetUserOutput struct {
 	UserLastModifiedDate *epoch
 	Enabled              bool
 	UserStatus           string
+	mfaFields
 }
 
 func (s *Service) adminGetUser(ctx context.Context, in *userInput) (*adminGetUserOutput, error) {
-	_, u, err := s.loadPoolUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.loadPoolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
 	return &adminGetUserOutput{Username: u.Username, UserAttributes: attributeList(u.Attributes, nil),
-		UserCreateDate: ts(u.CreatedAt), UserLastModifiedDate: ts(u.UpdatedAt), Enabled: u.Enabled, UserStatus: u.Status}, nil
+		UserCreateDate: ts(u.CreatedAt), UserLastModifiedDate: ts(u.UpdatedAt), Enabled: u.Enabled, UserStatus: u.Status,
+		mfaFields: userMFAFields(p, u)}, nil
 }
 
 func (s *Service) adminDeleteUser(ctx context.Context, in *userInput) (*empty, error) {

@@ -26,6 +26,7 @@ func customPool(in *cip.CreateUserPoolInput) {
 }
 
 func TestAdminCreateUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t, customPool)
 	out, err := e.api.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID), Username: aws.String("bob"),
@@ -80,6 +81,7 @@ func TestAdminCreateUser(t *testing.T) {
 }
 
 func TestAdminUserOperations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID, _ := e.setup(t)
 	pool := aws.String(poolID)
@@ -166,6 +168,7 @@ func TestAdminUserOperations(t *testing.T) {
 }
 
 func TestListUsers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	poolID := e.pool(t)
 	pool := aws.String(poolID)

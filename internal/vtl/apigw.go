@@ -250,7 +250,7 @@ func (p *paramsObj) call(st *state, name string, args []value) (value, bool, err
 		case "isEmpty":
 			return falseVal, true, nil
 		case "values", "entrySet", "toString":
-			return st.mapMethod(mapVal(p.toMap()), name, nil)
+			return st.method(mapVal(p.toMap()), name, nil)
 		}
 	case 1:
 		switch name {

@@ -37,154 +37,222 @@ func mutating(name string) bool {
 	return false
 }
 
+// recvKind is the kind of a method call's receiver, one axis of the
+// dispatch table.
+type recvKind uint8
+
+const (
+	recvString recvKind = iota
+	recvList            // lists, Go slices, ranges
+	recvMap             // maps, Go maps, string maps
+	recvOther           // numbers, booleans, null
+)
+
+// recvOf classifies v (objects dispatch through their own call method).
+func recvOf(v value) recvKind {
+	switch {
+	case v.k == kString:
+		return recvString
+	case isSeq(v):
+		return recvList
+	case isMap(v):
+		return recvMap
+	}
+	return recvOther
+}
+
+// methodKey selects a method by receiver kind, name and arity, as Java
+// overloads do.
+type methodKey struct {
+	recv  recvKind
+	name  string
+	arity int
+}
+
+// methodFn runs a method. ok false means it does not apply to this
+// receiver after all (the reference then renders as written).
+type methodFn func(st *state, v value, args []value) (res value, ok bool, err error)
+
+// methodTable is every method the engine knows; built by init because its
+// entries call back into the evaluator.
+var methodTable map[methodKey]methodFn
+
+func init() {
+	methodTable = make(map[methodKey]methodFn, 128)
+	add := func(recv recvKind, arity int, fn methodFn, names ...string) {
+		for _, n := range names {
+			methodTable[methodKey{recv, n, arity}] = fn
+		}
+	}
+	addStringMethods(add)
+	addListMethods(add)
+	addMapMethods(add)
+	addOtherMethods(add)
+}
+
 // method dispatches a Java-like method call. ok is false for unknown methods
 // (the reference then renders as written, as in Velocity).
 func (st *state) method(v value, name string, args []value) (value, bool, error) {
-	switch {
-	case v.k == kString:
-		return st.stringMethod(v.s, name, args)
-	case isSeq(v):
-		return st.listMethod(v, name, args)
-	case isMap(v):
-		return st.mapMethod(v, name, args)
-	case v.k == kObject:
+	if v.k == kObject {
 		return v.o.(object).call(st, name, args)
 	}
-	switch name {
-	case "toString":
-		if len(args) == 0 {
-			return strVal(st.toString(v)), true, nil
-		}
-	case "equals":
-		if len(args) == 1 {
-			return boolVal(st.equal(v, args[0])), true, nil
-		}
-	case "intValue", "longValue":
-		if v.isNumber() && len(args) == 0 {
-			n, _ := toInt(v)
-			return intVal(n), true, nil
-		}
-	case "doubleValue", "floatValue":
-		if v.isNumber() && len(args) == 0 {
-			return floatVal(v.asFloat()), true, nil
-		}
-	case "compareTo":
-		if v.isNumber() && len(args) == 1 && args[0].isNumber() {
-			return intVal(int64(compareNum(v, args[0]))), true, nil
-		}
-	case "booleanValue":
-		if v.k == kBool {
-			return v, true, nil
-		}
+	if fn := methodTable[methodKey{recvOf(v), name, len(args)}]; fn != nil {
+		return fn(st, v, args)
 	}
 	return null, false, nil
 }
 
-func (st *state) listMethod(v value, name string, args []value) (value, bool, error) {
-	n := seqLen(v)
-	switch len(args) {
-	case 0:
-		switch name {
-		case "size":
-			return intVal(int64(n)), true, nil
-		case "isEmpty":
-			return boolVal(n == 0), true, nil
-		case "toString":
-			return strVal(st.toString(v)), true, nil
-		case "clear":
-			if v.k == kList {
-				v.o.(*vlist).items = nil
-			}
-			return null, true, nil
+// found wraps a result that cannot fail.
+func found(v value) (value, bool, error) { return v, true, nil }
+
+// addOtherMethods: numbers, booleans and null.
+func addOtherMethods(add func(recvKind, int, methodFn, ...string)) {
+	add(recvOther, 0, func(st *state, v value, _ []value) (value, bool, error) {
+		return found(strVal(st.toString(v)))
+	}, "toString")
+	add(recvOther, 1, func(st *state, v value, args []value) (value, bool, error) {
+		return found(boolVal(st.equal(v, args[0])))
+	}, "equals")
+	add(recvOther, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		if !v.isNumber() {
+			return null, false, nil
 		}
-	case 1:
-		a := args[0]
-		switch name {
-		case "get":
-			i, ok := toInt(a)
-			if !ok || i < 0 || i >= int64(n) {
-				return null, true, errorf("index %s out of bounds for length %d", st.toString(a), n)
-			}
-			return seqAt(v, int(i)), true, nil
-		case "contains":
-			return boolVal(st.indexIn(v, a) >= 0), true, nil
-		case "indexOf":
-			return intVal(int64(st.indexIn(v, a))), true, nil
-		case "equals":
-			return boolVal(st.equal(v, a)), true, nil
-		case "add":
-			if v.k == kList {
-				l := v.o.(*vlist)
-				if len(l.items) >= st.lim.MaxSteps {
-					return null, true, errorf("list too large")
-				}
-				l.items = append(l.items, a)
-			}
-			return trueVal, true, nil
-		case "addAll":
-			if v.k == kList && isSeq(a) {
-				l := v.o.(*vlist)
-				if len(l.items)+seqLen(a) > st.lim.MaxSteps {
-					return null, true, errorf("list too large")
-				}
-				for i := range seqLen(a) {
-					l.items = append(l.items, seqAt(a, i))
-				}
-			}
-			return trueVal, true, nil
-		case "remove":
-			if v.k != kList {
-				return null, true, nil
-			}
+		n, _ := toInt(v)
+		return found(intVal(n))
+	}, "intValue", "longValue")
+	add(recvOther, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		if !v.isNumber() {
+			return null, false, nil
+		}
+		return found(floatVal(v.asFloat()))
+	}, "doubleValue", "floatValue")
+	add(recvOther, 1, func(_ *state, v value, args []value) (value, bool, error) {
+		if !v.isNumber() || !args[0].isNumber() {
+			return null, false, nil
+		}
+		return found(intVal(int64(compareNum(v, args[0]))))
+	}, "compareTo")
+	add(recvOther, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		if v.k != kBool {
+			return null, false, nil
+		}
+		return found(v)
+	}, "booleanValue")
+}
+
+// addListMethods: java.util.List's methods.
+func addListMethods(add func(recvKind, int, methodFn, ...string)) {
+	add(recvList, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		return found(intVal(int64(seqLen(v))))
+	}, "size")
+	add(recvList, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		return found(boolVal(seqLen(v) == 0))
+	}, "isEmpty")
+	add(recvList, 0, func(st *state, v value, _ []value) (value, bool, error) {
+		return found(strVal(st.toString(v)))
+	}, "toString")
+	add(recvList, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		if v.k == kList {
+			v.o.(*vlist).items = nil
+		}
+		return found(null)
+	}, "clear")
+	add(recvList, 1, func(st *state, v value, args []value) (value, bool, error) {
+		n := seqLen(v)
+		i, ok := toInt(args[0])
+		if !ok || i < 0 || i >= int64(n) {
+			return null, true, errorf("index %s out of bounds for length %d", st.toString(args[0]), n)
+		}
+		return found(seqAt(v, int(i)))
+	}, "get")
+	add(recvList, 1, func(st *state, v value, args []value) (value, bool, error) {
+		return found(boolVal(st.indexIn(v, args[0]) >= 0))
+	}, "contains")
+	add(recvList, 1, func(st *state, v value, args []value) (value, bool, error) {
+		return found(intVal(int64(st.indexIn(v, args[0]))))
+	}, "indexOf")
+	add(recvList, 1, func(st *state, v value, args []value) (value, bool, error) {
+		return found(boolVal(st.equal(v, args[0])))
+	}, "equals")
+	add(recvList, 1, func(st *state, v value, args []value) (value, bool, error) {
+		if v.k == kList {
 			l := v.o.(*vlist)
-			if a.k == kInt {
-				if a.n < 0 || a.n >= int64(len(l.items)) {
-					return null, true, errorf("index %d out of bounds for length %d", a.n, len(l.items))
-				}
-				old := l.items[a.n]
-				l.items = append(l.items[:a.n], l.items[a.n+1:]...)
-				return old, true, nil
+			if len(l.items) >= st.lim.MaxSteps {
+				return null, true, errorf("list too large")
 			}
-			if i := st.indexIn(v, a); i >= 0 {
-				l.items = append(l.items[:i], l.items[i+1:]...)
-				return trueVal, true, nil
-			}
-			return falseVal, true, nil
+			l.items = append(l.items, args[0])
 		}
-	case 2:
-		switch name {
-		case "set", "add":
+		return found(trueVal)
+	}, "add")
+	add(recvList, 1, func(st *state, v value, args []value) (value, bool, error) {
+		a := args[0]
+		if v.k == kList && isSeq(a) {
+			l := v.o.(*vlist)
+			if len(l.items)+seqLen(a) > st.lim.MaxSteps {
+				return null, true, errorf("list too large")
+			}
+			for i := range seqLen(a) {
+				l.items = append(l.items, seqAt(a, i))
+			}
+		}
+		return found(trueVal)
+	}, "addAll")
+	add(recvList, 1, func(st *state, v value, args []value) (value, bool, error) {
+		a := args[0]
+		if v.k != kList {
+			return found(null)
+		}
+		l := v.o.(*vlist)
+		if a.k == kInt {
+			if a.n < 0 || a.n >= int64(len(l.items)) {
+				return null, true, errorf("index %d out of bounds for length %d", a.n, len(l.items))
+			}
+			old := l.items[a.n]
+			l.items = append(l.items[:a.n], l.items[a.n+1:]...)
+			return found(old)
+		}
+		if i := st.indexIn(v, a); i >= 0 {
+			l.items = append(l.items[:i], l.items[i+1:]...)
+			return found(trueVal)
+		}
+		return found(falseVal)
+	}, "remove")
+	setOrInsert := func(set bool) methodFn {
+		return func(st *state, v value, args []value) (value, bool, error) {
 			i, ok := toInt(args[0])
 			if v.k != kList {
-				return null, true, nil
+				return found(null)
 			}
 			l := v.o.(*vlist)
-			if !ok || i < 0 || i > int64(len(l.items)) || (name == "set" && i == int64(len(l.items))) {
+			if !ok || i < 0 || i > int64(len(l.items)) || (set && i == int64(len(l.items))) {
 				return null, true, errorf("index %s out of bounds for length %d", st.toString(args[0]), len(l.items))
 			}
-			if name == "set" {
+			if set {
 				old := l.items[i]
 				l.items[i] = args[1]
-				return old, true, nil
+				return found(old)
 			}
 			l.items = append(l.items, null)
 			copy(l.items[i+1:], l.items[i:])
 			l.items[i] = args[1]
-			return null, true, nil
-		case "subList":
-			a, ok1 := toInt(args[0])
-			b, ok2 := toInt(args[1])
-			if !ok1 || !ok2 || a < 0 || b > int64(n) || a > b {
-				return null, true, errorf("subList(%d, %d) out of bounds for length %d", a, b, n)
-			}
-			l := &vlist{items: make([]value, 0, b-a)}
-			for i := a; i < b; i++ {
-				l.items = append(l.items, seqAt(v, int(i)))
-			}
-			return listVal(l), true, nil
+			return found(null)
 		}
 	}
-	return null, false, nil
+	add(recvList, 2, setOrInsert(true), "set")
+	add(recvList, 2, setOrInsert(false), "add")
+	add(recvList, 2, func(_ *state, v value, args []value) (value, bool, error) {
+		n := seqLen(v)
+		a, ok1 := toInt(args[0])
+		b, ok2 := toInt(args[1])
+		if !ok1 || !ok2 || a < 0 || b > int64(n) || a > b {
+			return null, true, errorf("subList(%d, %d) out of bounds for length %d", a, b, n)
+		}
+		l := &vlist{items: make([]value, 0, b-a)}
+		for i := a; i < b; i++ {
+			l.items = append(l.items, seqAt(v, int(i)))
+		}
+		return found(listVal(l))
+	}, "subList")
 }
 
 func (st *state) indexIn(v value, x value) int {
@@ -197,89 +265,96 @@ func (st *state) indexIn(v value, x value) int {
 	return -1
 }
 
-func (st *state) mapMethod(v value, name string, args []value) (value, bool, error) {
-	switch len(args) {
-	case 0:
-		switch name {
-		case "size":
-			return intVal(int64(mapLen(v))), true, nil
-		case "isEmpty":
-			return boolVal(mapLen(v) == 0), true, nil
-		case "keySet":
-			return listVal(st.keyList(v)), true, nil
-		case "values", "entrySet":
+// addMapMethods: java.util.Map's methods.
+func addMapMethods(add func(recvKind, int, methodFn, ...string)) {
+	add(recvMap, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		return found(intVal(int64(mapLen(v))))
+	}, "size")
+	add(recvMap, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		return found(boolVal(mapLen(v) == 0))
+	}, "isEmpty")
+	add(recvMap, 0, func(st *state, v value, _ []value) (value, bool, error) {
+		return found(listVal(st.keyList(v)))
+	}, "keySet")
+	valuesOrEntries := func(entries bool) methodFn {
+		return func(st *state, v value, _ []value) (value, bool, error) {
 			ks := st.keyList(v).items
 			l := st.newList(st.newValues(len(ks)))
 			for i, kv := range ks {
 				k := kv.s
 				e, _ := mapGet(v, k)
-				if name == "entrySet" {
+				if entries {
 					e = objVal(&entry{key: k, val: e})
 				}
 				l.items[i] = e
 			}
-			return listVal(l), true, nil
-		case "toString":
-			return strVal(st.toString(v)), true, nil
-		case "clear":
-			if v.k == kMap {
-				m := v.o.(*vmap)
-				m.keys, m.vals = nil, map[string]value{}
-			}
-			return null, true, nil
-		}
-	case 1:
-		a := args[0]
-		switch name {
-		case "get":
-			e, _ := mapGet(v, st.toString(a))
-			return e, true, nil
-		case "containsKey":
-			_, ok := mapGet(v, st.toString(a))
-			return boolVal(ok), true, nil
-		case "containsValue":
-			for _, k := range mapKeys(v) {
-				if e, _ := mapGet(v, k); st.equal(e, a) {
-					return trueVal, true, nil
-				}
-			}
-			return falseVal, true, nil
-		case "remove":
-			if v.k == kMap {
-				return v.o.(*vmap).remove(st.toString(a)), true, nil
-			}
-			return null, true, nil
-		case "putAll":
-			if v.k == kMap && isMap(a) {
-				m := v.o.(*vmap)
-				for _, k := range mapKeys(a) {
-					e, _ := mapGet(a, k)
-					m.put(k, e)
-				}
-			}
-			return null, true, nil
-		case "equals":
-			return boolVal(st.equal(v, a)), true, nil
-		}
-	case 2:
-		switch name {
-		case "put":
-			if v.k == kMap {
-				m := v.o.(*vmap)
-				if len(m.keys) >= st.lim.MaxSteps {
-					return null, true, errorf("map too large")
-				}
-				return m.put(st.toString(args[0]), args[1]), true, nil
-			}
-			return null, true, nil
-		case "getOrDefault":
-			if e, ok := mapGet(v, st.toString(args[0])); ok {
-				return e, true, nil
-			}
-			return args[1], true, nil
+			return found(listVal(l))
 		}
 	}
-	return null, false, nil
+	add(recvMap, 0, valuesOrEntries(false), "values")
+	add(recvMap, 0, valuesOrEntries(true), "entrySet")
+	add(recvMap, 0, func(st *state, v value, _ []value) (value, bool, error) {
+		return found(strVal(st.toString(v)))
+	}, "toString")
+	add(recvMap, 0, func(_ *state, v value, _ []value) (value, bool, error) {
+		if v.k == kMap {
+			m := v.o.(*vmap)
+			m.keys, m.vals = nil, map[string]value{}
+		}
+		return found(null)
+	}, "clear")
+	add(recvMap, 1, func(st *state, v value, args []value) (value, bool, error) {
+		e, _ := mapGet(v, st.toString(args[0]))
+		return found(e)
+	}, "get")
+	add(recvMap, 1, func(st *state, v value, args []value) (value, bool, error) {
+		_, ok := mapGet(v, st.toString(args[0]))
+		return found(boolVal(ok))
+	}, "containsKey")
+	add(recvMap, 1, func(st *state, v value, args []value) (value, bool, error) {
+		for _, k := range mapKeys(v) {
+			if e, _ := mapGet(v, k); st.equal(e, args[0]) {
+				return found(trueVal)
+			}
+		}
+		return found(falseVal)
+	}, "containsValue")
+	add(recvMap, 1, func(st *state, v value, args []value) (value, bool, error) {
+		if v.k == kMap {
+			return found(v.o.(*vmap).remove(st.toString(args[0])))
+		}
+		return found(null)
+	}, "remove")
+	add(recvMap, 1, func(_ *state, v value, args []value) (value, bool, error) {
+		a := args[0]
+		if v.k == kMap && isMap(a) {
+			m := v.o.(*vmap)
+			for _, k := range mapKeys(a) {
+				e, _ := mapGet(a, k)
+				m.put(k, e)
+			}
+		}
+		return found(null)
+	}, "putAll")
+	add(recvMap, 1, func(st *state, v value, args []value) (value, bool, error) {
+		return found(boolVal(st.equal(v, args[0])))
+	}, "equals")
+	add(recvMap, 2, func(st *state, v value, args []value) (value, bool, error) {
+		if v.k == kMap {
+			m := v.o.(*vmap)
+			if len(m.keys) >= st.lim.MaxSteps {
+				return null, true, errorf("map too large")
+			}
+			return found(m.put(st.toString(args[0]), args[1]))
+		}
+		return found(null)
+	}, "put")
+	add(recvMap, 2, func(st *state, v value, args []value) (value, bool, error) {
+		if e, ok := mapGet(v, st.toString(args[0])); ok {
+			return found(e)
+		}
+		return found(args[1])
+	}, "getOrDefault")
 }
 
 // entry is a map entry from entrySet(): $e.key, $e.value.

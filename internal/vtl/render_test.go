@@ -154,3 +154,25 @@ func TestArgumentsEvaluatedOnce(t *testing.T) {
 		t.Fatalf("out = %q, %v", out, err)
 	}
 }
+
+// TestMethodOverloads: methods are chosen by receiver kind, name and arity;
+// a call that matches no entry renders nothing (as in API Gateway).
+func TestMethodOverloads(t *testing.T) {
+	src := `#set($s = "hello")#set($l = ["a", "b"])#set($m = {"k": "v"})` +
+		`$s.substring(1) $s.substring(1, 3) [$s.length(1)] ` +
+		`#set($x = $l.add("c"))#set($x = $l.add(0, "z"))$l ` +
+		`$m.get("k") $m.getOrDefault("q", "d") [$m.substring(1)] ` +
+		`#set($n = 7)$n.toString() $n.intValue() [$n.length()]`
+	tmpl, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tmpl.RenderAPIGateway(&Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `ello el [] [z, a, b, c] v d [] 7 7 []`
+	if out != want {
+		t.Fatalf("got  %q\nwant %q", out, want)
+	}
+}

@@ -82,107 +82,128 @@ func argInt(args []value, i int) (int, bool) {
 	return int(n), ok
 }
 
-func (st *state) stringMethod(s, name string, args []value) (value, bool, error) {
-	argStr := func(i int) string { return st.toString(args[i]) }
-	switch len(args) {
-	case 0:
-		switch name {
-		case "length":
-			return intVal(int64(newU16(s).len())), true, nil
-		case "isEmpty":
-			return boolVal(s == ""), true, nil
-		case "toLowerCase":
-			return strVal(strings.ToLower(s)), true, nil
-		case "toUpperCase":
-			return strVal(strings.ToUpper(s)), true, nil
-		case "trim":
-			return strVal(strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })), true, nil
-		case "toString", "intern":
-			return strVal(s), true, nil
-		case "hashCode":
-			var h int32
-			for _, c := range utf16.Encode([]rune(s)) {
-				h = 31*h + int32(c)
-			}
-			return intVal(int64(h)), true, nil
-		}
-	case 1:
-		switch name {
-		case "charAt":
-			u := newU16(s)
-			i, ok := argInt(args, 0)
-			if !ok || i < 0 || i >= u.len() {
-				return null, true, errorf("index %s out of range for length %d", argStr(0), u.len())
-			}
-			return strVal(u.slice(i, i+1)), true, nil
-		case "substring":
-			u := newU16(s)
-			i, ok := argInt(args, 0)
-			if !ok || i < 0 || i > u.len() {
-				return null, true, errorf("begin %s, length %d", argStr(0), u.len())
-			}
-			return strVal(u.slice(i, u.len())), true, nil
-		case "indexOf":
-			return intVal(int64(newU16(s).index(argStr(0), 0))), true, nil
-		case "lastIndexOf":
-			u := newU16(s)
-			return intVal(int64(u.lastIndex(argStr(0), u.len()))), true, nil
-		case "contains":
-			return boolVal(strings.Contains(s, argStr(0))), true, nil
-		case "startsWith":
-			return boolVal(strings.HasPrefix(s, argStr(0))), true, nil
-		case "endsWith":
-			return boolVal(strings.HasSuffix(s, argStr(0))), true, nil
-		case "equals":
-			return boolVal(args[0].k == kString && args[0].s == s), true, nil
-		case "equalsIgnoreCase":
-			return boolVal(!args[0].isNull() && strings.EqualFold(s, argStr(0))), true, nil
-		case "concat":
-			return strVal(s + argStr(0)), true, nil
-		case "compareTo":
-			return intVal(int64(compareJava(s, argStr(0)))), true, nil
-		case "matches":
-			re, err := compileJava("^(?:" + argStr(0) + ")$")
-			if err != nil {
-				return null, true, err
-			}
-			return boolVal(re.MatchString(s)), true, nil
-		case "split":
-			return st.split(s, argStr(0), 0)
-		}
-	case 2:
-		switch name {
-		case "substring":
-			u := newU16(s)
-			a, ok1 := argInt(args, 0)
-			b, ok2 := argInt(args, 1)
-			if !ok1 || !ok2 || a < 0 || b > u.len() || a > b {
-				return null, true, errorf("begin %d, end %d, length %d", a, b, u.len())
-			}
-			return strVal(u.slice(a, b)), true, nil
-		case "indexOf":
-			from, _ := argInt(args, 1)
-			return intVal(int64(newU16(s).index(argStr(0), from))), true, nil
-		case "lastIndexOf":
-			from, _ := argInt(args, 1)
-			return intVal(int64(newU16(s).lastIndex(argStr(0), from))), true, nil
-		case "startsWith":
-			u := newU16(s)
-			off, _ := argInt(args, 1)
-			if off < 0 || off > u.len() {
-				return falseVal, true, nil
-			}
-			return boolVal(strings.HasPrefix(u.slice(off, u.len()), argStr(0))), true, nil
-		case "replace":
-			return st.limitStr(strings.ReplaceAll(s, argStr(0), argStr(1)))
-		case "replaceAll", "replaceFirst":
-			return st.replaceRegex(s, argStr(0), argStr(1), name == "replaceAll")
-		case "split":
-			limit, _ := argInt(args, 1)
-			return st.split(s, argStr(0), limit)
-		}
+// addStringMethods: java.lang.String's methods.
+func addStringMethods(add func(recvKind, int, methodFn, ...string)) {
+	str := func(fn func(st *state, s string, args []value) (value, bool, error)) methodFn {
+		return func(st *state, v value, args []value) (value, bool, error) { return fn(st, v.s, args) }
 	}
-	return null, false, nil
+	add(recvString, 0, str(func(_ *state, s string, _ []value) (value, bool, error) {
+		return found(intVal(int64(newU16(s).len())))
+	}), "length")
+	add(recvString, 0, str(func(_ *state, s string, _ []value) (value, bool, error) {
+		return found(boolVal(s == ""))
+	}), "isEmpty")
+	add(recvString, 0, str(func(_ *state, s string, _ []value) (value, bool, error) {
+		return found(strVal(strings.ToLower(s)))
+	}), "toLowerCase")
+	add(recvString, 0, str(func(_ *state, s string, _ []value) (value, bool, error) {
+		return found(strVal(strings.ToUpper(s)))
+	}), "toUpperCase")
+	add(recvString, 0, str(func(_ *state, s string, _ []value) (value, bool, error) {
+		return found(strVal(strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })))
+	}), "trim")
+	add(recvString, 0, str(func(_ *state, s string, _ []value) (value, bool, error) {
+		return found(strVal(s))
+	}), "toString", "intern")
+	add(recvString, 0, str(func(_ *state, s string, _ []value) (value, bool, error) {
+		var h int32
+		for _, c := range utf16.Encode([]rune(s)) {
+			h = 31*h + int32(c)
+		}
+		return found(intVal(int64(h)))
+	}), "hashCode")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		u := newU16(s)
+		i, ok := argInt(args, 0)
+		if !ok || i < 0 || i >= u.len() {
+			return null, true, errorf("index %s out of range for length %d", st.toString(args[0]), u.len())
+		}
+		return found(strVal(u.slice(i, i+1)))
+	}), "charAt")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		u := newU16(s)
+		i, ok := argInt(args, 0)
+		if !ok || i < 0 || i > u.len() {
+			return null, true, errorf("begin %s, length %d", st.toString(args[0]), u.len())
+		}
+		return found(strVal(u.slice(i, u.len())))
+	}), "substring")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		return found(intVal(int64(newU16(s).index(st.toString(args[0]), 0))))
+	}), "indexOf")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		u := newU16(s)
+		return found(intVal(int64(u.lastIndex(st.toString(args[0]), u.len()))))
+	}), "lastIndexOf")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		return found(boolVal(strings.Contains(s, st.toString(args[0]))))
+	}), "contains")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		return found(boolVal(strings.HasPrefix(s, st.toString(args[0]))))
+	}), "startsWith")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		return found(boolVal(strings.HasSuffix(s, st.toString(args[0]))))
+	}), "endsWith")
+	add(recvString, 1, str(func(_ *state, s string, args []value) (value, bool, error) {
+		return found(boolVal(args[0].k == kString && args[0].s == s))
+	}), "equals")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		return found(boolVal(!args[0].isNull() && strings.EqualFold(s, st.toString(args[0]))))
+	}), "equalsIgnoreCase")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		return found(strVal(s + st.toString(args[0])))
+	}), "concat")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		return found(intVal(int64(compareJava(s, st.toString(args[0])))))
+	}), "compareTo")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		re, err := compileJava("^(?:" + st.toString(args[0]) + ")$")
+		if err != nil {
+			return null, true, err
+		}
+		return found(boolVal(re.MatchString(s)))
+	}), "matches")
+	add(recvString, 1, str(func(st *state, s string, args []value) (value, bool, error) {
+		return st.split(s, st.toString(args[0]), 0)
+	}), "split")
+	add(recvString, 2, str(func(_ *state, s string, args []value) (value, bool, error) {
+		u := newU16(s)
+		a, ok1 := argInt(args, 0)
+		b, ok2 := argInt(args, 1)
+		if !ok1 || !ok2 || a < 0 || b > u.len() || a > b {
+			return null, true, errorf("begin %d, end %d, length %d", a, b, u.len())
+		}
+		return found(strVal(u.slice(a, b)))
+	}), "substring")
+	add(recvString, 2, str(func(st *state, s string, args []value) (value, bool, error) {
+		from, _ := argInt(args, 1)
+		return found(intVal(int64(newU16(s).index(st.toString(args[0]), from))))
+	}), "indexOf")
+	add(recvString, 2, str(func(st *state, s string, args []value) (value, bool, error) {
+		from, _ := argInt(args, 1)
+		return found(intVal(int64(newU16(s).lastIndex(st.toString(args[0]), from))))
+	}), "lastIndexOf")
+	add(recvString, 2, str(func(st *state, s string, args []value) (value, bool, error) {
+		u := newU16(s)
+		off, _ := argInt(args, 1)
+		if off < 0 || off > u.len() {
+			return found(falseVal)
+		}
+		return found(boolVal(strings.HasPrefix(u.slice(off, u.len()), st.toString(args[0]))))
+	}), "startsWith")
+	add(recvString, 2, str(func(st *state, s string, args []value) (value, bool, error) {
+		return st.limitStr(strings.ReplaceAll(s, st.toString(args[0]), st.toString(args[1])))
+	}), "replace")
+	add(recvString, 2, str(func(st *state, s string, args []value) (value, bool, error) {
+		return st.replaceRegex(s, st.toString(args[0]), st.toString(args[1]), true)
+	}), "replaceAll")
+	add(recvString, 2, str(func(st *state, s string, args []value) (value, bool, error) {
+		return st.replaceRegex(s, st.toString(args[0]), st.toString(args[1]), false)
+	}), "replaceFirst")
+	add(recvString, 2, str(func(st *state, s string, args []value) (value, bool, error) {
+		limit, _ := argInt(args, 1)
+		return st.split(s, st.toString(args[0]), limit)
+	}), "split")
 }
 
 func (st *state) limitStr(s string) (value, bool, error) {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/iampolicy"
+
+	"github.com/cognate-dev/cognate/internal/tokens"
 )
 
 // FunctionInvoker calls a function by name. out is the function's answer;
@@ -26,11 +28,12 @@ type FunctionInvoker interface {
 	InvokeFunction(ctx context.Context, name string, payload []byte) (out []byte, functionError string, err error)
 }
 
-// TokenVerifier verifies a Cognito token of poolID: without scopes an id
-// token, with scopes an access token carrying one of them. Errors wrapping
-// ErrRevoked mean the token was revoked (its cache entries are dropped).
+// TokenVerifier verifies a token against what is expected of it; the user
+// pools' *tokens.Verifier satisfies it, so the gateway and the Cognito API
+// share one verifier. Errors wrapping ErrRevoked mean the token was revoked
+// (its cache entries are dropped).
 type TokenVerifier interface {
-	VerifyCognitoToken(ctx context.Context, poolID, token string, scopes []string) (claims map[string]any, err error)
+	Verify(ctx context.Context, token string, want tokens.Expect) (tokens.Claims, error)
 }
 
 // Errors of Authorize, mapped by the gateway to gateway responses.
@@ -41,7 +44,7 @@ var (
 	// ErrConfiguration: the function failed or answered something malformed (500).
 	ErrConfiguration = errors.New("authorizer configuration error")
 	// ErrRevoked is what a TokenVerifier wraps for a revoked token.
-	ErrRevoked = errors.New("token revoked")
+	ErrRevoked = tokens.ErrRevoked
 )
 
 // Kinds of authorizer.
@@ -73,11 +76,20 @@ type Config struct {
 type Deps struct {
 	Functions FunctionInvoker
 	Tokens    TokenVerifier
-	Cache     *Cache
-	Logger    *slog.Logger
+	// Issuer is the iss claim of a pool's tokens (required by Cognito authorizers).
+	Issuer func(poolID string) string
+	Cache  *Cache
+	// CacheLookups counts cache hits and misses (optional).
+	CacheLookups CacheLookups
+	Logger       *slog.Logger
 	// CognitoMaxTTL caps the cache TTL of Cognito results so that revoked
 	// tokens are refused quickly (default 1 s).
 	CognitoMaxTTL time.Duration
+}
+
+// CacheLookups counts result cache lookups (metrics.Metrics satisfies it).
+type CacheLookups interface {
+	AuthorizerCache(hit bool)
 }
 
 // Input is what an authorizer sees of a request.
@@ -200,6 +212,9 @@ func (a *Authorizer) Authorize(ctx context.Context, in *Input) (*Result, error) 
 		bp := keyBufs.Get().(*[]byte)
 		kb := a.appendCacheKey((*bp)[:0], in.Stage, values, in.Scopes)
 		r, ok := a.deps.Cache.GetBytes(kb)
+		if a.deps.CacheLookups != nil {
+			a.deps.CacheLookups.AuthorizerCache(ok)
+		}
 		if !ok {
 			key = string(kb)
 		}

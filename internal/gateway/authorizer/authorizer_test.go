@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/iampolicy"
+
+	"github.com/cognate-dev/cognate/internal/tokens"
 )
 
 func TestParseIdentitySource(t *testing.T) {
@@ -132,12 +134,12 @@ func TestNewRejects(t *testing.T) {
 
 type audVerifier struct{}
 
-func (audVerifier) VerifyCognitoToken(_ context.Context, _, token string, _ []string) (map[string]any, error) {
-	return map[string]any{"sub": "s", "aud": token}, nil
+func (audVerifier) Verify(_ context.Context, token string, _ tokens.Expect) (tokens.Claims, error) {
+	return tokens.Claims{"sub": "s", "aud": token}, nil
 }
 
 func TestValidationExpressionPerKind(t *testing.T) {
-	cog, err := New(Config{ID: "c", Type: Cognito, PoolIDs: []string{"p"}, IdentityValidationExpression: "client-[0-9]+"}, Deps{Tokens: audVerifier{}})
+	cog, err := New(Config{ID: "c", Type: Cognito, PoolIDs: []string{"p"}, IdentityValidationExpression: "client-[0-9]+"}, Deps{Tokens: audVerifier{}, Issuer: func(string) string { return "iss" }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,20 +5,35 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/tokens"
 )
+
+// errNoScope: an access token without any of the method's scopes.
+var errNoScope = errors.New("the access token has none of the method's scopes")
 
 // cognito verifies the token against each configured pool in turn and
 // returns its claims as strings, plus the token's expiry (to bound caching).
+// As API Gateway does, a method without authorization scopes takes an id
+// token, and a method with scopes an access token granting one of them.
 func (a *Authorizer) cognito(ctx context.Context, token string, scopes []string) (*Result, time.Time, error) {
 	if after, ok := strings.CutPrefix(token, "Bearer "); ok {
 		token = strings.TrimSpace(after)
 	}
+	use := tokens.UseID
+	if len(scopes) > 0 {
+		use = tokens.UseAccess
+	}
 	var lastErr error
 	for _, pool := range a.cfg.PoolIDs {
-		claims, err := a.deps.Tokens.VerifyCognitoToken(ctx, pool, token, scopes)
+		claims, err := a.deps.Tokens.Verify(ctx, token, tokens.Expect{PoolID: pool, Issuer: a.deps.Issuer(pool), TokenUse: use})
+		if err == nil && len(scopes) > 0 && !hasScope(claims, scopes) {
+			err = errNoScope
+		}
 		if err != nil {
 			lastErr = err
 			if errors.Is(err, ErrRevoked) && a.deps.Cache != nil {
@@ -48,6 +63,18 @@ func (a *Authorizer) cognito(ctx context.Context, token string, scopes []string)
 		return res, exp, nil
 	}
 	return nil, time.Time{}, fmt.Errorf("%w: %w", ErrUnauthorized, lastErr)
+}
+
+// hasScope reports whether the token's scope claim grants one of want.
+func hasScope(c tokens.Claims, want []string) bool {
+	s, _ := c["scope"].(string)
+	granted := strings.Fields(s)
+	for _, w := range want {
+		if slices.Contains(granted, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // claimString renders a claim as API Gateway exposes it: a string.

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/cognate-dev/cognate/internal/gateway"
+
+	"github.com/cognate-dev/cognate/internal/tokens"
 )
 
 type funcs map[string]func(payload []byte) ([]byte, string, error)
@@ -25,15 +27,15 @@ func (f funcs) InvokeFunction(_ context.Context, name string, payload []byte) ([
 
 type verifier struct{}
 
-func (verifier) VerifyCognitoToken(_ context.Context, pool, token string, scopes []string) (map[string]any, error) {
-	if pool != "us-east-1_Notes" {
+func (verifier) Verify(_ context.Context, token string, want tokens.Expect) (tokens.Claims, error) {
+	if want.PoolID != "us-east-1_Notes" || want.Issuer != "iss/"+want.PoolID {
 		return nil, errors.New("unknown pool")
 	}
 	switch {
-	case token == "id-alice" && len(scopes) == 0:
-		return map[string]any{"sub": "s-1", "cognito:username": "alice", "token_use": "id"}, nil
-	case token == "access-alice" && len(scopes) == 1 && scopes[0] == "notes/read":
-		return map[string]any{"sub": "s-1", "username": "alice", "token_use": "access", "scope": "notes/read"}, nil
+	case token == "id-alice" && want.TokenUse == tokens.UseID:
+		return tokens.Claims{"sub": "s-1", "cognito:username": "alice", "token_use": "id"}, nil
+	case token == "access-alice" && want.TokenUse == tokens.UseAccess:
+		return tokens.Claims{"sub": "s-1", "username": "alice", "token_use": "access", "scope": "notes/read"}, nil
 	}
 	return nil, errors.New("invalid token")
 }
@@ -104,7 +106,7 @@ func TestImportModel(t *testing.T) {
 }
 
 func TestImportedAPIServes(t *testing.T) {
-	gw := gateway.New(gateway.Options{Functions: notesFuncs, Tokens: verifier{}})
+	gw := gateway.New(gateway.Options{Functions: notesFuncs, Tokens: verifier{}, Issuer: func(pool string) string { return "iss/" + pool }})
 	for _, name := range []string{"notes.yaml", "notes-swagger.json"} {
 		api := load(t, name)
 		// Two APIs: the unprefixed URLs serve the one marked default.

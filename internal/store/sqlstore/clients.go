@@ -35,7 +35,7 @@ func (s *Store) GetClientByID(ctx context.Context, id string) (store.Client, err
 }
 
 func (s *Store) getClient(ctx context.Context, query string, args ...any) (store.Client, error) {
-	c, err := scanClient(s.read.QueryRowContext(ctx, s.q(query), args...))
+	c, err := scanClient(s.reader.QueryRowContext(ctx, s.q(query), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Client{}, notFound("get client")
 	}
@@ -47,7 +47,7 @@ func (s *Store) getClient(ctx context.Context, query string, args ...any) (store
 
 // ListClients pages through a pool's clients by id.
 func (s *Store) ListClients(ctx context.Context, poolID string, page store.Page) ([]store.Client, error) {
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := s.reader.QueryContext(ctx,
 		s.q("SELECT "+clientCols+" FROM clients WHERE pool_id = ? AND id > ? ORDER BY id LIMIT ?"),
 		poolID, page.After, limit(page))
 	if err != nil {

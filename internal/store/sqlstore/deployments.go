@@ -93,7 +93,7 @@ func (s *Store) PutStage(ctx context.Context, st store.Stage) (store.Stage, erro
 
 // GetStage returns one stage.
 func (s *Store) GetStage(ctx context.Context, apiID, name string) (store.Stage, error) {
-	st, err := scanStage(s.read.QueryRowContext(ctx,
+	st, err := scanStage(s.reader.QueryRowContext(ctx,
 		s.q("SELECT "+stageCols+" FROM stages WHERE api_id = ? AND name = ?"), apiID, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Stage{}, notFound("get stage")
@@ -106,7 +106,7 @@ func (s *Store) GetStage(ctx context.Context, apiID, name string) (store.Stage, 
 
 // ListStages returns every stage, ordered by (APIID, Name).
 func (s *Store) ListStages(ctx context.Context) ([]store.Stage, error) {
-	rows, err := s.read.QueryContext(ctx, s.q("SELECT "+stageCols+" FROM stages ORDER BY api_id, name"))
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT "+stageCols+" FROM stages ORDER BY api_id, name"))
 	if err != nil {
 		return nil, fmt.Errorf("list stages: %w", err)
 	}

@@ -26,7 +26,7 @@ func (s *Store) CreateGroup(ctx context.Context, g store.Group) error {
 
 // GetGroup returns one group.
 func (s *Store) GetGroup(ctx context.Context, poolID, name string) (store.Group, error) {
-	g, err := scanGroup(s.read.QueryRowContext(ctx,
+	g, err := scanGroup(s.reader.QueryRowContext(ctx,
 		s.q("SELECT "+groupCols+" FROM user_groups WHERE pool_id = ? AND name = ?"), poolID, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Group{}, notFound("get group")
@@ -39,7 +39,7 @@ func (s *Store) GetGroup(ctx context.Context, poolID, name string) (store.Group,
 
 // ListGroups pages through a pool's groups by name.
 func (s *Store) ListGroups(ctx context.Context, poolID string, page store.Page) ([]store.Group, error) {
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := s.reader.QueryContext(ctx,
 		s.q("SELECT "+groupCols+" FROM user_groups WHERE pool_id = ? AND name > ? ORDER BY name LIMIT ?"),
 		poolID, page.After, limit(page))
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *Store) requireMembers(ctx context.Context, q queryer, op, poolID, group
 
 // ListGroupsForUser pages through a user's groups by name.
 func (s *Store) ListGroupsForUser(ctx context.Context, poolID, username string, page store.Page) ([]store.Group, error) {
-	rows, err := s.read.QueryContext(ctx, s.q("SELECT g.pool_id, g.name, g.description, g.role_arn, g.precedence, "+
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT g.pool_id, g.name, g.description, g.role_arn, g.precedence, "+
 		"g.created_at, g.updated_at FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name "+
 		"WHERE m.pool_id = ? AND m.username = ? AND m.group_name > ? ORDER BY m.group_name LIMIT ?"),
 		poolID, username, page.After, limit(page))
@@ -157,7 +157,7 @@ func (s *Store) ListGroupsForUser(ctx context.Context, poolID, username string, 
 
 // ListUsersInGroup pages through a group's members by username.
 func (s *Store) ListUsersInGroup(ctx context.Context, poolID, group string, page store.Page) ([]store.User, error) {
-	rows, err := s.read.QueryContext(ctx, s.q("SELECT u.pool_id, u.username, u.status, u.enabled, u.attributes, "+
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT u.pool_id, u.username, u.status, u.enabled, u.attributes, "+
 		"u.credentials, u.private, u.created_at, u.updated_at FROM group_members m "+
 		"JOIN users u ON u.pool_id = m.pool_id AND u.username = m.username "+
 		"WHERE m.pool_id = ? AND m.group_name = ? AND m.username > ? ORDER BY m.username LIMIT ?"),

@@ -65,7 +65,7 @@ func decodeKeys(b []byte) ([]store.SigningKey, error) {
 // GetKeys returns a pool's signing keys, empty when it has none.
 func (s *Store) GetKeys(ctx context.Context, poolID string) ([]store.SigningKey, error) {
 	var b []byte
-	err := s.read.QueryRowContext(ctx, s.q("SELECT key_set FROM signing_keys WHERE pool_id = ?"), poolID).Scan(&b)
+	err := s.reader.QueryRowContext(ctx, s.q("SELECT key_set FROM signing_keys WHERE pool_id = ?"), poolID).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -14,7 +14,7 @@ import (
 // failures is ErrNotFound (with a zero Lockout).
 func (s *Store) GetLockout(ctx context.Context, poolID, key string) (store.Lockout, error) {
 	var l store.Lockout
-	err := s.read.QueryRowContext(ctx,
+	err := s.reader.QueryRowContext(ctx,
 		s.q("SELECT failures, last_failure, locked_until FROM lockouts WHERE pool_id = ? AND login_key = ?"), poolID, key).
 		Scan(&l.Failures, ms(&l.LastFailure), ms(&l.LockedUntil))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -26,7 +26,7 @@ func (s *Store) CreatePool(ctx context.Context, p store.Pool) error {
 
 // GetPool returns the pool with id.
 func (s *Store) GetPool(ctx context.Context, id string) (store.Pool, error) {
-	p, err := scanPool(s.read.QueryRowContext(ctx, s.q("SELECT "+poolCols+" FROM pools WHERE id = ?"), id))
+	p, err := scanPool(s.reader.QueryRowContext(ctx, s.q("SELECT "+poolCols+" FROM pools WHERE id = ?"), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Pool{}, notFound("get pool")
 	}
@@ -38,7 +38,7 @@ func (s *Store) GetPool(ctx context.Context, id string) (store.Pool, error) {
 
 // ListPools pages through the pools by id.
 func (s *Store) ListPools(ctx context.Context, page store.Page) ([]store.Pool, error) {
-	rows, err := s.read.QueryContext(ctx, s.q("SELECT "+poolCols+" FROM pools WHERE id > ? ORDER BY id LIMIT ?"),
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT "+poolCols+" FROM pools WHERE id > ? ORDER BY id LIMIT ?"),
 		page.After, limit(page))
 	if err != nil {
 		return nil, fmt.Errorf("list pools: %w", err)

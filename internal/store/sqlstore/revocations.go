@@ -50,7 +50,7 @@ func (s *Store) RevocationsSince(ctx context.Context, seq int64, limit int) ([]s
 	if limit <= 0 {
 		limit = DefaultRevocationLimit
 	}
-	rows, err := s.read.QueryContext(ctx, s.q("SELECT seq, pool_id, kind, value, at_time, expires_at FROM revocations "+
+	rows, err := s.reader.QueryContext(ctx, s.q("SELECT seq, pool_id, kind, value, at_time, expires_at FROM revocations "+
 		"WHERE seq > ? ORDER BY seq LIMIT ?"), seq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("revocations since: %w", err)

@@ -8,9 +8,8 @@
 //     field is written as fn returns it.
 //   - Deleting a missing pool, client, user, group or stage is ErrNotFound.
 //     Listing the children of a missing pool, user or group is ErrNotFound.
-//   - Creating a row under a missing pool (client, user, group, refresh token,
-//     key set, lockout) is ErrNotFound.
-//   - DeleteUser also deletes the user's refresh tokens.
+//   - Creating a row under a missing pool (client, user, group, key set,
+//     lockout) is ErrNotFound.
 //   - Empty attribute and variable maps come back as empty, non-nil maps; empty
 //     byte slices and JSON documents come back as nil.
 //
@@ -33,6 +32,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
@@ -71,6 +71,8 @@ type Store struct {
 	d           Dialect
 	name        string
 	log         *slog.Logger
+	reader      queryer // read, timed for the Observer
+	observer    atomic.Pointer[Observer]
 	queries     sync.Map // query text -> rebound text
 	closeOnce   sync.Once
 	closeErr    error
@@ -92,6 +94,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{write: cfg.Write, read: cfg.Read, d: cfg.Dialect, name: cfg.Name, log: logger}
+	s.reader = timedReader{db: cfg.Read, s: s}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -134,7 +137,9 @@ func (s *Store) forUpdate(query string) string {
 // withWriter runs fn against the write pool and runs it again, up to
 // maxAttempts, while it fails transiently (serialization failure, deadlock,
 // busy, lost insert race). relaxed lowers durability for it (Dialect.Relax).
-func (s *Store) withWriter(ctx context.Context, relaxed bool, fn func(w writer) error) error {
+func (s *Store) withWriter(ctx context.Context, relaxed bool, fn func(w writer) error) (err error) {
+	start := time.Now()
+	defer func() { s.observe("write", start, s.classifyForObserver(err)) }()
 	for attempt := 1; ; attempt++ {
 		var err error
 		if relaxed {
@@ -302,4 +307,17 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// classifyForObserver hides the outcomes that are answers, not failures
+// (a duplicate or missing row), from the Observer.
+func (s *Store) classifyForObserver(err error) error {
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyExists) {
+		return nil
+	}
+	switch s.d.kind(err) {
+	case KindUnique, KindForeignKey:
+		return nil
+	}
+	return err
 }

@@ -53,7 +53,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 
 // GetUser returns one user.
 func (s *Store) GetUser(ctx context.Context, poolID, username string) (store.User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx,
+	u, err := scanUser(s.reader.QueryRowContext(ctx,
 		s.q("SELECT "+userCols+" FROM users WHERE pool_id = ? AND username = ?"), poolID, username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, notFound("get user")
@@ -71,7 +71,7 @@ func (s *Store) FindUsers(ctx context.Context, poolID, attr, value string) ([]st
 	if !ok {
 		return nil, fmt.Errorf("find users: attribute %q is not indexed", attr)
 	}
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := s.reader.QueryContext(ctx,
 		s.q("SELECT "+userCols+" FROM users WHERE pool_id = ? AND "+col+" = ? ORDER BY username"),
 		poolID, strings.ToLower(value))
 	if err != nil {
@@ -82,7 +82,7 @@ func (s *Store) FindUsers(ctx context.Context, poolID, attr, value string) ([]st
 
 // ListUsers pages through a pool's users by username.
 func (s *Store) ListUsers(ctx context.Context, poolID string, page store.Page) ([]store.User, error) {
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := s.reader.QueryContext(ctx,
 		s.q("SELECT "+userCols+" FROM users WHERE pool_id = ? AND username > ? ORDER BY username LIMIT ?"),
 		poolID, page.After, limit(page))
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Store) ListUsers(ctx context.Context, poolID string, page store.Page) (
 // CountUsers returns how many users a pool has.
 func (s *Store) CountUsers(ctx context.Context, poolID string) (int, error) {
 	var n int
-	if err := s.read.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM users WHERE pool_id = ?"), poolID).Scan(&n); err != nil {
+	if err := s.reader.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM users WHERE pool_id = ?"), poolID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	if n == 0 {
@@ -147,8 +147,7 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, username string, fn func
 	return roundUser(out), nil
 }
 
-// DeleteUser removes a user, its group memberships (by cascade) and its
-// refresh tokens.
+// DeleteUser removes a user and its group memberships (by cascade).
 func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q("DELETE FROM users WHERE pool_id = ? AND username = ?"), poolID, username)
@@ -161,10 +160,6 @@ func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
 		}
 		if n == 0 {
 			return notFound("delete user")
-		}
-		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM refresh_tokens WHERE pool_id = ? AND username = ?"),
-			poolID, username); err != nil {
-			return fmt.Errorf("delete user refresh tokens: %w", err)
 		}
 		return nil
 	})

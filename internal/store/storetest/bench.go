@@ -78,16 +78,6 @@ func Bench(b *testing.B, s store.Store) {
 			}
 		})
 	})
-	b.Run("PutRefreshToken", func(b *testing.B) {
-		for b.Loop() {
-			id := "rt-" + strconv.FormatInt(ids.Add(1), 10)
-			rt := store.RefreshToken{ID: id, PoolID: "bench", ClientID: "c", Username: benchName(0), OriginJTI: id,
-				AuthTime: t0, IssuedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-			if err := s.PutRefreshToken(ctx, rt); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 	fail := func(l store.Lockout) (store.Lockout, error) {
 		l.Failures++
 		l.LastFailure = t0

@@ -28,7 +28,6 @@ func RunConcurrency(t *testing.T, newStore NewStore) {
 		{"LockoutCounter", testConcurrentLockout},
 		{"LockoutReservation", testConcurrentReservation},
 		{"TakeSessionOnce", testConcurrentTakeSession},
-		{"RevokeRefreshTokenOnce", testConcurrentRevoke},
 		{"KeyRotation", testConcurrentKeys},
 		{"UpdateUser", testConcurrentUpdateUser},
 		{"RevocationFeed", testConcurrentRevocations},
@@ -154,23 +153,6 @@ func testConcurrentTakeSession(t *testing.T, s store.Store) {
 			}
 		}
 		wantEqual(t, wins, 1, "takes that succeeded")
-	}
-}
-
-func testConcurrentRevoke(t *testing.T, s store.Store) {
-	ctx := ctxOf(t)
-	pool(t, s, "p1")
-	for round := range 3 {
-		id := "rt-" + strconv.Itoa(round)
-		must(t, s.PutRefreshToken(ctx, store.RefreshToken{ID: id, PoolID: "p1", Username: "bob", ExpiresAt: t0}), "put")
-		live := make([]bool, workers)
-		errs := race(workers, func(i int) error {
-			var err error
-			live[i], err = s.RevokeRefreshToken(ctx, id)
-			return err
-		})
-		noErrors(t, errs, "concurrent revokes")
-		wantEqual(t, len(slices.DeleteFunc(live, func(b bool) bool { return !b })), 1, "revokes that saw a live token")
 	}
 }
 

@@ -42,7 +42,6 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Groups", testGroups},
 		{"Memberships", testMemberships},
 		{"Sessions", testSessions},
-		{"RefreshTokens", testRefreshTokens},
 		{"Revocations", testRevocations},
 		{"Keys", testKeys},
 		{"Lockouts", testLockouts},
@@ -50,6 +49,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Stages", testStages},
 		{"Items", testItems},
 		{"Usage", testUsage},
+		{"Outbox", testOutbox},
 		{"Name", testName},
 	}
 	for _, tc := range tests {

@@ -49,66 +49,6 @@ func testSessions(t *testing.T, s store.Store) {
 	must(t, err, "live session survives the sweep")
 }
 
-func testRefreshTokens(t *testing.T, s store.Store) {
-	ctx := ctxOf(t)
-	pool(t, s, "p1")
-	pool(t, s, "p2")
-	wantErr(t, s.PutRefreshToken(ctx, store.RefreshToken{ID: "x", PoolID: "nope"}), store.ErrNotFound,
-		"refresh token of a missing pool")
-	in := store.RefreshToken{ID: "h1", PoolID: "p1", ClientID: "c1", Username: "bob", OriginJTI: "jti-1",
-		AuthTime: t0, IssuedAt: t0.Add(time.Second), ExpiresAt: t0.Add(30 * 24 * time.Hour)}
-	must(t, s.PutRefreshToken(ctx, in), "put refresh token")
-	wantErr(t, s.PutRefreshToken(ctx, in), store.ErrAlreadyExists, "duplicate refresh token")
-	got, err := s.GetRefreshToken(ctx, "h1")
-	must(t, err, "get refresh token")
-	want := in
-	want.AuthTime, want.IssuedAt, want.ExpiresAt = ms(in.AuthTime), ms(in.IssuedAt), ms(in.ExpiresAt)
-	wantEqual(t, got, want, "refresh token round trip")
-	_, err = s.GetRefreshToken(ctx, "nope")
-	wantErr(t, err, store.ErrNotFound, "missing refresh token")
-
-	live, err := s.RevokeRefreshToken(ctx, "h1")
-	must(t, err, "revoke")
-	wantEqual(t, live, true, "first revoke reports live")
-	live, err = s.RevokeRefreshToken(ctx, "h1")
-	must(t, err, "revoke again")
-	wantEqual(t, live, false, "second revoke reports already revoked")
-	got, err = s.GetRefreshToken(ctx, "h1")
-	must(t, err, "get revoked")
-	wantEqual(t, got.Revoked, true, "revoked flag stored")
-	_, err = s.RevokeRefreshToken(ctx, "nope")
-	wantErr(t, err, store.ErrNotFound, "revoke missing")
-
-	for _, tok := range []store.RefreshToken{
-		{ID: "h2", PoolID: "p1", Username: "bob", ExpiresAt: t0.Add(time.Hour)},
-		{ID: "h3", PoolID: "p1", Username: "bob", ExpiresAt: t0.Add(-time.Hour)},
-		{ID: "h4", PoolID: "p1", Username: "ann", ExpiresAt: t0.Add(time.Hour)},
-		{ID: "h5", PoolID: "p2", Username: "bob", ExpiresAt: t0.Add(time.Hour)},
-		{ID: "h6", PoolID: "p1", Username: "bob", ExpiresAt: t0.Add(time.Hour), Revoked: true},
-	} {
-		must(t, s.PutRefreshToken(ctx, tok), "put "+tok.ID)
-	}
-	n, err := s.RevokeUserRefreshTokens(ctx, "p1", "bob")
-	must(t, err, "revoke user tokens")
-	wantEqual(t, n, 2, "live tokens of p1/bob revoked (h2, h3)")
-	for id, revoked := range map[string]bool{"h2": true, "h3": true, "h4": false, "h5": false, "h6": true} {
-		got, err := s.GetRefreshToken(ctx, id)
-		must(t, err, "get "+id)
-		wantEqual(t, got.Revoked, revoked, "revoked "+id)
-	}
-	n, err = s.RevokeUserRefreshTokens(ctx, "p1", "nobody")
-	must(t, err, "revoke tokens of unknown user")
-	wantEqual(t, n, 0, "unknown user's tokens")
-
-	n, err = s.DeleteExpiredRefreshTokens(ctx, t0)
-	must(t, err, "delete expired refresh tokens")
-	wantEqual(t, n, 1, "expired refresh tokens (h3)")
-	_, err = s.GetRefreshToken(ctx, "h3")
-	wantErr(t, err, store.ErrNotFound, "expired token gone")
-	_, err = s.GetRefreshToken(ctx, "h1")
-	must(t, err, "live revoked token kept until expiry")
-}
-
 func testRevocations(t *testing.T, s store.Store) {
 	ctx := ctxOf(t)
 	rows, err := s.RevocationsSince(ctx, 0, 0)
