@@ -61,7 +61,10 @@ func TestFederationThroughSecondPool(t *testing.T) {
 			t.Fatalf("not sent to the upstream provider: %d %s", res.StatusCode, up)
 		}
 		// The upstream's managed login, then back through idpresponse.
-		res, _ = fetch(t, b, up.String())
+		res, body := fetch(t, b, up.String())
+		if res.StatusCode != 302 {
+			t.Fatalf("upstream authorize: %d %s", res.StatusCode, body)
+		}
 		_, page := fetch(t, b, e.srv.URL+res.Header.Get("Location"))
 		res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"dave"}, "password": {"Dave-Passw0rd!"}})
 		back := res.Header.Get("Location")

@@ -150,9 +150,6 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if !tlsOn {
-		a.ln = rawheader.Listener(a.ln) // header names as sent, for the gateway's events
-	}
 	a.URL = "http://" + a.ln.Addr().String()
 	if tlsOn {
 		a.URL = "https://" + a.ln.Addr().String()
@@ -194,17 +191,22 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
+	// Listener layers, innermost first: the connection limiter, then TLS
+	// sniffing (which must hand the server the *tls.Conn itself), then the
+	// header-name recorder (plain connections only when TLS is on), which
+	// ConnContext must see as the outermost connection.
+	handler := a.limitConns(a.parts.handler())
 	if tlsOn {
 		cfgTLS, err := a.tlsConfig(cfg, base, sec)
 		if err != nil {
 			return nil, err
 		}
-		// Plain connections on the shared port keep the header-name recorder;
-		// TLS ones do not (the server must see the *tls.Conn itself).
 		a.ln = tlsca.NewListener(a.ln, cfgTLS, rawheader.Wrap)
+	} else {
+		a.ln = rawheader.Listener(a.ln) // header names as sent, for the gateway's events
 	}
 	a.srv = &http.Server{
-		Handler:           a.limitConns(a.parts.handler()),
+		Handler:           handler,
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       DefaultReadTimeout,
 		WriteTimeout:      DefaultWriteTimeout,

@@ -13,8 +13,8 @@ import (
 	"github.com/cognate-dev/cognate/internal/functions"
 	"github.com/cognate-dev/cognate/internal/gateway"
 	"github.com/cognate-dev/cognate/internal/login"
-	"github.com/cognate-dev/cognate/internal/oauth"
 	"github.com/cognate-dev/cognate/internal/messages"
+	"github.com/cognate-dev/cognate/internal/oauth"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
@@ -164,15 +164,15 @@ func (c *components) handler() http.Handler {
 	})
 	c.sec.hosts.Store(c.hostSet(c.cfg))
 	return c.app.metrics.Middleware(&routes{
-		hosts:     &c.sec.hosts,
-		userpool:  c.pools.Handler(),
+		hosts:    &c.sec.hosts,
+		userpool: c.pools.Handler(),
 		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer, func(r *http.Request, poolID, iss string) map[string]any {
 			return oauth.Discovery(oauth.DiscoveryBase(r, iss, poolID))
 		}),
-		oauth:     c.serveOAuth,
-		invoke:    c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
-		admin:     unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
-		gateway:   c.gateway.Handler(),
+		oauth:   c.serveOAuth,
+		invoke:  c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
+		admin:   unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
+		gateway: c.gateway.Handler(),
 	}, routeLabel)
 }
 

@@ -125,6 +125,10 @@ func (s *Service) hostedStatus(ctx context.Context, p *pool, c *client, u store.
 	if err != nil {
 		return nil, err
 	}
+	if out != nil && out.ChallengeName != "NEW_PASSWORD_REQUIRED" {
+		// MFA and device steps are not pages yet: refuse rather than skip them.
+		return nil, apiErr(excUnsupportedOperation, "This account needs %s, which managed login in Cognate does not offer yet; sign in through the API (InitiateAuth/RespondToAuthChallenge).", out.ChallengeName)
+	}
 	if out != nil {
 		var req []string
 		json.Unmarshal([]byte(out.ChallengeParameters["requiredAttributes"]), &req)
