@@ -81,7 +81,7 @@ func TestManagedLoginSignUpConfirmSignIn(t *testing.T) {
 	if res.StatusCode != 400 || !strings.Contains(page, "Invalid verification code") {
 		t.Fatalf("wrong code: %d", res.StatusCode)
 	}
-	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"bob"}, "code": {lastCode(t, e.srv, "bob", "signup")}})
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"bob"}, "code": {e.code(t, "bob")}})
 	page = e.follow(t, b, res)
 	if !strings.Contains(page, "Your account is confirmed") {
 		t.Fatalf("no confirmation notice:\n%s", page)
@@ -98,7 +98,7 @@ func TestManagedLoginForgotPassword(t *testing.T) {
 	_, page := fetch(t, b, e.srv.URL+html.UnescapeString(regexpFind(t, `href="([^"]*/forgotPassword\?[^"]*)"`, login)))
 	res, _ := submit(t, b, e.srv.URL, page, url.Values{"username": {"alice"}})
 	page = e.follow(t, b, res)
-	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"alice"}, "code": {lastCode(t, e.srv, "alice", "forgot")},
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"alice"}, "code": {e.code(t, "alice")},
 		"password": {"New-Alice-Passw0rd!"}, "confirm_password": {"New-Alice-Passw0rd!"}})
 	page = e.follow(t, b, res)
 	res, page = submit(t, b, e.srv.URL, page, url.Values{"username": {"alice"}, "password": {"Alice-Passw0rd!"}})

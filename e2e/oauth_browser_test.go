@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -34,27 +33,9 @@ if (location.pathname === '/callback.html') {
 }
 </script></body></html>`
 
-// codeNoFail is lastCode without failing the test (it runs in a handler).
-func codeNoFail(srv *server, username, kind string) string {
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		code := ""
-		for _, m := range codeInLog.FindAllStringSubmatch(srv.output(), -1) {
-			if m[1] == username && m[2] == kind {
-				code = m[3]
-			}
-		}
-		if code != "" {
-			return code
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return ""
-}
-
 // TestBrowserManagedLogin: oidc-client-ts in headless Chromium signs in
 // through the managed login over https (the local CA trusted by its SPKI
-// hash), signs up and confirms with the code the server sent, and resets
+// hash), signs up and confirms with the code from the pool's outbox, and resets
 // a forgotten password; screenshots of every page land in a temp dir
 // (SCREENSHOT_DIR) and, with COGNATE_SCREENSHOTS=DIR, are copied there.
 func TestBrowserManagedLogin(t *testing.T) {
@@ -104,7 +85,7 @@ func TestBrowserManagedLogin(t *testing.T) {
 	app.Start()
 	defer app.Close()
 	codes := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := codeNoFail(e.srv, r.URL.Query().Get("username"), r.URL.Query().Get("kind"))
+		c := outboxCode("http://127.0.0.1:"+e.port, e.poolID, r.URL.Query().Get("username"))
 		if c == "" {
 			http.NotFound(w, r)
 			return

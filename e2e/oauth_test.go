@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -522,4 +524,27 @@ func TestOAuthDomain(t *testing.T) {
 	if _, err := e.idp.DeleteUserPoolDomain(ctx, &cip.DeleteUserPoolDomainInput{UserPoolId: aws.String(e.poolID), Domain: aws.String("notes-app")}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// outboxCode is a user's latest code in the pool's outbox, read the way a
+// developer would (`cognate outbox -user U -code POOL`); "" if none arrives.
+func outboxCode(srvURL, poolID, username string) string {
+	for range 50 {
+		out, err := exec.Command(binary, "outbox", "-endpoint", srvURL, "-user", username, "-code", poolID).Output()
+		if code := strings.TrimSpace(string(out)); err == nil && code != "" {
+			return code
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return ""
+}
+
+// code is outboxCode for the env's pool, failing the test when none came.
+func (e *oauthEnv) code(t *testing.T, username string) string {
+	t.Helper()
+	c := outboxCode("http://127.0.0.1:"+e.port, e.poolID, username)
+	if c == "" {
+		t.Fatalf("no code for %s in the outbox", username)
+	}
+	return c
 }
