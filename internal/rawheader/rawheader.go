@@ -68,9 +68,18 @@ type ctxKey struct{}
 
 // ConnContext is an http.Server ConnContext hook: it makes the connection's
 // recorder reachable from its requests.
+// Connections wrapped by other listeners are unwrapped through their
+// NetConn method.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
-	if rc, ok := c.(*conn); ok {
-		return context.WithValue(ctx, ctxKey{}, rc.rec)
+	for c != nil {
+		if rc, ok := c.(*conn); ok {
+			return context.WithValue(ctx, ctxKey{}, rc.rec)
+		}
+		u, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		c = u.NetConn()
 	}
 	return ctx
 }

@@ -48,6 +48,7 @@ type Store interface {
 	Items
 	Usage
 	Outbox
+	Objects
 	// Name says which backend this is and where, for logs ("sqlite /data/cognate.db").
 	Name() string
 	// Close releases the backend's resources.
@@ -362,4 +363,31 @@ type Usage interface {
 	// ListUsage returns a plan's counters (one key's when keyID is set) with
 	// from <= period <= to, ordered by (KeyID, Period).
 	ListUsage(ctx context.Context, planID, keyID, from, to string) ([]UsageCount, error)
+}
+
+// Object is a control-plane document: a REST API's definition, a
+// function's configuration or code, an IAM role. Kind and Key name it; Data
+// is opaque to the store.
+type Object struct {
+	Kind      string
+	Key       string
+	Data      []byte
+	UpdatedAt time.Time
+	// Version increases with every write of any object, for change polling.
+	Version int64
+}
+
+// Objects stores control-plane documents by (Kind, Key).
+type Objects interface {
+	// CreateObject stores a new object (ErrAlreadyExists when the key is
+	// taken) and returns it with its Version.
+	CreateObject(ctx context.Context, o Object) (Object, error)
+	// PutObject creates or replaces an object.
+	PutObject(ctx context.Context, o Object) (Object, error)
+	GetObject(ctx context.Context, kind, key string) (Object, error)
+	// UpdateObject rewrites an object with what fn returns (Kind and Key kept).
+	UpdateObject(ctx context.Context, kind, key string, fn func(Object) (Object, error)) (Object, error)
+	// ListObjects pages through one kind's objects by key.
+	ListObjects(ctx context.Context, kind string, page Page) ([]Object, error)
+	DeleteObject(ctx context.Context, kind, key string) error
 }

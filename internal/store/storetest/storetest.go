@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Items", testItems},
 		{"Usage", testUsage},
 		{"Outbox", testOutbox},
+		{"Objects", testObjects},
 		{"Name", testName},
 	}
 	for _, tc := range tests {
