@@ -16,7 +16,9 @@ import (
 	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
 	"github.com/cognate-dev/cognate/internal/gateway"
 	"github.com/cognate-dev/cognate/internal/iam"
+	"github.com/cognate-dev/cognate/internal/login"
 	"github.com/cognate-dev/cognate/internal/messages"
+	"github.com/cognate-dev/cognate/internal/oauth"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
@@ -39,6 +41,8 @@ type components struct {
 	refs     *refs
 	sec      *security
 	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
+	oauth    *oauth.Server
+	login    *login.Pages
 	// applied is the configuration applied last (reloads remove what it
 	// has and the new file has not).
 	applied *config.File
@@ -91,6 +95,10 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	if err != nil {
 		return nil, err
 	}
+
+	c.oauth = oauth.New(oauth.Options{Pools: c.pools, Store: a.store, Sealer: sealer, Issuer: c.issuer,
+		Now: a.opts.Now, Logger: log.With("component", "oauth")})
+	c.login = login.New(c.oauth)
 
 	c.runner = functions.NewRunner(functions.Options{
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
@@ -184,14 +192,17 @@ func (c *components) handler() http.Handler {
 	})
 	c.sec.hosts.Store(c.hostSet(c.cfg))
 	return c.app.metrics.Middleware(&routes{
-		hosts:     &c.sec.hosts,
-		userpool:  c.pools.Handler(),
-		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer),
-		invoke:    c.sec.authority.RESTMiddleware("lambda", lambdacontrol.MaxRequestBody, c.lambda.Rule, c.lambda.Handler()),
-		query:     c.sec.authority.QueryMiddleware(iam.Namespace, 1<<20, c.iam.Rule, c.iam.Handler()),
-		admin:     unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
-		gateway:   c.gateway.Handler(),
-		apigw:     c.sec.authority.RESTMiddleware("apigateway", 16<<20, c.apigw.Rule, c.apigw.Handler()),
+		hosts:    &c.sec.hosts,
+		userpool: c.pools.Handler(),
+		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer, func(r *http.Request, poolID, iss string) map[string]any {
+			return oauth.Discovery(oauth.DiscoveryBase(r, iss, poolID))
+		}),
+		oauth:   c.serveOAuth,
+		invoke:  c.sec.authority.RESTMiddleware("lambda", lambdacontrol.MaxRequestBody, c.lambda.Rule, c.lambda.Handler()),
+		query:   c.sec.authority.QueryMiddleware(iam.Namespace, 1<<20, c.iam.Rule, c.iam.Handler()),
+		admin:   unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
+		gateway: c.gateway.Handler(),
+		apigw:   c.sec.authority.RESTMiddleware("apigateway", 16<<20, c.apigw.Rule, c.apigw.Handler()),
 	}, routeLabel)
 }
 
@@ -202,7 +213,32 @@ func (c *components) hostSet(cfg *config.File) *hostSet {
 	if cfg.Security != nil {
 		configured = cfg.Security.AllowedHosts
 	}
-	return newHostSet(c.base, configured, c.app.opts.AllowedHosts)
+	h := newHostSet(c.base, configured, c.app.opts.AllowedHosts)
+	h.dynamic = c.oauth.IsDomain
+	return h
+}
+
+// serveOAuth serves the authorization server and the managed login pages
+// of a pool: on its domains, and under /{poolId}/ on every host.
+func (c *components) serveOAuth(w http.ResponseWriter, r *http.Request) bool {
+	t, ok := c.oauth.Match(r)
+	if !ok {
+		return false
+	}
+	// Browsers (oidc-client-ts, Amplify) call the token, userInfo and revoke endpoints cross-origin.
+	switch t.Path {
+	case "/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke":
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Amz-User-Agent, Cache-Control")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		}
+	}
+	c.oauth.Serve(w, r, t, c.login.Handler(t))
+	return true
 }
 
 // adminRule names the IAM action of a /_cognate/ request: cognate:ACTION on

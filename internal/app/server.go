@@ -47,7 +47,10 @@ type routes struct {
 	query     http.Handler // IAM and STS (AWS query protocol)
 	admin     http.Handler
 	gateway   http.Handler
-	apigw     http.Handler // the API Gateway management API (apigwcontrol.IsControlPath)
+	// oauth serves the authorization server and managed login (on pool
+	// domains and under /{poolId}/); it reports whether it took the request.
+	oauth func(w http.ResponseWriter, r *http.Request) bool
+	apigw http.Handler // the API Gateway management API (apigwcontrol.IsControlPath)
 }
 
 const cognitoTargetPrefix = "AWSCognitoIdentityProviderService."
@@ -65,6 +68,9 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
+	if rt.oauth != nil && r.Header.Get("X-Amz-Target") == "" && rt.oauth(w, r) {
+		return
+	}
 	switch {
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cognitoTargetPrefix):
 		rt.userpool.ServeHTTP(w, r)

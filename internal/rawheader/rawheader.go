@@ -37,6 +37,10 @@ func Listener(ln net.Listener) net.Listener { return &listener{Listener: ln} }
 
 type listener struct{ net.Listener }
 
+// Wrap wraps one connection with the recorder (for listeners that hand out
+// plain connections of their own, such as a TLS-sniffing one).
+func Wrap(c net.Conn) net.Conn { return &conn{Conn: c, rec: &recorder{}} }
+
 // Accept wraps the accepted connection with a recorder.
 func (l *listener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()

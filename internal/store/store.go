@@ -45,6 +45,7 @@ type Store interface {
 	Keys
 	Lockouts
 	Deployments
+	Items
 	Usage
 	Outbox
 	Objects
@@ -306,6 +307,38 @@ type Deployments interface {
 	// ListStages returns every stage of every API, ordered by (APIID, Name).
 	ListStages(ctx context.Context) ([]Stage, error)
 	DeleteStage(ctx context.Context, apiID, name string) error
+}
+
+// Item is a small document of a pool the store keeps by (Kind, Key): a
+// domain, a resource server, an identity provider, a UI customization, a
+// managed-login session. Key is unique within Kind across pools (a domain name
+// is global), Data is opaque, and a non-zero ExpiresAt makes the item vanish
+// after it. Items go with their pool when it is deleted.
+type Item struct {
+	Kind      string
+	Key       string
+	PoolID    string
+	Data      []byte
+	ExpiresAt time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Items stores pool documents that are not worth a table each.
+type Items interface {
+	// CreateItem stores a new item: ErrAlreadyExists when (Kind, Key) is
+	// taken by an item live at it.CreatedAt (an expired one is replaced),
+	// ErrNotFound when its pool does not exist.
+	CreateItem(ctx context.Context, it Item) error
+	// GetItem returns a live (unexpired relative to now) item.
+	GetItem(ctx context.Context, kind, key string, now time.Time) (Item, error)
+	// ListItems pages by Key through a pool's items of one kind (expired ones included).
+	ListItems(ctx context.Context, kind, poolID string, page Page) ([]Item, error)
+	// UpdateItem rewrites an item with what fn returns (Kind, Key, PoolID and CreatedAt are kept).
+	UpdateItem(ctx context.Context, kind, key string, fn func(Item) (Item, error)) (Item, error)
+	DeleteItem(ctx context.Context, kind, key string) error
+	// DeleteExpiredItems removes items whose ExpiresAt is before now.
+	DeleteExpiredItems(ctx context.Context, now time.Time) (int, error)
 }
 
 // UsageCount is how many requests one API key made under one usage plan in

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Lockouts", testLockouts},
 		{"Deployments", testDeployments},
 		{"Stages", testStages},
+		{"Items", testItems},
 		{"Usage", testUsage},
 		{"Outbox", testOutbox},
 		{"Objects", testObjects},
