@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,15 +26,24 @@ var codeInLog = regexp.MustCompile(`msg="verification code sent".* username=(\S+
 // lastCode returns the latest code the dev sender logged for username.
 func lastCode(t *testing.T, srv *server, username, kind string) string {
 	t.Helper()
+	return nthCode(t, srv, username, kind, 1)
+}
+
+// nthCode waits until at least n codes of kind were logged for username (the
+// log arrives through a pipe, after the answer) and returns the latest.
+func nthCode(t *testing.T, srv *server, username, kind string, n int) string {
+	t.Helper()
 	code := ""
-	eventually(t, 5*time.Second, "a "+kind+" code logged for "+username, func() (bool, string) {
+	eventually(t, 5*time.Second, fmt.Sprintf("%d %s codes logged for %s", n, kind, username), func() (bool, string) {
 		out := srv.output()
+		seen := 0
 		for _, m := range codeInLog.FindAllStringSubmatch(out, -1) {
 			if m[1] == username && m[2] == kind {
 				code = m[3]
+				seen++
 			}
 		}
-		return code != "", "no code in:\n" + out
+		return seen >= n, "not enough codes in:\n" + out
 	})
 	return code
 }

@@ -120,7 +120,7 @@ func TestResetCodeBruteForceBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code := lastCode(t, d.srv, "sam", "forgot")
+	code := nthCode(t, d.srv, "sam", "forgot", 2)
 	typo := "000000"
 	if code == typo {
 		typo = "000001"

@@ -55,7 +55,7 @@ type server struct {
 	exited  chan struct{}
 }
 
-var listening = regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+var listening = regexp.MustCompile(`listening on (https?://127\.0\.0\.1:\d+)`)
 
 // startServer runs `cognate up --addr 127.0.0.1:0 --data DIR args...` and waits
 // until it prints its URL. The process is stopped (SIGTERM) when the test ends.

@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"logs":       {"print a function's recent log lines from a running Cognate (-follow to stream)", runLogs},
 	"apply":      {"make a running Cognate match its configuration file again (-dry-run prints the plan)", runApply},
 	"outbox":     {"print the messages (codes, invitations) a pool sent, from a running Cognate", runOutbox},
+	"ca":         {"print the path of the local CA certificate that --tls auto uses (creating it if needed)", runCA},
 	"version":    {"print the version", runVersion},
 	"server-key": {"move an older install's DATA/server.key out of the data directory (server-key move)", runServerKey},
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/rawheader"
 	"github.com/cognate-dev/cognate/internal/store"
+	"github.com/cognate-dev/cognate/internal/tlsca"
 )
 
 // Options configure a Cognate process. Flags of `cognate up` map onto them.
@@ -52,6 +53,12 @@ type Options struct {
 	AllowedHosts []string
 	// AllowedOrigins are browser origins allowed to call signed operations.
 	AllowedOrigins []string
+	// TLS is "auto" to serve HTTPS with a certificate from the local CA in
+	// DataDir/tls (see package tlsca); empty serves plain HTTP unless
+	// TLSCert and TLSKey are set. With TLS, http and https share the port.
+	TLS string
+	// TLSCert and TLSKey are PEM files of the operator's own certificate.
+	TLSCert, TLSKey string
 	// DrainTimeout bounds the graceful shutdown (default 30 s).
 	DrainTimeout time.Duration
 	// Logger receives all logs (required).
@@ -139,8 +146,14 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if a.ln, err = net.Listen("tcp", opts.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
-	a.ln = rawheader.Listener(a.ln) // header names as sent, for the gateway's events
+	tlsOn, err := tlsMode(opts)
+	if err != nil {
+		return nil, err
+	}
 	a.URL = "http://" + a.ln.Addr().String()
+	if tlsOn {
+		a.URL = "https://" + a.ln.Addr().String()
+	}
 	base := strings.TrimRight(opts.PublicURL, "/")
 	if base == "" {
 		base = strings.TrimRight(cfg.PublicURL, "/")
@@ -178,8 +191,22 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
+	// Listener layers, innermost first: the connection limiter, then TLS
+	// sniffing (which must hand the server the *tls.Conn itself), then the
+	// header-name recorder (plain connections only when TLS is on), which
+	// ConnContext must see as the outermost connection.
+	handler := a.limitConns(a.parts.handler())
+	if tlsOn {
+		cfgTLS, err := a.tlsConfig(cfg, base, sec)
+		if err != nil {
+			return nil, err
+		}
+		a.ln = tlsca.NewListener(a.ln, cfgTLS, rawheader.Wrap)
+	} else {
+		a.ln = rawheader.Listener(a.ln) // header names as sent, for the gateway's events
+	}
 	a.srv = &http.Server{
-		Handler:           a.limitConns(a.parts.handler()),
+		Handler:           handler,
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       DefaultReadTimeout,
 		WriteTimeout:      DefaultWriteTimeout,

@@ -231,6 +231,7 @@ func (c *components) applyAPI(ctx context.Context, cfg *config.File, a config.AP
 	api.Name = a.Name
 	api.ID = gateway.APIID(a.Name)
 	api.Default = a.Default // the gateway also serves the only API without a prefix
+	stages := map[string]map[string]string{}
 	for _, s := range a.Stages {
 		vars, err := c.refs.resolveMap(s.Variables)
 		if err != nil {
@@ -239,6 +240,11 @@ func (c *components) applyAPI(ctx context.Context, cfg *config.File, a config.AP
 		if _, err := c.gateway.Deploy(ctx, api, s.Name, vars); err != nil {
 			return fmt.Errorf("deploy stage %s: %w", s.Name, err)
 		}
+		stages[s.Name] = vars
+	}
+	// The API is also visible and editable through the API Gateway control plane.
+	if err := c.apigw.AdoptConfigAPI(ctx, api, stages); err != nil {
+		return fmt.Errorf("control plane: %w", err)
 	}
 	return nil
 }

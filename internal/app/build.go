@@ -4,15 +4,21 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	apigwcontrol "github.com/cognate-dev/cognate/internal/apigw/control"
 	"github.com/cognate-dev/cognate/internal/auth"
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/functions"
+	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
 	"github.com/cognate-dev/cognate/internal/gateway"
+	"github.com/cognate-dev/cognate/internal/iam"
+	"github.com/cognate-dev/cognate/internal/login"
 	"github.com/cognate-dev/cognate/internal/messages"
+	"github.com/cognate-dev/cognate/internal/oauth"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
@@ -29,9 +35,14 @@ type components struct {
 	pools    *userpool.Service
 	runner   *functions.Runner
 	gateway  *gateway.Gateway
+	lambda   *lambdacontrol.Service
+	apigw    *apigwcontrol.Service
+	iam      *iam.Service
 	refs     *refs
 	sec      *security
 	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
+	oauth    *oauth.Server
+	login    *login.Pages
 	// applied is the configuration applied last (reloads remove what it
 	// has and the new file has not).
 	applied *config.File
@@ -85,11 +96,27 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		return nil, err
 	}
 
+	c.oauth = oauth.New(oauth.Options{Pools: c.pools, Store: a.store, Sealer: sealer, Issuer: c.issuer,
+		Now: a.opts.Now, Logger: log.With("component", "oauth")})
+	c.login = login.New(c.oauth)
+
 	c.runner = functions.NewRunner(functions.Options{
 		Logger: log.With("component", "functions"), Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now,
 		Protect: a.protectedPaths(),
 		Metrics: a.metrics,
 	})
+
+	c.iam = iam.New(a.store, cfg.AccountID, a.opts.Now, log.With("component", "iam"))
+	c.lambda = lambdacontrol.New(lambdacontrol.Options{
+		Store: a.store, Runner: c.runner, Invoke: c.runner.Handler(), Roles: c.iam,
+		CacheDir: codeCacheDir(a.opts.DataDir), Region: cfg.Region, AccountID: cfg.AccountID,
+		CodeURL: func(name string) string { return base + "/_cognate/functions/" + name + "/code" },
+		Now:     a.opts.Now, Logger: log.With("component", "lambda-control"),
+	})
+	if err := c.lambda.Sync(ctx); err != nil {
+		log.Warn("load functions", "err", err)
+	}
+	a.goBackground(func() { c.lambda.Run(ctx) })
 
 	var limits gateway.Limits
 	if t := cfg.Throttling; t != nil {
@@ -120,6 +147,14 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		return nil, fmt.Errorf("load deployments: %w", err)
 	}
 	a.goBackground(func() { c.gateway.Run(ctx) })
+	c.apigw = apigwcontrol.New(apigwcontrol.Options{
+		Store: a.store, Gateway: c.gateway, Functions: invoker{c.runner}, Tokens: c.verifier, Issuer: c.issuer,
+		NewTester: func() apigwcontrol.Tester {
+			return gateway.New(gateway.Options{Functions: invoker{c.runner}, Tokens: c.verifier, Issuer: c.issuer, Logger: log.With("component", "test-invoke"),
+				Now: a.opts.Now, Region: cfg.Region, AccountID: cfg.AccountID})
+		},
+		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigateway-control"),
+	})
 	a.goBackground(func() { c.sweep(ctx) })
 	return c, nil
 }
@@ -149,6 +184,7 @@ func (c *components) handler() http.Handler {
 	admin.HandleFunc("POST /_cognate/pools/{poolId}/rotate-keys", c.rotateKeys)
 	admin.HandleFunc("POST /_cognate/apply", c.applyHandler)
 	admin.Handle("GET /_cognate/outbox/{poolId}", c.outboxHandler())
+	admin.HandleFunc("GET /_cognate/functions/{name}/code", c.functionCode)
 	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
@@ -156,12 +192,17 @@ func (c *components) handler() http.Handler {
 	})
 	c.sec.hosts.Store(c.hostSet(c.cfg))
 	return c.app.metrics.Middleware(&routes{
-		hosts:     &c.sec.hosts,
-		userpool:  c.pools.Handler(),
-		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer),
-		invoke:    c.sec.authority.RESTMiddleware("lambda", functions.MaxRequestSize, c.lambdaRule, c.runner.Handler()),
-		admin:     unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
-		gateway:   c.gateway.Handler(),
+		hosts:    &c.sec.hosts,
+		userpool: c.pools.Handler(),
+		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer, func(r *http.Request, poolID, iss string) map[string]any {
+			return oauth.Discovery(oauth.DiscoveryBase(r, iss, poolID))
+		}),
+		oauth:   c.serveOAuth,
+		invoke:  c.sec.authority.RESTMiddleware("lambda", lambdacontrol.MaxRequestBody, c.lambda.Rule, c.lambda.Handler()),
+		query:   c.sec.authority.QueryMiddleware(iam.Namespace, 1<<20, c.iam.Rule, c.iam.Handler()),
+		admin:   unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
+		gateway: c.gateway.Handler(),
+		apigw:   c.sec.authority.RESTMiddleware("apigateway", 16<<20, c.apigw.Rule, c.apigw.Handler()),
 	}, routeLabel)
 }
 
@@ -172,24 +213,32 @@ func (c *components) hostSet(cfg *config.File) *hostSet {
 	if cfg.Security != nil {
 		configured = cfg.Security.AllowedHosts
 	}
-	return newHostSet(c.base, configured, c.app.opts.AllowedHosts)
+	h := newHostSet(c.base, configured, c.app.opts.AllowedHosts)
+	h.dynamic = c.oauth.IsDomain
+	return h
 }
 
-// lambdaRule names the IAM action of a Lambda API request.
-func (c *components) lambdaRule(r *http.Request) (string, string) {
-	rest, _ := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
-	name, _, _ := strings.Cut(rest, "/")
-	arn := name
-	if !strings.HasPrefix(name, "arn:") {
-		arn = "arn:aws:lambda:" + c.cfg.Region + ":" + c.cfg.AccountID + ":function:" + name
+// serveOAuth serves the authorization server and the managed login pages
+// of a pool: on its domains, and under /{poolId}/ on every host.
+func (c *components) serveOAuth(w http.ResponseWriter, r *http.Request) bool {
+	t, ok := c.oauth.Match(r)
+	if !ok {
+		return false
 	}
-	if q := r.URL.Query().Get("Qualifier"); q != "" && strings.Count(arn, ":") == 6 {
-		arn += ":" + q
+	// Browsers (oidc-client-ts, Amplify) call the token, userInfo and revoke endpoints cross-origin.
+	switch t.Path {
+	case "/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke":
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Amz-User-Agent, Cache-Control")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		}
 	}
-	if strings.HasSuffix(rest, "/invocations") {
-		return "lambda:InvokeFunction", arn
-	}
-	return "lambda:" + r.Method, arn
+	c.oauth.Serve(w, r, t, c.login.Handler(t))
+	return true
 }
 
 // adminRule names the IAM action of a /_cognate/ request: cognate:ACTION on
@@ -201,11 +250,38 @@ func (c *components) adminRule(r *http.Request) (string, string) {
 		return "cognate:RotateSigningKeys", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
 	case len(parts) == 2 && parts[0] == "outbox":
 		return "cognate:ReadOutbox", userpool.PoolARN(c.cfg.Region, c.cfg.AccountID, parts[1])
+	case len(parts) == 3 && parts[0] == "functions" && parts[2] == "code":
+		return "lambda:GetFunction", "arn:aws:lambda:" + c.cfg.Region + ":" + c.cfg.AccountID + ":function:" + parts[1]
 	case len(parts) == 3 && parts[0] == "functions" && parts[2] == "logs":
 		return "cognate:GetFunctionLogs", "arn:aws:lambda:" + c.cfg.Region + ":" + c.cfg.AccountID + ":function:" + parts[1]
 	default:
 		return "cognate:" + strings.Join(parts[:1], ""), "*"
 	}
+}
+
+// codeCacheDir is where this node unpacks functions created through the
+// Lambda API: a sibling of the data directory (DATA-functions), because
+// function processes may never read the data directory itself and, when
+// they run as nobody, need o+rx on the task root and its parents.
+func codeCacheDir(dataDir string) string {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		abs = dataDir
+	}
+	return filepath.Clean(abs) + "-functions"
+}
+
+// functionCode serves a function's deployment package (GetFunction's Code.Location).
+func (c *components) functionCode(w http.ResponseWriter, r *http.Request) {
+	data, err := c.lambda.Code(r.Context(), r.PathValue("name"))
+	if err != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Write(data)
 }
 
 // unsignedHealth serves /_cognate/health (and /_cognate/ready) without a

@@ -47,6 +47,10 @@ type limitedConn struct {
 	once sync.Once
 }
 
+// NetConn returns the wrapped connection (as tls.Conn does), so hooks such
+// as rawheader.ConnContext find the connection they wrapped.
+func (c *limitedConn) NetConn() net.Conn { return c.Conn }
+
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(func() {

@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	apigwcontrol "github.com/cognate-dev/cognate/internal/apigw/control"
+	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
+	"github.com/cognate-dev/cognate/internal/iam"
 	"github.com/cognate-dev/cognate/internal/metrics"
 	"github.com/cognate-dev/cognate/internal/secret"
 	"github.com/cognate-dev/cognate/internal/store"
@@ -209,10 +212,14 @@ func ReadState(dataDir string) (State, error) {
 func routeLabel(r *http.Request) string {
 	p := r.URL.Path
 	switch {
+	case p == "/" && iam.IsQueryCall(r):
+		return "iam-sts"
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cognitoTargetPrefix), p == "/" && r.Method == http.MethodPost:
 		return "cognito-idp"
-	case strings.HasPrefix(p, "/2015-03-31/functions/"):
+	case lambdacontrol.IsPath(p):
 		return "lambda"
+	case apigwcontrol.IsControlPath(r):
+		return "apigateway"
 	case p == "/_cognate/health", p == "/_cognate/ready", p == "/_cognate/metrics":
 		return p
 	case strings.HasPrefix(p, "/_cognate/"):

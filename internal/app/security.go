@@ -123,6 +123,8 @@ func isLoopbackAddr(addr string) bool {
 type hostSet struct {
 	exact    map[string]bool
 	suffixes []string
+	// dynamic, when set, accepts names created at run time (user pool domains).
+	dynamic func(host string) bool
 }
 
 func newHostSet(publicURL string, extra ...[]string) *hostSet {
@@ -169,7 +171,7 @@ func (h *hostSet) allows(hostport string) bool {
 			return true
 		}
 	}
-	return false
+	return h.dynamic != nil && h.dynamic(host)
 }
 
 // refuseHost answers a request for a Host Cognate does not serve.

@@ -6,6 +6,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	apigwcontrol "github.com/cognate-dev/cognate/internal/apigw/control"
+	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
+	"github.com/cognate-dev/cognate/internal/iam"
 )
 
 // Limits of the listener, explicit and configurable through Options.
@@ -39,9 +43,14 @@ type routes struct {
 	hosts     *atomic.Pointer[hostSet]
 	userpool  http.Handler
 	wellKnown http.Handler
-	invoke    http.Handler
+	invoke    http.Handler // the Lambda API (management and Invoke)
+	query     http.Handler // IAM and STS (AWS query protocol)
 	admin     http.Handler
 	gateway   http.Handler
+	// oauth serves the authorization server and managed login (on pool
+	// domains and under /{poolId}/); it reports whether it took the request.
+	oauth func(w http.ResponseWriter, r *http.Request) bool
+	apigw http.Handler // the API Gateway management API (apigwcontrol.IsControlPath)
 }
 
 const cognitoTargetPrefix = "AWSCognitoIdentityProviderService."
@@ -59,13 +68,18 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
+	if rt.oauth != nil && r.Header.Get("X-Amz-Target") == "" && rt.oauth(w, r) {
+		return
+	}
 	switch {
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cognitoTargetPrefix):
 		rt.userpool.ServeHTTP(w, r)
+	case p == "/" && iam.IsQueryCall(r):
+		rt.query.ServeHTTP(w, r)
 	case p == "/" && (r.Method == http.MethodPost || r.Method == http.MethodOptions):
 		// Browsers' CORS preflight and target-less posts get the JSON protocol's answers.
 		rt.userpool.ServeHTTP(w, r)
-	case strings.HasPrefix(p, "/2015-03-31/functions/"):
+	case lambdacontrol.IsPath(p):
 		rt.invoke.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/_cognate/"):
 		rt.admin.ServeHTTP(w, r)
@@ -73,6 +87,8 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Public documents: browsers (oidc-client-ts, aws-jwt-verify) read them cross-origin.
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		rt.wellKnown.ServeHTTP(w, r)
+	case apigwcontrol.IsControlPath(r):
+		rt.apigw.ServeHTTP(w, r)
 	default:
 		rt.gateway.ServeHTTP(w, r)
 	}

@@ -77,6 +77,8 @@ func (a *Authority) RESTMiddleware(service string, maxBody int64, rule Rule, nex
 			WriteRESTError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request must be smaller than "+strconv.FormatInt(maxBody, 10)+" bytes")
 			return
 		}
+		// The rule may read the body (CreateFunction names its function there).
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		action, resource := rule(r)
 		ctx, payload, err := a.Check(r, body, service, action, resource)
 		if err != nil {

@@ -37,6 +37,10 @@ func Listener(ln net.Listener) net.Listener { return &listener{Listener: ln} }
 
 type listener struct{ net.Listener }
 
+// Wrap wraps one connection with the recorder (for listeners that hand out
+// plain connections of their own, such as a TLS-sniffing one).
+func Wrap(c net.Conn) net.Conn { return &conn{Conn: c, rec: &recorder{}} }
+
 // Accept wraps the accepted connection with a recorder.
 func (l *listener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
@@ -64,9 +68,18 @@ type ctxKey struct{}
 
 // ConnContext is an http.Server ConnContext hook: it makes the connection's
 // recorder reachable from its requests.
+// Connections wrapped by other listeners are unwrapped through their
+// NetConn method.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
-	if rc, ok := c.(*conn); ok {
-		return context.WithValue(ctx, ctxKey{}, rc.rec)
+	for c != nil {
+		if rc, ok := c.(*conn); ok {
+			return context.WithValue(ctx, ctxKey{}, rc.rec)
+		}
+		u, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		c = u.NetConn()
 	}
 	return ctx
 }

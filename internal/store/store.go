@@ -45,8 +45,10 @@ type Store interface {
 	Keys
 	Lockouts
 	Deployments
+	Items
 	Usage
 	Outbox
+	Objects
 	// Name says which backend this is and where, for logs ("sqlite /data/cognate.db").
 	Name() string
 	// Close releases the backend's resources.
@@ -307,6 +309,38 @@ type Deployments interface {
 	DeleteStage(ctx context.Context, apiID, name string) error
 }
 
+// Item is a small document of a pool the store keeps by (Kind, Key): a
+// domain, a resource server, an identity provider, a UI customization, a
+// managed-login session. Key is unique within Kind across pools (a domain name
+// is global), Data is opaque, and a non-zero ExpiresAt makes the item vanish
+// after it. Items go with their pool when it is deleted.
+type Item struct {
+	Kind      string
+	Key       string
+	PoolID    string
+	Data      []byte
+	ExpiresAt time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Items stores pool documents that are not worth a table each.
+type Items interface {
+	// CreateItem stores a new item: ErrAlreadyExists when (Kind, Key) is
+	// taken by an item live at it.CreatedAt (an expired one is replaced),
+	// ErrNotFound when its pool does not exist.
+	CreateItem(ctx context.Context, it Item) error
+	// GetItem returns a live (unexpired relative to now) item.
+	GetItem(ctx context.Context, kind, key string, now time.Time) (Item, error)
+	// ListItems pages by Key through a pool's items of one kind (expired ones included).
+	ListItems(ctx context.Context, kind, poolID string, page Page) ([]Item, error)
+	// UpdateItem rewrites an item with what fn returns (Kind, Key, PoolID and CreatedAt are kept).
+	UpdateItem(ctx context.Context, kind, key string, fn func(Item) (Item, error)) (Item, error)
+	DeleteItem(ctx context.Context, kind, key string) error
+	// DeleteExpiredItems removes items whose ExpiresAt is before now.
+	DeleteExpiredItems(ctx context.Context, now time.Time) (int, error)
+}
+
 // UsageCount is how many requests one API key made under one usage plan in
 // one period ("D2026-12-01" a day, "W2026-11-30" a week from that Monday,
 // "M2026-12" a month).
@@ -329,4 +363,31 @@ type Usage interface {
 	// ListUsage returns a plan's counters (one key's when keyID is set) with
 	// from <= period <= to, ordered by (KeyID, Period).
 	ListUsage(ctx context.Context, planID, keyID, from, to string) ([]UsageCount, error)
+}
+
+// Object is a control-plane document: a REST API's definition, a
+// function's configuration or code, an IAM role. Kind and Key name it; Data
+// is opaque to the store.
+type Object struct {
+	Kind      string
+	Key       string
+	Data      []byte
+	UpdatedAt time.Time
+	// Version increases with every write of any object, for change polling.
+	Version int64
+}
+
+// Objects stores control-plane documents by (Kind, Key).
+type Objects interface {
+	// CreateObject stores a new object (ErrAlreadyExists when the key is
+	// taken) and returns it with its Version.
+	CreateObject(ctx context.Context, o Object) (Object, error)
+	// PutObject creates or replaces an object.
+	PutObject(ctx context.Context, o Object) (Object, error)
+	GetObject(ctx context.Context, kind, key string) (Object, error)
+	// UpdateObject rewrites an object with what fn returns (Kind and Key kept).
+	UpdateObject(ctx context.Context, kind, key string, fn func(Object) (Object, error)) (Object, error)
+	// ListObjects pages through one kind's objects by key.
+	ListObjects(ctx context.Context, kind string, page Page) ([]Object, error)
+	DeleteObject(ctx context.Context, kind, key string) error
 }

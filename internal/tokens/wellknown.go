@@ -26,7 +26,10 @@ const (
 // WellKnownHandler serves GET /{poolId}/.well-known/jwks.json and
 // /{poolId}/.well-known/openid-configuration. issuer returns a pool's iss
 // and false for unknown pools, which get 404 {"message": ...}.
-func WellKnownHandler(ring *KeyRing, issuer func(poolID string) (string, bool)) http.Handler {
+//
+// extra, when given, adds fields to the OpenID configuration (the
+// authorization server's endpoints).
+func WellKnownHandler(ring *KeyRing, issuer func(poolID string) (string, bool), extra ...func(r *http.Request, poolID, iss string) map[string]any) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{poolId}/.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		poolID := r.PathValue("poolId")
@@ -50,7 +53,19 @@ func WellKnownHandler(ring *KeyRing, issuer func(poolID string) (string, bool)) 
 			notFound(w, poolID)
 			return
 		}
-		body, err := json.Marshal(discovery(iss, jwksURI(r, iss, poolID)))
+		var doc any = discovery(iss, jwksURI(r, iss, poolID))
+		if len(extra) > 0 {
+			raw, _ := json.Marshal(doc)
+			m := map[string]any{}
+			json.Unmarshal(raw, &m)
+			for _, fn := range extra {
+				for k, v := range fn(r, poolID, iss) {
+					m[k] = v
+				}
+			}
+			doc = m
+		}
+		body, err := json.Marshal(doc)
 		if err != nil {
 			writeMessage(w, http.StatusInternalServerError, "Internal server error")
 			return

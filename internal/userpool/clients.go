@@ -137,6 +137,9 @@ func (s *Service) createUserPoolClient(ctx context.Context, in *createClientInpu
 	case in.GenerateSecret:
 		c.secret = newClientSecret()
 	}
+	if err := s.validateOAuthSettings(ctx, p.ID, &c.cfg, c.secret != ""); err != nil {
+		return nil, err
+	}
 	if c.secret != "" {
 		c.Secret = s.sealer.Seal([]byte(c.secret), []byte("client-secret|"+p.ID+"|"+c.ID))
 	}
@@ -218,10 +221,14 @@ type updateClientInput struct {
 // updateUserPoolClient replaces the client's settings; as in AWS, settings
 // left out return to their defaults.
 func (s *Service) updateUserPoolClient(ctx context.Context, in *updateClientInput) (*clientOutput, error) {
-	if _, _, err := s.loadPoolClient(ctx, in.UserPoolId, in.ClientId); err != nil {
+	_, old, err := s.loadPoolClient(ctx, in.UserPoolId, in.ClientId)
+	if err != nil {
 		return nil, err
 	}
 	if err := normalizeClientSettings(&in.clientSettings); err != nil {
+		return nil, err
+	}
+	if err := s.validateOAuthSettings(ctx, old.PoolID, &in.clientSettings, old.secret != ""); err != nil {
 		return nil, err
 	}
 	raw, err := json.Marshal(in.clientSettings)

@@ -112,31 +112,42 @@ func badCredentials(c *client, found bool) error {
 // validation is InitiateAuth's ClientMetadata (the pre authentication and
 // user migration triggers' validationData).
 func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, password string, admin bool, validation map[string]string) (*authOutput, error) {
-	u, found, err := s.resolveUser(ctx, p, name)
+	u, err := s.checkLoginPassword(ctx, p, c, name, password, validation)
 	if err != nil {
 		return nil, err
+	}
+	return s.afterPassword(ctx, p, c, u, admin, nil, "Authentication")
+}
+
+// checkLoginPassword proves a user's password with lockout accounting,
+// user migration and the pre authentication trigger: the one password
+// check of every flow (the API's and managed login's).
+func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, name, password string, validation map[string]string) (store.User, error) {
+	u, found, err := s.resolveUser(ctx, p, name)
+	if err != nil {
+		return store.User{}, err
 	}
 	key := lockKey(p, u, found, name)
 	allowed, err := s.lockout.reserve(ctx, p.ID, key)
 	if err != nil {
-		return nil, err
+		return store.User{}, err
 	}
 	if !allowed {
-		return nil, notAuthorized(msgAttemptsExceeded)
+		return store.User{}, notAuthorized(msgAttemptsExceeded)
 	}
 	if !found && p.hasTrigger(trigUserMigration) {
 		mu, migrated, err := s.migrateUser(ctx, p, c, "Authentication", name, password, validation, nil)
 		if err != nil {
-			return nil, err
+			return store.User{}, err
 		}
 		if migrated {
 			if err := s.lockout.succeed(ctx, p.ID, key); err != nil {
-				return nil, err
+				return store.User{}, err
 			}
 			if mu.Status == statusResetRequired {
-				return nil, apiErr(excPasswordResetRequired, msgResetRequired)
+				return store.User{}, apiErr(excPasswordResetRequired, msgResetRequired)
 			}
-			return s.afterPassword(ctx, p, c, mu, admin, nil, "Authentication")
+			return mu, nil
 		}
 	}
 	if found || c.preventExistenceErrors() {
@@ -144,27 +155,27 @@ func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, p
 		// attempt counted: undoing it would let callers who can make the
 		// trigger refuse wind the counter back.
 		if err := s.preAuthentication(ctx, p, c, u, found, name, validation); err != nil {
-			return nil, err
+			return store.User{}, err
 		}
 	}
 	ok := false
 	if found && len(u.Credentials) > 0 {
 		if ok, err = s.checkUserPassword(p, &u, password); err != nil {
-			return nil, err
+			return store.User{}, err
 		}
 	} else {
 		// Same modular exponentiation as a real check, against fake material.
 		if _, err := s.fakeVerify(p, name, password); err != nil {
-			return nil, err
+			return store.User{}, err
 		}
 	}
 	if !ok {
-		return nil, badCredentials(c, found)
+		return store.User{}, badCredentials(c, found)
 	}
 	if err := s.lockout.succeed(ctx, p.ID, key); err != nil {
-		return nil, err
+		return store.User{}, err
 	}
-	return s.afterPassword(ctx, p, c, u, admin, nil, "Authentication")
+	return u, nil
 }
 
 // afterPassword continues a login whose password was proven: status checks,
@@ -172,19 +183,7 @@ func (s *Service) passwordLogin(ctx context.Context, p *pool, c *client, name, p
 // generation trigger's, meta the ClientMetadata triggers get), or the
 // NEW_PASSWORD_REQUIRED challenge.
 func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store.User, admin bool, meta map[string]string, source string) (*authOutput, error) {
-	if !u.Enabled {
-		return nil, notAuthorized(msgUserDisabled)
-	}
-	switch u.Status {
-	case statusUnconfirmed:
-		return nil, apiErr(excUserNotConfirmed, msgUserNotConfirmed)
-	case statusResetRequired:
-		return nil, apiErr(excPasswordResetRequired, msgResetRequired)
-	case statusForceChangePassword:
-		return s.newPasswordChallenge(ctx, p, c, u, admin)
-	}
-	// Devices and MFA (mfa_challenge.go, devices.go).
-	if out, err := s.mfaGate(ctx, p, c, u, admin); out != nil || err != nil {
+	if out, err := s.signInStatus(ctx, p, c, u, admin); out != nil || err != nil {
 		return out, err
 	}
 	if err := s.postAuthentication(ctx, p, c, u, meta); err != nil {
@@ -199,6 +198,24 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store
 	}
 	s.log.InfoContext(ctx, "user signed in", "pool", p.ID, "client", c.ID, "username", u.Username)
 	return &authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+}
+
+// signInStatus checks a proven user's status: an error, a
+// NEW_PASSWORD_REQUIRED or MFA challenge, or (nil, nil) to go on to tokens.
+func (s *Service) signInStatus(ctx context.Context, p *pool, c *client, u store.User, admin bool) (*authOutput, error) {
+	if !u.Enabled {
+		return nil, notAuthorized(msgUserDisabled)
+	}
+	switch u.Status {
+	case statusUnconfirmed:
+		return nil, apiErr(excUserNotConfirmed, msgUserNotConfirmed)
+	case statusResetRequired:
+		return nil, apiErr(excPasswordResetRequired, msgResetRequired)
+	case statusForceChangePassword:
+		return s.newPasswordChallenge(ctx, p, c, u, admin)
+	}
+	// Devices and MFA (mfa_challenge.go, devices.go).
+	return s.mfaGate(ctx, p, c, u, admin)
 }
 
 // refresh runs REFRESH_TOKEN_AUTH: new id and access tokens, same refresh token.

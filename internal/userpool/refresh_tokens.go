@@ -28,6 +28,8 @@ type refreshState struct {
 	AuthTime  int64  `json:"a"`
 	IssuedAt  int64  `json:"i"`
 	ExpiresAt int64  `json:"e"`
+	// Scopes are the OAuth scopes granted (space-separated; "" for the API's tokens).
+	Scopes string `json:"sc,omitempty"`
 }
 
 func (s *Service) sealRefreshToken(st refreshState) (string, error) {

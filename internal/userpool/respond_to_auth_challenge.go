@@ -117,18 +117,28 @@ func (s *Service) newPasswordChallenge(ctx context.Context, p *pool, c *client, 
 // userAttributes.* values. The password and attributes are validated before
 // the session is consumed, so a rejected password can be retried.
 func (s *Service) completeNewPassword(ctx context.Context, p *pool, c *client, in *respondInput, admin bool) (*authOutput, error) {
+	u, err := s.setNewPassword(ctx, p, c, in, admin)
+	if err != nil {
+		return nil, err
+	}
+	return s.afterPassword(ctx, p, c, u, admin, in.ClientMetadata, "NewPasswordChallenge")
+}
+
+// setNewPassword consumes a NEW_PASSWORD_REQUIRED session and sets the
+// user's permanent password and the attributes given.
+func (s *Service) setNewPassword(ctx context.Context, p *pool, c *client, in *respondInput, admin bool) (store.User, error) {
 	resp := in.ChallengeResponses
 	if resp["USERNAME"] == "" {
-		return nil, missing("USERNAME")
+		return store.User{}, missing("USERNAME")
 	}
 	if resp["NEW_PASSWORD"] == "" {
-		return nil, missing("NEW_PASSWORD")
+		return store.User{}, missing("NEW_PASSWORD")
 	}
 	if in.Session == "" {
-		return nil, missing("Session")
+		return store.User{}, missing("Session")
 	}
 	if err := checkPassword(p.passwordPolicy(), resp["NEW_PASSWORD"]); err != nil {
-		return nil, err
+		return store.User{}, err
 	}
 	var attrs []attributeType
 	for k, v := range resp {
@@ -138,24 +148,24 @@ func (s *Service) completeNewPassword(ctx context.Context, p *pool, c *client, i
 	}
 	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
 	if err := p.cfg.validateAttributes(attrs, false); err != nil {
-		return nil, err
+		return store.User{}, err
 	}
 	if err := c.checkSecretHash(resp["SECRET_HASH"], resp["USERNAME"]); err != nil {
-		return nil, err
+		return store.User{}, err
 	}
 	st, ok, err := s.takeChallenge(ctx, sessionNewPassword, in.Session)
 	if err != nil {
-		return nil, err
+		return store.User{}, err
 	}
 	if !ok || st.PoolID != p.ID || st.ClientID != c.ID || st.Admin != admin {
-		return nil, notAuthorized(msgInvalidSession)
+		return store.User{}, notAuthorized(msgInvalidSession)
 	}
 	cur, found, err := s.resolveUser(ctx, p, resp["USERNAME"])
 	if err != nil {
-		return nil, err
+		return store.User{}, err
 	}
 	if !found || cur.Username != st.Username {
-		return nil, notAuthorized(msgInvalidSession)
+		return store.User{}, notAuthorized(msgInvalidSession)
 	}
 	_, u, err := s.updateUser(ctx, p.ID, st.Username, func(p *pool, u *store.User) error {
 		if u.Status != statusForceChangePassword {
@@ -168,8 +178,5 @@ func (s *Service) completeNewPassword(ctx context.Context, p *pool, c *client, i
 		}
 		return s.setPermanentPassword(p, u, resp["NEW_PASSWORD"])
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.afterPassword(ctx, p, c, u, admin, in.ClientMetadata, "NewPasswordChallenge")
+	return u, err
 }

@@ -250,6 +250,26 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"UpdateTerms":                 awsjson.Typed(s.updateTerms),
 		"DeleteTerms":                 awsjson.Typed(s.deleteTerms),
 		"ListTerms":                   awsjson.Typed(s.listTerms),
+
+		"CreateUserPoolDomain":            awsjson.Typed(s.createUserPoolDomain),
+		"DescribeUserPoolDomain":          awsjson.Typed(s.describeUserPoolDomain),
+		"UpdateUserPoolDomain":            awsjson.Typed(s.updateUserPoolDomain),
+		"DeleteUserPoolDomain":            awsjson.Typed(s.deleteUserPoolDomain),
+		"CreateIdentityProvider":          awsjson.Typed(s.createIdentityProvider),
+		"DescribeIdentityProvider":        awsjson.Typed(s.describeIdentityProvider),
+		"ListIdentityProviders":           awsjson.Typed(s.listIdentityProviders),
+		"UpdateIdentityProvider":          awsjson.Typed(s.updateIdentityProvider),
+		"DeleteIdentityProvider":          awsjson.Typed(s.deleteIdentityProvider),
+		"GetIdentityProviderByIdentifier": awsjson.Typed(s.getIdentityProviderByIdentifier),
+		"AdminLinkProviderForUser":        awsjson.Typed(s.adminLinkProviderForUser),
+		"AdminDisableProviderForUser":     awsjson.Typed(s.adminDisableProviderForUser),
+		"SetUICustomization":              awsjson.Typed(s.setUICustomization),
+		"GetUICustomization":              awsjson.Typed(s.getUICustomization),
+		"CreateResourceServer":            awsjson.Typed(s.createResourceServer),
+		"DescribeResourceServer":          awsjson.Typed(s.describeResourceServer),
+		"ListResourceServers":             awsjson.Typed(s.listResourceServers),
+		"UpdateResourceServer":            awsjson.Typed(s.updateResourceServer),
+		"DeleteResourceServer":            awsjson.Typed(s.deleteResourceServer),
 	}
 }
 

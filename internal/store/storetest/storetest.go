@@ -47,8 +47,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Lockouts", testLockouts},
 		{"Deployments", testDeployments},
 		{"Stages", testStages},
+		{"Items", testItems},
 		{"Usage", testUsage},
 		{"Outbox", testOutbox},
+		{"Objects", testObjects},
 		{"Name", testName},
 	}
 	for _, tc := range tests {
