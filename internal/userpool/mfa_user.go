@@ -29,6 +29,10 @@ type userFactors struct {
 	Preferred string `json:"p,omitempty"`
 	// Devices are the user's tracked devices.
 	Devices []device `json:"d,omitempty"`
+	// Passkeys are the user's WebAuthn credentials; PasskeyPending is the
+	// registration StartWebAuthnRegistration began.
+	Passkeys       []passkey        `json:"pk,omitempty"`
+	PasskeyPending *passkeyCeremony `json:"pkp,omitempty"`
 }
 
 func factorsOf(priv *userPrivate) *userFactors {

@@ -38,13 +38,16 @@ func (p *pool) firstFactors() []string {
 
 // userFirstFactors are the first factors u can use in pool p, in AWS's
 // order: PASSWORD and PASSWORD_SRP (with a password), EMAIL_OTP (verified
-// email), SMS_OTP (verified phone). Passkeys (WEB_AUTHN) are not offered:
-// Cognate does not implement them yet.
+// email), SMS_OTP (verified phone), WEB_AUTHN (a registered passkey). A
+// name that matches no user is offered what any user could have.
 func userFirstFactors(p *pool, u store.User, found bool) []string {
 	allowed := p.firstFactors()
 	var out []string
 	if contains(allowed, factorPassword) && (!found || len(u.Credentials) > 0) {
 		out = append(out, factorPassword, factorPasswordSRP)
+	}
+	if contains(allowed, factorWebAuthn) && (!found || len(userPasskeys(u)) > 0) {
+		out = append(out, factorWebAuthn)
 	}
 	if contains(allowed, factorEmailOTP) && (!found || (u.Attributes["email"] != "" && u.Attributes["email_verified"] == "true")) {
 		out = append(out, factorEmailOTP)
@@ -128,6 +131,8 @@ func (s *Service) firstFactor(ctx context.Context, p *pool, c *client, u store.U
 			}}, nil
 		}
 		return s.mfaChallengeOut(ctx, p, u, ch)
+	case factorWebAuthn:
+		return s.startWebAuthnSignIn(ctx, p, u, ch)
 	}
 	return nil, invalidParameter("The challenge %s is not available for this user.", factor)
 }
@@ -170,6 +175,9 @@ func (s *Service) getUserAuthFactors(ctx context.Context, in *accessTokenInput) 
 	var factors []string
 	if len(a.user.Credentials) > 0 {
 		factors = append(factors, factorPassword)
+	}
+	if len(userPasskeys(a.user)) > 0 {
+		factors = append(factors, factorWebAuthn)
 	}
 	if a.user.Attributes["email"] != "" && a.user.Attributes["email_verified"] == "true" && contains(a.pool.firstFactors(), factorEmailOTP) {
 		factors = append(factors, factorEmailOTP)
