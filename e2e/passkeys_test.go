@@ -180,3 +180,16 @@ func hasChallenge(list []types.ChallengeNameType, c types.ChallengeNameType) boo
 	}
 	return false
 }
+
+// TestBrowserPasskeys registers a passkey with Amplify v6
+// associateWebAuthnCredential in headless Chromium (CDP virtual
+// authenticator) and signs in with it (USER_AUTH, WEB_AUTHN).
+func TestBrowserPasskeys(t *testing.T) {
+	srv := startServer(t, "")
+	idp := newIDP(srv.URL)
+	const user, pw = "browserpasskey", "Pa55key-Passw0rd!"
+	poolID, clientID := passkeyPool(t, idp, user, pw)
+	runBrowserTest(t, "passkeys.test.js",
+		"COGNATE_URL="+srv.URL, "POOL_ID="+poolID, "CLIENT_ID="+clientID,
+		"COGNATE_USERNAME="+user, "COGNATE_PASSWORD="+pw)
+}
