@@ -29,9 +29,8 @@ type userFactors struct {
 	Preferred string `json:"p,omitempty"`
 	// Devices are the user's tracked devices.
 	Devices []device `json:"d,omitempty"`
-	// Passkeys are the user's WebAuthn credentials; PasskeyPending is the
-	// registration StartWebAuthnRegistration began.
-	Passkeys       []passkey        `json:"pk,omitempty"`
+	// PasskeyPending is the registration StartWebAuthnRegistration began
+	// (the passkeys themselves are in the store's passkeys table).
 	PasskeyPending *passkeyCeremony `json:"pkp,omitempty"`
 }
 

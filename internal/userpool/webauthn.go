@@ -1,7 +1,6 @@
 package userpool
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -64,23 +63,29 @@ func (u waUser) WebAuthnName() string                       { return u.name }
 func (u waUser) WebAuthnDisplayName() string                { return u.display }
 func (u waUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
-func passkeysOf(f *userFactors) []webauthn.Credential {
-	if f == nil {
-		return nil
-	}
-	out := make([]webauthn.Credential, 0, len(f.Passkeys))
-	for _, k := range f.Passkeys {
+func credentialsOf(keys []passkey) []webauthn.Credential {
+	out := make([]webauthn.Credential, 0, len(keys))
+	for _, k := range keys {
 		out = append(out, k.Cred)
 	}
 	return out
 }
 
-func userPasskeys(u store.User) []passkey {
-	priv, err := decodePrivate(u)
-	if err != nil || priv.Factors == nil {
-		return nil
+// passkeys loads a user's passkeys from the store, oldest first.
+func (s *Service) passkeys(ctx context.Context, poolID, username string) ([]passkey, error) {
+	rows, err := s.store.ListPasskeys(ctx, poolID, username)
+	if err != nil {
+		return nil, wrap("list passkeys", err)
 	}
-	return priv.Factors.Passkeys
+	out := make([]passkey, 0, len(rows))
+	for _, r := range rows {
+		var k passkey
+		if err := json.Unmarshal(r.Data, &k); err != nil {
+			return nil, wrap("decode passkey", err)
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 func newWAUser(u store.User, creds []webauthn.Credential) waUser {
@@ -177,7 +182,10 @@ func (s *Service) startWebAuthnRegistration(ctx context.Context, in *accessToken
 	if err != nil {
 		return nil, err
 	}
-	existing := userPasskeys(a.user)
+	existing, err := s.passkeys(ctx, a.pool.ID, a.user.Username)
+	if err != nil {
+		return nil, err
+	}
 	if len(existing) >= maxPasskeys {
 		return nil, apiErr(excLimitExceeded, "A user can register at most %d passkeys.", maxPasskeys)
 	}
@@ -185,10 +193,7 @@ func (s *Service) startWebAuthnRegistration(ctx context.Context, in *accessToken
 	if err != nil {
 		return nil, err
 	}
-	creds := make([]webauthn.Credential, 0, len(existing))
-	for _, k := range existing {
-		creds = append(creds, k.Cred)
-	}
+	creds := credentialsOf(existing)
 	user := newWAUser(a.user, creds)
 	creation, session, err := wa.BeginRegistration(user,
 		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{ResidentKey: protocol.ResidentKeyRequirementRequired,
@@ -261,7 +266,14 @@ func (s *Service) completeWebAuthnRegistration(ctx context.Context, in *complete
 	if err != nil {
 		return nil, err
 	}
-	cred, err := wa.CreateCredential(newWAUser(a.user, passkeysOf(priv.Factors)), cer.Session, parsed)
+	existing, err := s.passkeys(ctx, a.pool.ID, a.user.Username)
+	if err != nil {
+		return nil, err
+	}
+	if len(existing) >= maxPasskeys {
+		return nil, apiErr(excLimitExceeded, "A user can register at most %d passkeys.", maxPasskeys)
+	}
+	cred, err := wa.CreateCredential(newWAUser(a.user, credentialsOf(existing)), cer.Session, parsed)
 	if err != nil {
 		s.log.InfoContext(ctx, "passkey registration refused", "pool", a.pool.ID, "username", a.user.Username, "reason", protocolReason(err))
 		return nil, apiErr(excWebAuthnCredNotSupported, "The passkey credential could not be verified: %s", protocolReason(err))
@@ -278,18 +290,22 @@ func (s *Service) completeWebAuthnRegistration(ctx context.Context, in *complete
 			return apiErr(excWebAuthnChallengeNotFound, "The passkey registration challenge was not found or has expired: call StartWebAuthnRegistration again.")
 		}
 		f.PasskeyPending = nil
-		for _, k := range f.Passkeys {
-			if bytes.Equal(k.Cred.ID, cred.ID) {
-				return invalidParameter("This passkey is already registered.")
-			}
-		}
-		if len(f.Passkeys) >= maxPasskeys {
-			return apiErr(excLimitExceeded, "A user can register at most %d passkeys.", maxPasskeys)
-		}
-		f.Passkeys = append(f.Passkeys, key)
 		return encodePrivate(u, priv)
 	}); err != nil {
 		return nil, err
+	}
+	data, err := json.Marshal(key)
+	if err != nil {
+		return nil, wrap("encode passkey", err)
+	}
+	err = s.store.CreatePasskey(ctx, store.Passkey{PoolID: a.pool.ID, ID: key.id(), Username: a.user.Username, Data: data, CreatedAt: now, UpdatedAt: now})
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return nil, invalidParameter("This passkey is already registered.")
+	case errors.Is(err, store.ErrNotFound):
+		return nil, userNotFound()
+	case err != nil:
+		return nil, wrap("create passkey", err)
 	}
 	s.log.InfoContext(ctx, "passkey registered", "pool", a.pool.ID, "username", a.user.Username)
 	return &empty{}, nil
@@ -348,7 +364,10 @@ func (s *Service) listWebAuthnCredentials(ctx context.Context, in *listWebAuthnI
 		}
 		start = n
 	}
-	keys := userPasskeys(a.user)
+	keys, err := s.passkeys(ctx, a.pool.ID, a.user.Username)
+	if err != nil {
+		return nil, err
+	}
 	out := &listWebAuthnOutput{Credentials: []webAuthnCredentialDescription{}}
 	for i := start; i < len(keys) && len(out.Credentials) < limit; i++ {
 		k := keys[i]
@@ -379,21 +398,12 @@ func (s *Service) deleteWebAuthnCredential(ctx context.Context, in *deleteWebAut
 	if in.CredentialId == "" {
 		return nil, missing("CredentialId")
 	}
-	if _, _, err := s.updateUser(ctx, a.pool.ID, a.user.Username, func(p *pool, u *store.User) error {
-		priv, err := decodePrivate(*u)
-		if err != nil {
-			return err
-		}
-		f := factorsOf(&priv)
-		for i, k := range f.Passkeys {
-			if k.id() == in.CredentialId {
-				f.Passkeys = append(f.Passkeys[:i:i], f.Passkeys[i+1:]...)
-				return encodePrivate(u, priv)
-			}
-		}
-		return apiErr(excResourceNotFound, "Passkey credential %s was not found.", in.CredentialId)
-	}); err != nil {
-		return nil, err
+	err = s.store.DeletePasskey(ctx, a.pool.ID, a.user.Username, in.CredentialId)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiErr(excResourceNotFound, "Passkey credential %s was not found.", in.CredentialId)
+	}
+	if err != nil {
+		return nil, wrap("delete passkey", err)
 	}
 	return &empty{}, nil
 }
@@ -419,9 +429,11 @@ func (s *Service) startWebAuthnSignIn(ctx context.Context, p *pool, u store.User
 		}
 		creds = []webauthn.Credential{{ID: keyedHash(key, "passkey", ch.Username)[:16]}}
 	} else {
-		for _, k := range userPasskeys(u) {
-			creds = append(creds, k.Cred)
+		keys, err := s.passkeys(ctx, p.ID, u.Username)
+		if err != nil {
+			return nil, err
 		}
+		creds = credentialsOf(keys)
 	}
 	if len(creds) == 0 {
 		return nil, invalidParameter("The challenge %s is not available for this user.", factorWebAuthn)
@@ -471,7 +483,11 @@ func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.Use
 	if err != nil {
 		return store.User{}, false, err
 	}
-	cred, err := wa.ValidateLogin(newWAUser(u, passkeysOf(mustFactors(u))), *ch.WebAuthn, parsed)
+	keys, err := s.passkeys(ctx, p.ID, u.Username)
+	if err != nil {
+		return store.User{}, false, err
+	}
+	cred, err := wa.ValidateLogin(newWAUser(u, credentialsOf(keys)), *ch.WebAuthn, parsed)
 	if err != nil {
 		s.log.InfoContext(ctx, "passkey sign-in refused", "pool", p.ID, "username", u.Username, "reason", protocolReason(err))
 		return store.User{}, false, nil
@@ -480,34 +496,25 @@ func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.Use
 		s.log.WarnContext(ctx, "passkey sign count went backwards: possible cloned authenticator", "pool", p.ID, "username", u.Username)
 		return store.User{}, false, nil
 	}
-	_, u2, err := s.updateUser(ctx, p.ID, u.Username, func(p *pool, u *store.User) error {
-		priv, err := decodePrivate(*u)
+	now := s.clock()
+	_, err = s.store.UpdatePasskey(ctx, p.ID, base64.RawURLEncoding.EncodeToString(cred.ID), func(row store.Passkey) (store.Passkey, error) {
+		var k passkey
+		if err := json.Unmarshal(row.Data, &k); err != nil {
+			return row, wrap("decode passkey", err)
+		}
+		k.Cred.Authenticator, k.Cred.Flags = cred.Authenticator, cred.Flags
+		data, err := json.Marshal(k)
 		if err != nil {
-			return err
+			return row, wrap("encode passkey", err)
 		}
-		f := factorsOf(&priv)
-		for i := range f.Passkeys {
-			if bytes.Equal(f.Passkeys[i].Cred.ID, cred.ID) {
-				f.Passkeys[i].Cred.Authenticator = cred.Authenticator
-				f.Passkeys[i].Cred.Flags = cred.Flags
-				return encodePrivate(u, priv)
-			}
-		}
-		return errNoChange
+		row.Data, row.UpdatedAt = data, now
+		return row, nil
 	})
-	if errors.Is(err, errNoChange) {
+	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, false, nil
 	}
 	if err != nil {
-		return store.User{}, false, err
+		return store.User{}, false, wrap("update passkey", err)
 	}
-	return u2, true, nil
-}
-
-func mustFactors(u store.User) *userFactors {
-	priv, err := decodePrivate(u)
-	if err != nil {
-		return nil
-	}
-	return priv.Factors
+	return u, true, nil
 }
