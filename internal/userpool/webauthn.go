@@ -96,9 +96,10 @@ func newWAUser(u store.User, creds []webauthn.Credential) waUser {
 	return waUser{id: u.Attributes["sub"], name: u.Username, display: display, creds: creds}
 }
 
-// relyingParty returns the pool's relying-party id and user verification
-// requirement, or AWS's error when passkeys cannot be used in the pool.
-func (p *pool) relyingParty() (string, protocol.UserVerificationRequirement, error) {
+// relyingParty returns the pool's relying-party id (WebAuthnConfiguration's,
+// else the pool's custom domain, else its prefix domain) and user
+// verification requirement, or AWS's error when passkeys cannot be used.
+func (s *Service) relyingParty(ctx context.Context, p *pool) (string, protocol.UserVerificationRequirement, error) {
 	if p.tier() == "LITE" {
 		// CompleteWebAuthnRegistration and StartWebAuthnRegistration model no tier error.
 		return "", "", apiErr(excWebAuthnNotEnabled, "Passkeys are not available in the LITE tier.")
@@ -106,16 +107,32 @@ func (p *pool) relyingParty() (string, protocol.UserVerificationRequirement, err
 	if !contains(p.firstFactors(), factorWebAuthn) {
 		return "", "", apiErr(excWebAuthnNotEnabled, "WebAuthn is not enabled for this user pool: add WEB_AUTHN to SignInPolicy.AllowedFirstAuthFactors.")
 	}
-	w := p.mfa().WebAuthn
-	if w == nil || w.RelyingPartyId == "" {
-		// Cognate pools have no hosted domain to fall back on.
+	uv := protocol.VerificationPreferred
+	rpID := ""
+	if w := p.mfa().WebAuthn; w != nil {
+		rpID = w.RelyingPartyId
+		if w.UserVerification == "required" {
+			uv = protocol.VerificationRequired
+		}
+	}
+	if rpID == "" {
+		ds, err := s.poolDomains(ctx, p.ID)
+		if err != nil {
+			return "", "", err
+		}
+		for _, d := range ds {
+			switch {
+			case d.Custom:
+				rpID = d.Domain
+			case rpID == "":
+				rpID = PrefixDomainHost(d.Domain, s.region)
+			}
+		}
+	}
+	if rpID == "" {
 		return "", "", apiErr(excWebAuthnConfigMissing, "The user pool has no relying party id configured (WebAuthnConfiguration.RelyingPartyId) and no domain.")
 	}
-	uv := protocol.VerificationPreferred
-	if w.UserVerification == "required" {
-		uv = protocol.VerificationRequired
-	}
-	return w.RelyingPartyId, uv, nil
+	return rpID, uv, nil
 }
 
 // relyingPartyFor builds the go-webauthn relying party of one ceremony;
@@ -178,7 +195,7 @@ func (s *Service) startWebAuthnRegistration(ctx context.Context, in *accessToken
 	if err != nil {
 		return nil, err
 	}
-	rpID, uv, err := a.pool.relyingParty()
+	rpID, uv, err := s.relyingParty(ctx, a.pool)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +254,7 @@ func (s *Service) completeWebAuthnRegistration(ctx context.Context, in *complete
 	if len(in.Credential) == 0 || string(in.Credential) == "null" {
 		return nil, missing("Credential")
 	}
-	rpID, _, err := a.pool.relyingParty()
+	rpID, _, err := s.relyingParty(ctx, a.pool)
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +429,7 @@ func (s *Service) deleteWebAuthnCredential(ctx context.Context, in *deleteWebAut
 // sign-in. A name that matches no user gets the same shape of answer, with
 // a credential id derived from the name so repeated tries look alike.
 func (s *Service) startWebAuthnSignIn(ctx context.Context, p *pool, u store.User, ch mfaChallenge) (*authOutput, error) {
-	rpID, uv, err := p.relyingParty()
+	rpID, uv, err := s.relyingParty(ctx, p)
 	if err != nil {
 		// InitiateAuth and RespondToAuthChallenge model no WebAuthn errors.
 		return nil, apiErr(excInvalidUserPoolConfiguration, "WEB_AUTHN sign-in is not configured in this user pool: %s", err.Error())
@@ -464,7 +481,7 @@ func (s *Service) startWebAuthnSignIn(ctx context.Context, p *pool, u store.User
 // that does not verify, from another origin or for another relying party
 // (RespondToAuthChallenge answers all of them NotAuthorizedException).
 func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.User, ch mfaChallenge, credential string) (store.User, bool, error) {
-	rpID, _, err := p.relyingParty()
+	rpID, _, err := s.relyingParty(ctx, p)
 	if err != nil {
 		return store.User{}, false, apiErr(excInvalidUserPoolConfiguration, "WEB_AUTHN sign-in is not configured in this user pool.")
 	}

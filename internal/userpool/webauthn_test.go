@@ -283,3 +283,32 @@ func (e *env) poolOf(t *testing.T, clientID string) string {
 	t.Fatalf("no pool has client %s", clientID)
 	return ""
 }
+
+// TestPasskeyRelyingPartyFromDomain: without a RelyingPartyId the pool's
+// domain is the relying party, as on AWS.
+func TestPasskeyRelyingPartyFromDomain(t *testing.T) {
+	e := newEnv(t)
+	poolID := e.pool(t, func(in *cip.CreateUserPoolInput) {
+		in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeWebAuthn}}}
+	})
+	clientID := e.client(t, poolID)
+	e.user(t, poolID, "dora")
+	access := *must(e.passwordAuth(clientID, "dora", goodPassword)).AuthenticationResult.AccessToken
+	_, err := e.api.StartWebAuthnRegistration(e.ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: aws.String(access)})
+	wantErr(t, err, "WebAuthnConfigurationMissingException", "")
+	must(e.api.CreateUserPoolDomain(e.ctx, &cip.CreateUserPoolDomainInput{UserPoolId: aws.String(poolID), Domain: aws.String("dora-app")}))
+	start := must(e.api.StartWebAuthnRegistration(e.ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: aws.String(access)}))
+	var opts struct {
+		RP struct{ ID string } `json:"rp"`
+	}
+	_ = json.Unmarshal(creationOptions(t, start), &opts)
+	if opts.RP.ID != "dora-app.auth.us-east-1.amazoncognito.com" {
+		t.Fatalf("relying party = %q", opts.RP.ID)
+	}
+	a := passkeytest.New("https://dora-app.auth.us-east-1.amazoncognito.com")
+	resp, _ := a.Create(creationOptions(t, start))
+	var doc map[string]any
+	_ = json.Unmarshal(resp, &doc)
+	must(e.api.CompleteWebAuthnRegistration(e.ctx, &cip.CompleteWebAuthnRegistrationInput{AccessToken: aws.String(access), Credential: document.NewLazyDocument(doc)}))
+}
