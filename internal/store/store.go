@@ -49,6 +49,7 @@ type Store interface {
 	Usage
 	Outbox
 	Objects
+	Passkeys
 	// Name says which backend this is and where, for logs ("sqlite /data/cognate.db").
 	Name() string
 	// Close releases the backend's resources.
@@ -390,4 +391,26 @@ type Objects interface {
 	// ListObjects pages through one kind's objects by key.
 	ListObjects(ctx context.Context, kind string, page Page) ([]Object, error)
 	DeleteObject(ctx context.Context, kind, key string) error
+}
+
+// Passkey is a user's WebAuthn credential. ID (the base64url credential
+// id) is unique in the pool; Data is opaque to the store.
+type Passkey struct {
+	PoolID    string
+	ID        string
+	Username  string
+	Data      []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Passkeys stores users' passkeys. Creating one for a missing user returns
+// ErrNotFound, one whose id the pool has returns ErrAlreadyExists; deleting
+// the user (or pool) deletes its passkeys.
+type Passkeys interface {
+	CreatePasskey(ctx context.Context, k Passkey) error
+	// ListPasskeys returns a user's passkeys, oldest first (none is not an error).
+	ListPasskeys(ctx context.Context, poolID, username string) ([]Passkey, error)
+	UpdatePasskey(ctx context.Context, poolID, id string, fn func(Passkey) (Passkey, error)) (Passkey, error)
+	DeletePasskey(ctx context.Context, poolID, username, id string) error
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"errors"
+	"github.com/go-webauthn/webauthn/webauthn"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
@@ -40,6 +41,8 @@ type mfaChallenge struct {
 	Fake bool `json:"f,omitempty"`
 	// Expires is when the sign-in's session ends (the client's AuthSessionValidity).
 	Expires time.Time `json:"x"`
+	// WebAuthn is the ceremony state of a WEB_AUTHN challenge.
+	WebAuthn *webauthn.SessionData `json:"wa,omitempty"`
 }
 
 // putMFA stores ch under bearer (a fresh one when empty) until ch.Expires.
@@ -230,6 +233,9 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 		if _, err := s.putMFA(ctx, in.Session, ch); err != nil {
 			return nil, err
 		}
+		if ch.Step == factorWebAuthn {
+			return nil, notAuthorized(msgIncorrect)
+		}
 		return nil, apiErr(excCodeMismatch, msgMFACodeMismatch)
 	}
 	u, found, err := s.resolveUser(ctx, p, resp["USERNAME"])
@@ -310,6 +316,19 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 		if !hmac.Equal(ch.CodeHash, keyedHash(key, "mfa", ch.Username, code)) {
 			return retry(excCodeMismatch, msgMFACodeMismatch)
 		}
+	case factorWebAuthn:
+		credential := resp["CREDENTIAL"]
+		if credential == "" {
+			return nil, missing("CREDENTIAL")
+		}
+		u2, ok, err := s.verifyWebAuthnSignIn(ctx, p, u, ch, credential)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return retry(excNotAuthorized, msgIncorrect)
+		}
+		u = u2
 	case chSetup:
 		if !ch.SetupDone {
 			return nil, notAuthorized(msgInvalidSession)

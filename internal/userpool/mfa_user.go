@@ -29,6 +29,9 @@ type userFactors struct {
 	Preferred string `json:"p,omitempty"`
 	// Devices are the user's tracked devices.
 	Devices []device `json:"d,omitempty"`
+	// PasskeyPending is the registration StartWebAuthnRegistration began
+	// (the passkeys themselves are in the store's passkeys table).
+	PasskeyPending *passkeyCeremony `json:"pkp,omitempty"`
 }
 
 func factorsOf(priv *userPrivate) *userFactors {

@@ -40,7 +40,7 @@ func (s *Service) adminRespondToAuthChallenge(ctx context.Context, in *respondIn
 func (s *Service) respond(ctx context.Context, p *pool, c *client, in *respondInput, admin bool) (*authOutput, error) {
 	ctx = withDeviceKey(ctx, in.ChallengeResponses["DEVICE_KEY"])
 	switch in.ChallengeName {
-	case chSoftwareToken, chSMS, chEmail, chSelectMFA, chSetup, chSelectChallenge, chSMSOTP:
+	case chSoftwareToken, chSMS, chEmail, chSelectMFA, chSetup, chSelectChallenge, chSMSOTP, factorWebAuthn:
 		return s.respondMFA(ctx, p, c, in, admin)
 	case chDeviceSRP, chDeviceVerifier:
 		return s.respondDevice(ctx, p, c, in, admin)

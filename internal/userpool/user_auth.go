@@ -38,13 +38,16 @@ func (p *pool) firstFactors() []string {
 
 // userFirstFactors are the first factors u can use in pool p, in AWS's
 // order: PASSWORD and PASSWORD_SRP (with a password), EMAIL_OTP (verified
-// email), SMS_OTP (verified phone). Passkeys (WEB_AUTHN) are not offered:
-// Cognate does not implement them yet.
-func userFirstFactors(p *pool, u store.User, found bool) []string {
+// email), SMS_OTP (verified phone), WEB_AUTHN (a registered passkey). A
+// name that matches no user is offered what any user could have.
+func userFirstFactors(p *pool, u store.User, found, hasPasskey bool) []string {
 	allowed := p.firstFactors()
 	var out []string
 	if contains(allowed, factorPassword) && (!found || len(u.Credentials) > 0) {
 		out = append(out, factorPassword, factorPasswordSRP)
+	}
+	if contains(allowed, factorWebAuthn) && (!found || hasPasskey) {
+		out = append(out, factorWebAuthn)
 	}
 	if contains(allowed, factorEmailOTP) && (!found || (u.Attributes["email"] != "" && u.Attributes["email_verified"] == "true")) {
 		out = append(out, factorEmailOTP)
@@ -75,7 +78,15 @@ func (s *Service) startUserAuth(ctx context.Context, p *pool, c *client, params 
 	if !found && !c.preventExistenceErrors() {
 		return nil, userNotFound()
 	}
-	avail := userFirstFactors(p, u, found)
+	hasPasskey := false
+	if found && contains(p.firstFactors(), factorWebAuthn) {
+		keys, err := s.passkeys(ctx, p.ID, u.Username)
+		if err != nil {
+			return nil, err
+		}
+		hasPasskey = len(keys) > 0
+	}
+	avail := userFirstFactors(p, u, found, hasPasskey)
 	username := p.normalize(name)
 	if found {
 		username = u.Username
@@ -128,6 +139,8 @@ func (s *Service) firstFactor(ctx context.Context, p *pool, c *client, u store.U
 			}}, nil
 		}
 		return s.mfaChallengeOut(ctx, p, u, ch)
+	case factorWebAuthn:
+		return s.startWebAuthnSignIn(ctx, p, u, ch)
 	}
 	return nil, invalidParameter("The challenge %s is not available for this user.", factor)
 }
@@ -170,6 +183,13 @@ func (s *Service) getUserAuthFactors(ctx context.Context, in *accessTokenInput) 
 	var factors []string
 	if len(a.user.Credentials) > 0 {
 		factors = append(factors, factorPassword)
+	}
+	keys, err := s.passkeys(ctx, a.pool.ID, a.user.Username)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) > 0 {
+		factors = append(factors, factorWebAuthn)
 	}
 	if a.user.Attributes["email"] != "" && a.user.Attributes["email_verified"] == "true" && contains(a.pool.firstFactors(), factorEmailOTP) {
 		factors = append(factors, factorEmailOTP)

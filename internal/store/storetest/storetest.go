@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Usage", testUsage},
 		{"Outbox", testOutbox},
 		{"Objects", testObjects},
+		{"Passkeys", testPasskeys},
 		{"Name", testName},
 	}
 	for _, tc := range tests {
