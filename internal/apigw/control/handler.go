@@ -14,19 +14,20 @@ import (
 	"strings"
 
 	"github.com/cognate-dev/cognate/internal/gateway"
+	"github.com/cognate-dev/cognate/internal/restpath"
 )
 
 type params map[string]string
 
 type route struct {
 	method string
-	parts  []string
+	parts  restpath.Pattern
 	op     string
 	serve  func(s *Service, w http.ResponseWriter, r *http.Request, p params) error
 }
 
 func rt(method, pattern, op string, serve func(*Service, http.ResponseWriter, *http.Request, params) error) route {
-	return route{method, strings.Split(strings.Trim(pattern, "/"), "/"), op, serve}
+	return route{method, restpath.Parse(pattern), op, serve}
 }
 
 const (
@@ -123,31 +124,13 @@ var routes = []route{
 }
 
 func match(r *http.Request) (*route, params) {
-	segs := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
-	for i := range segs {
-		if u, err := url.PathUnescape(segs[i]); err == nil {
-			segs[i] = u
-		}
-	}
+	segs := restpath.SplitEscaped(r.URL.EscapedPath())
 	for i := range routes {
 		rt := &routes[i]
-		if rt.method != r.Method || len(rt.parts) != len(segs) {
+		if rt.method != r.Method {
 			continue
 		}
-		p, ok := params{}, true
-		for j, part := range rt.parts {
-			if strings.HasPrefix(part, "{") {
-				if segs[j] == "" {
-					ok = false
-					break
-				}
-				p[strings.Trim(part, "{}")] = segs[j]
-			} else if part != segs[j] {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if p, ok := rt.parts.Match(segs); ok {
 			return rt, p
 		}
 	}

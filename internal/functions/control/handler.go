@@ -15,6 +15,7 @@ import (
 
 	"github.com/cognate-dev/cognate/internal/auth"
 	"github.com/cognate-dev/cognate/internal/functions"
+	"github.com/cognate-dev/cognate/internal/restpath"
 	"github.com/cognate-dev/cognate/internal/store"
 	"github.com/cognate-dev/cognate/internal/uuid"
 )
@@ -23,7 +24,7 @@ import (
 // segment), the operation's name (also its IAM action) and its handler.
 type route struct {
 	method string
-	parts  []string
+	parts  restpath.Pattern
 	op     string
 	serve  func(s *Service, w http.ResponseWriter, r *http.Request, p params) error
 }
@@ -31,7 +32,7 @@ type route struct {
 type params map[string]string
 
 func rt(method, pattern, op string, serve func(*Service, http.ResponseWriter, *http.Request, params) error) route {
-	return route{method, strings.Split(strings.Trim(pattern, "/"), "/"), op, serve}
+	return route{method, restpath.Parse(pattern), op, serve}
 }
 
 // routes are Lambda's management operations (lambda 2015-03-31 REST paths).
@@ -75,30 +76,13 @@ func IsPath(p string) bool {
 }
 
 func match(r *http.Request) (*route, params) {
-	path := r.URL.Path
-	segs := strings.Split(strings.Trim(path, "/"), "/")
+	segs := restpath.Split(r.URL.Path)
 	for i := range routes {
 		rt := &routes[i]
-		if rt.method != r.Method || len(rt.parts) != len(segs) {
+		if rt.method != r.Method {
 			continue
 		}
-		p := params{}
-		ok := true
-		for j, part := range rt.parts {
-			if strings.HasPrefix(part, "{") {
-				if segs[j] == "" {
-					ok = false
-					break
-				}
-				p[strings.Trim(part, "{}")] = segs[j]
-				continue
-			}
-			if part != segs[j] {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if p, ok := rt.parts.Match(segs); ok {
 			return rt, p
 		}
 	}
