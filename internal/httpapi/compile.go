@@ -349,3 +349,9 @@ func (r *croute) pathParams(segs []string) map[string]string {
 	}
 	return out
 }
+
+// Validate reports what in s would not deploy.
+func Validate(s *Snapshot) error {
+	_, err := compile("validate", s)
+	return err
+}

@@ -352,11 +352,11 @@ func splitFirst(p string) (string, string) {
 
 // bucket is a token bucket; nil allows everything.
 type bucket struct {
-	mu           sync.Mutex
-	rate, burst  float64
-	tokens       float64
-	last         time.Time
-	now          func() time.Time
+	mu            sync.Mutex
+	rate, burst   float64
+	tokens        float64
+	last          time.Time
+	now           func() time.Time
 	rateS, burstS string
 }
 

@@ -463,12 +463,12 @@ func TestLambdaAuthorizer(t *testing.T) {
 
 func TestCompileRefusesBadDefinitions(t *testing.T) {
 	for name, s := range map[string]*Snapshot{
-		"unknown integration": {Routes: map[string]*Route{"r": {RouteKey: "GET /x", Target: "integrations/nope"}}},
-		"unknown authorizer": {Routes: map[string]*Route{"r": {RouteKey: "GET /x", AuthorizationType: AuthJWT, AuthorizerID: "nope"}}},
-		"jwt without issuer": {Authorizers: map[string]*Authorizer{"a": {Name: "a", AuthorizerType: AuthorizerJWT}}},
+		"unknown integration":   {Routes: map[string]*Route{"r": {RouteKey: "GET /x", Target: "integrations/nope"}}},
+		"unknown authorizer":    {Routes: map[string]*Route{"r": {RouteKey: "GET /x", AuthorizationType: AuthJWT, AuthorizerID: "nope"}}},
+		"jwt without issuer":    {Authorizers: map[string]*Authorizer{"a": {Name: "a", AuthorizerType: AuthorizerJWT}}},
 		"cache without sources": {Authorizers: map[string]*Authorizer{"a": {Name: "a", AuthorizerType: AuthorizerRequest, AuthorizerURI: "f", AuthorizerResultTTLInSeconds: 5}}},
-		"bad payload version": {Integrations: map[string]*Integration{"i": integ("f", "3.0")}},
-		"http without url": {Integrations: map[string]*Integration{"i": {IntegrationType: IntegrationHTTPProxy, IntegrationURI: "ftp://x"}}},
+		"bad payload version":   {Integrations: map[string]*Integration{"i": integ("f", "3.0")}},
+		"http without url":      {Integrations: map[string]*Integration{"i": {IntegrationType: IntegrationHTTPProxy, IntegrationURI: "ftp://x"}}},
 	} {
 		if _, err := compile("d", s); err == nil {
 			t.Errorf("%s: compiled", name)
