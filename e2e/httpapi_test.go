@@ -196,3 +196,119 @@ func TestHTTPAPIJWTScenario(t *testing.T) {
 		t.Fatal("deleted API still served")
 	}
 }
+
+// TestAWSCLIHTTPAPI drives the apigatewayv2 control plane with the AWS CLI:
+// quick create onto the demo's notes function, a REQUEST Lambda authorizer
+// (payload 1.0, IAM policy answers: the demo's notesAuthorizer), routes,
+// a named stage with a deployment, CORS, tags and AWS's errors.
+func TestAWSCLIHTTPAPI(t *testing.T) {
+	awsBin := requireAWSCLI(t)
+	d := startEnforced(t)
+	cli := func(args ...string) map[string]any {
+		t.Helper()
+		out, err := awsCLIAs(t, awsBin, d.srv.URL, rootKeyID, rootSecret, append([]string{"apigatewayv2"}, args...)...)
+		if err != nil {
+			t.Fatalf("aws apigatewayv2 %v: %v\n%s", args, err, out)
+		}
+		m := map[string]any{}
+		if strings.TrimSpace(out) != "" {
+			if err := json.Unmarshal([]byte(out), &m); err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, out)
+			}
+		}
+		return m
+	}
+	fn := "arn:aws:lambda:us-east-1:" + testAccount + ":function:listAccountNotes"
+	api := cli("create-api", "--name", "quick", "--protocol-type", "HTTP", "--target", fn,
+		"--cors-configuration", "AllowOrigins=https://app.test,AllowMethods=GET,AllowHeaders=authorization,MaxAge=300")
+	id, _ := api["ApiId"].(string)
+	if id == "" || api["ProtocolType"] != "HTTP" || api["ApiEndpoint"] != "https://"+id+".execute-api.us-east-1.amazonaws.com" {
+		t.Fatalf("create-api: %v", api)
+	}
+	// Quick create made a $default route and an auto-deploying $default stage.
+	status, body, _ := get(t, d.srv.URL+"/restapis/"+id+"/$default/_user_request_/anything", "")
+	if status != 200 || !strings.Contains(body, `"title":"Notes for anonymous"`) {
+		t.Fatalf("quick-created API: %d %s", status, body)
+	}
+	if apis := cli("get-apis"); len(apis["Items"].([]any)) != 1 {
+		t.Fatalf("get-apis: %v", apis)
+	}
+	auth := cli("create-authorizer", "--api-id", id, "--name", "notes", "--authorizer-type", "REQUEST",
+		"--authorizer-uri", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:"+testAccount+":function:notesAuthorizer/invocations",
+		"--authorizer-payload-format-version", "1.0", "--identity-source", "$request.header.Authorization", "--authorizer-result-ttl-in-seconds", "60")
+	integ := cli("create-integration", "--api-id", id, "--integration-type", "AWS_PROXY", "--integration-uri", fn, "--payload-format-version", "2.0")
+	if integ["IntegrationMethod"] != "POST" || integ["TimeoutInMillis"] != float64(30000) {
+		t.Fatalf("create-integration defaults: %v", integ)
+	}
+	route := cli("create-route", "--api-id", id, "--route-key", "GET /notes", "--authorization-type", "CUSTOM",
+		"--authorizer-id", auth["AuthorizerId"].(string), "--target", "integrations/"+integ["IntegrationId"].(string))
+	cli("create-stage", "--api-id", id, "--stage-name", "dev", "--stage-variables", "table=notes")
+	dep := cli("create-deployment", "--api-id", id, "--stage-name", "dev", "--description", "first")
+	if dep["DeploymentStatus"] != "DEPLOYED" {
+		t.Fatalf("create-deployment: %v", dep)
+	}
+	if st := cli("get-stage", "--api-id", id, "--stage-name", "dev"); st["DeploymentId"] != dep["DeploymentId"] {
+		t.Fatalf("get-stage: %v", st)
+	}
+	d.createUser(t, "carol", "carol@example.com", "Passw0rd!Passw0rd")
+	tok := aws.ToString(d.loginSRP(t, "carol", "Passw0rd!Passw0rd").IdToken)
+	devURL := d.srv.URL + "/restapis/" + id + "/dev/_user_request_/notes"
+	if status, body, _ = get(t, devURL, ""); status != 401 {
+		t.Fatalf("no identity source: %d %s", status, body)
+	}
+	if status, body, _ = get(t, devURL, "Bearer "+tok); status != 200 || !strings.Contains(body, "Notes for") {
+		t.Fatalf("authorized through the Lambda authorizer: %d %s", status, body)
+	}
+	// The route is also served with the stage's changes only after a deployment.
+	cli("update-route", "--api-id", id, "--route-id", route["RouteId"].(string), "--authorization-type", "NONE", "--authorizer-id", "")
+	if status, _, _ = get(t, devURL, ""); status != 401 {
+		t.Fatalf("undeployed change served on a manual stage: %d", status)
+	}
+	cli("create-deployment", "--api-id", id, "--stage-name", "dev")
+	if status, _, _ = get(t, devURL, ""); status != 200 {
+		t.Fatalf("after redeploying: %d", status)
+	}
+	// CORS preflights are answered from the configuration.
+	req, _ := http.NewRequest("OPTIONS", devURL, nil)
+	req.Header.Set("Origin", "https://app.test")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 204 || res.Header.Get("Access-Control-Allow-Origin") != "https://app.test" || res.Header.Get("Access-Control-Max-Age") != "300" {
+		t.Fatalf("preflight: %d %v", res.StatusCode, res.Header)
+	}
+	cli("delete-cors-configuration", "--api-id", id)
+	arn := "arn:aws:apigateway:us-east-1::/apis/" + id
+	cli("tag-resource", "--resource-arn", arn, "--tags", "env=test,team=notes")
+	cli("untag-resource", "--resource-arn", arn, "--tag-keys", "team")
+	if tags := cli("get-tags", "--resource-arn", arn); len(tags["Tags"].(map[string]any)) != 1 {
+		t.Fatalf("get-tags: %v", tags)
+	}
+	for _, c := range []struct {
+		want string
+		args []string
+	}{
+		{"(NotFoundException) when calling the GetApi operation: Invalid API identifier specified " + testAccount + ":nope", []string{"get-api", "--api-id", "nope"}},
+		{"(ConflictException)", []string{"create-route", "--api-id", id, "--route-key", "GET /notes"}},
+		{"(BadRequestException)", []string{"create-route", "--api-id", id, "--route-key", "FETCH /x"}},
+		{"(ConflictException)", []string{"delete-integration", "--api-id", id, "--integration-id", integ["IntegrationId"].(string)}},
+		{"(BadRequestException)", []string{"create-api", "--name", "ws", "--protocol-type", "WEBSOCKET", "--route-selection-expression", "$request.body.action"}},
+	} {
+		_, err := awsCLIAs(t, awsBin, d.srv.URL, rootKeyID, rootSecret, append([]string{"apigatewayv2"}, c.args...)...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+	// A reader without apigateway permissions is refused (SigV4 + IAM).
+	_, err = awsCLIAs(t, awsBin, d.srv.URL, readerKeyID, readerSecret, "apigatewayv2", "get-apis")
+	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") {
+		t.Fatalf("reader: %v", err)
+	}
+	cli("delete-api", "--api-id", id)
+	if status, _, _ = get(t, devURL, ""); status == 200 {
+		t.Fatal("deleted API still served")
+	}
+}
