@@ -49,12 +49,14 @@ type Options struct {
 
 // Gateway serves HTTP APIs' stages. Safe for concurrent use.
 type Gateway struct {
-	o      Options
-	log    *slog.Logger
-	state  atomic.Pointer[routing]
-	authz  *lambdaCache
-	mu     sync.Mutex // serialises Load and Sync
-	loaded map[string]*capi
+	o     Options
+	log   *slog.Logger
+	state atomic.Pointer[routing]
+	authz *lambdaCache
+	// transport is HTTPClient's transport (HTTP_PROXY calls are single round trips).
+	transport http.RoundTripper
+	mu        sync.Mutex // serialises Load and Sync
+	loaded    map[string]*capi
 }
 
 // routing is the immutable set of served APIs, swapped atomically.
@@ -103,7 +105,10 @@ func New(o Options) *Gateway {
 	if o.JWT == nil {
 		o.JWT = NewJWTValidator(JWTOptions{Now: o.Now})
 	}
-	g := &Gateway{o: o, log: o.Logger, authz: newLambdaCache(o.Now), loaded: map[string]*capi{}}
+	g := &Gateway{o: o, log: o.Logger, authz: newLambdaCache(o.Now), loaded: map[string]*capi{}, transport: o.HTTPClient.Transport}
+	if g.transport == nil {
+		g.transport = http.DefaultTransport
+	}
 	g.state.Store(&routing{apis: map[string]*capi{}})
 	return g
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cognate-dev/cognate/internal/gateway"
 )
@@ -128,13 +129,23 @@ var framing = map[string]bool{"Content-Length": true, "Transfer-Encoding": true,
 
 // write sends an integration's response with the CORS headers.
 func (x *request) write(status int, h http.Header, cookies []string, body []byte) {
+	x.writeHeader(status, h, cookies, int64(len(body)))
+	if x.r.Method != http.MethodHead {
+		x.w.Write(body)
+	}
+}
+
+// writeHeader sends the status and headers; length < 0 leaves the framing
+// to the server.
+func (x *request) writeHeader(status int, h http.Header, cookies []string, length int64) {
 	dst := x.w.Header()
+	cors := x.st != nil && x.st.dep.cors != nil
 	for k, vs := range h {
 		ck := http.CanonicalHeaderKey(k)
 		if framing[ck] {
 			continue
 		}
-		if x.api != nil && x.st.dep.cors != nil && strings.HasPrefix(ck, "Access-Control-") {
+		if cors && strings.HasPrefix(ck, "Access-Control-") {
 			// With a CORS configuration, API Gateway ignores the
 			// integration's CORS headers.
 			continue
@@ -149,14 +160,13 @@ func (x *request) write(status int, h http.Header, cookies []string, body []byte
 		dst["Content-Type"] = nil
 	}
 	x.corsHeaders()
-	dst.Set("Content-Length", strconv.Itoa(len(body)))
-	x.w.WriteHeader(status)
-	if x.r.Method != http.MethodHead {
-		x.w.Write(body)
+	if length >= 0 {
+		dst.Set("Content-Length", strconv.FormatInt(length, 10))
 	}
+	x.w.WriteHeader(status)
 }
 
-// hopHeaders are not forwarded by a proxy (RFC 9110 §7.6.1).
+// hopHeaders are not forwarded by a proxy (RFC 9110 §7.6.1); canonical names.
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Proxy-Authorization", "Proxy-Authenticate"}
 
 // httpProxy forwards the request to an HTTP_PROXY integration.
@@ -187,9 +197,9 @@ func (x *request) httpProxy(ctx context.Context) error {
 		req.Header[k] = vs
 	}
 	for _, k := range hopHeaders {
-		req.Header.Del(k)
+		delete(req.Header, k)
 	}
-	req.Header.Del("Host")
+	delete(req.Header, "Host")
 	req.ContentLength = int64(len(x.body))
 	x.addedHeaders(func(k, v string) {
 		if k == "x-forwarded-for" {
@@ -199,7 +209,8 @@ func (x *request) httpProxy(ctx context.Context) error {
 		}
 		req.Header.Set(k, v)
 	})
-	resp, err := x.g.o.HTTPClient.Do(req)
+	// A proxy passes redirects on: one round trip, no redirect following.
+	resp, err := x.g.transport.RoundTrip(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return errUnavailable
@@ -208,17 +219,23 @@ func (x *request) httpProxy(ctx context.Context) error {
 		return errInternal
 	}
 	defer resp.Body.Close()
-	const maxResponse = 10 << 20
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil || len(body) > maxResponse {
-		return errInternal
-	}
 	for _, k := range hopHeaders {
-		resp.Header.Del(k)
+		delete(resp.Header, k)
 	}
-	x.write(resp.StatusCode, resp.Header, nil, body)
+	// The response streams through (bounded by AWS's 10 MB payload limit).
+	x.writeHeader(resp.StatusCode, resp.Header, nil, resp.ContentLength)
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	if _, err := io.CopyBuffer(x.w, io.LimitReader(resp.Body, maxResponse), *bp); err != nil {
+		x.g.log.Info("httpapi backend body", "api", x.api.id, "err", err)
+	}
 	return nil
 }
+
+// maxResponse is AWS's limit on an HTTP API response payload.
+const maxResponse = 10 << 20
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // escapeSegments escapes each segment of v for a URL path.
 func escapeSegments(v string) string {

@@ -6,14 +6,15 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
-
-	"github.com/cognate-dev/cognate/internal/uuid"
 )
 
 // Error answers of HTTP APIs: status and {"message": ...} as AWS sends them.
@@ -203,22 +204,16 @@ func (x *request) routeArn() string {
 // requestTimeLayout is requestContext.time's format.
 const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
 
-// traceID is an X-Amzn-Trace-Id root for the request.
+// traceID is an X-Amzn-Trace-Id root for the request: 1-{epoch hex}-{96 random bits}.
 func traceID(now time.Time) string {
-	h := strings.ReplaceAll(uuid.New(), "-", "")
-	return "Root=1-" + strings.ToLower(strconvHex(now.Unix())) + "-" + h[:24]
-}
-
-func strconvHex(v int64) string {
-	const digits = "0123456789abcdef"
-	var b [16]byte
-	i := len(b)
-	for v > 0 {
-		i--
-		b[i] = digits[v&15]
-		v >>= 4
+	var b [40]byte
+	out := append(b[:0], "Root=1-"...)
+	out = strconv.AppendInt(out, now.Unix(), 16)
+	out = append(out, '-')
+	for _, v := range [2]uint64{mrand.Uint64(), mrand.Uint64()} {
+		out = append(out, fmt.Sprintf("%012x", v&0xffffffffffff)...)
 	}
-	return string(b[i:])
+	return string(out)
 }
 
 // bodyReader is the buffered request body.
