@@ -30,10 +30,13 @@ type operation struct {
 
 var operations = []operation{
 	{"POST", restpath.Parse("/v2/apis"), "CreateApi", (*Service).createAPI},
+	{"PUT", restpath.Parse("/v2/apis"), "ImportApi", (*Service).importAPI},
 	{"GET", restpath.Parse("/v2/apis"), "GetApis", (*Service).getAPIs},
 	{"GET", restpath.Parse("/v2/apis/{apiId}"), "GetApi", (*Service).getAPI},
 	{"PATCH", restpath.Parse("/v2/apis/{apiId}"), "UpdateApi", (*Service).updateAPI},
+	{"PUT", restpath.Parse("/v2/apis/{apiId}"), "ReimportApi", (*Service).reimportAPI},
 	{"DELETE", restpath.Parse("/v2/apis/{apiId}"), "DeleteApi", (*Service).deleteAPI},
+	{"GET", restpath.Parse("/v2/apis/{apiId}/exports/{specification}"), "ExportApi", (*Service).exportAPI},
 	{"DELETE", restpath.Parse("/v2/apis/{apiId}/cors"), "DeleteCorsConfiguration", (*Service).deleteCors},
 
 	{"POST", restpath.Parse("/v2/apis/{apiId}/routes"), "CreateRoute", (*Service).createRoute},

@@ -9,6 +9,7 @@ package control
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 // Store is the part of store.Store the control plane uses.
 type Store interface {
 	CreateObject(ctx context.Context, o store.Object) (store.Object, error)
+	PutObject(ctx context.Context, o store.Object) (store.Object, error)
 	GetObject(ctx context.Context, kind, key string) (store.Object, error)
 	UpdateObject(ctx context.Context, kind, key string, fn func(store.Object) (store.Object, error)) (store.Object, error)
 	ListObjects(ctx context.Context, kind string, page store.Page) ([]store.Object, error)
@@ -130,6 +132,16 @@ func (s *Service) Sync(ctx context.Context) error {
 		}
 		page.After = objs[len(objs)-1].Key
 	}
+}
+
+// contentID is a 6-character id derived from data.
+func contentID(data []byte) string {
+	sum := sha256.Sum256(data)
+	b := make([]byte, 6)
+	for i := range b {
+		b[i] = idAlphabet[int(sum[i])%len(idAlphabet)]
+	}
+	return string(b)
 }
 
 const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
