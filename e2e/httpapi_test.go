@@ -45,6 +45,26 @@ functions:
     build: [go, build, -o, ` + bin + `, .]
     command: [` + bin + `]
     timeout: 10
+httpApis:
+  - name: notes-config
+    stages: [{name: dev, variables: {table: notes}, throttlingRateLimit: 100, throttlingBurstLimit: 50}]
+    definition:
+      openapi: 3.0.1
+      info: {title: notes-config, version: "1"}
+      paths:
+        /notes:
+          get:
+            security: [{cognito: []}]
+            x-amazon-apigateway-integration: {type: aws_proxy, uri: notesV2, payloadFormatVersion: "2.0"}
+      components:
+        securitySchemes:
+          cognito:
+            type: oauth2
+            flows: {}
+            x-amazon-apigateway-authorizer:
+              type: jwt
+              identitySource: $request.header.Authorization
+              jwtConfiguration: {issuer: "${issuer:notes-users}", audience: ["${client:notes-users/notes-client}"]}
 `
 	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
@@ -186,6 +206,36 @@ func TestHTTPAPIJWTScenario(t *testing.T) {
 	if got.User != "alice" || got.RouteKey != "ANY /go/{proxy+}" || got.RawPath != "/go/a/b" || got.Method != "POST" || got.Stage != "$default" ||
 		got.Query["x"] != "1,2" || strings.Join(got.Cookies, ";") != "a=1;b=2" || res.Header.Get("Set-Cookie") != "seen=1; Path=/" {
 		t.Fatalf("go handler saw %+v (set-cookie %q)", got, res.Header.Get("Set-Cookie"))
+	}
+
+	// The configuration file's HTTP API is served and visible in the control plane.
+	apis, err := v2.GetApis(ctx, &apigatewayv2.GetApisInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgID := ""
+	for _, a := range apis.Items {
+		if aws.ToString(a.Name) == "notes-config" {
+			cfgID = aws.ToString(a.ApiId)
+		}
+	}
+	if cfgID == "" || len(apis.Items) != 2 {
+		t.Fatalf("GetApis = %+v", apis.Items)
+	}
+	cfgURL := d.srv.URL + "/restapis/" + cfgID + "/dev/_user_request_/notes"
+	if status, _, _ = get(t, cfgURL, ""); status != 401 {
+		t.Fatalf("config API without a token: %d", status)
+	}
+	if status, body, _ = get(t, cfgURL, aws.ToString(toks.IdToken)); status != 200 || !strings.Contains(body, "Notes for alice") {
+		t.Fatalf("config API: %d %s", status, body)
+	}
+	exp, err := v2.ExportApi(ctx, &apigatewayv2.ExportApiInput{ApiId: aws.String(cfgID), Specification: aws.String("OAS30"), OutputType: aws.String("JSON"), StageName: aws.String("dev")})
+	if err != nil || !strings.Contains(string(exp.Body), `"x-amazon-apigateway-authorizer"`) || !strings.Contains(string(exp.Body), d.clientID) {
+		t.Fatalf("ExportApi: %v\n%s", err, exp.Body)
+	}
+	imp, err := v2.ImportApi(ctx, &apigatewayv2.ImportApiInput{Body: aws.String(string(exp.Body))})
+	if err != nil || aws.ToString(imp.Name) != "notes-config" {
+		t.Fatalf("ImportApi: %+v %v", imp, err)
 	}
 
 	// Deleting the API stops serving it.
