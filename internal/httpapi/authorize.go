@@ -74,7 +74,7 @@ func (x *request) authorizeJWT(a *cauth) error {
 	if token == "" {
 		return errUnauthorized
 	}
-	res, err := x.g.o.JWT.Validate(x.r.Context(), token, a.issuer, a.audience)
+	res, err := x.g.o.JWT.validate(x.r.Context(), token, a.issuer, a.audience, a.cacheKey)
 	if err != nil {
 		x.g.log.Debug("httpapi jwt rejected", "api", x.api.id, "err", err)
 		// AWS answers an invalid token with a Bearer challenge (RFC 6750 §3).

@@ -103,6 +103,8 @@ type cauth struct {
 	sources  []source
 	issuer   string
 	audience []string
+	// cacheKey is the JWT cache's key of issuer and audience.
+	cacheKey string
 	function string
 	version  string
 	simple   bool
@@ -208,6 +210,7 @@ func compileAuthorizer(id string, a *Authorizer) (*cauth, error) {
 			return nil, fmt.Errorf("authorizer %s: a JWT authorizer needs jwtConfiguration.issuer", a.Name)
 		}
 		ca.issuer, ca.audience = a.JWTConfiguration.Issuer, a.JWTConfiguration.Audience
+		ca.cacheKey = configKey(ca.issuer, ca.audience)
 		if len(ca.sources) == 0 {
 			ca.sources = []source{{"header", "Authorization"}}
 		}

@@ -68,8 +68,11 @@ type jwtEntry struct {
 type JWTValidator struct {
 	o JWTOptions
 
-	mu    sync.RWMutex
-	cache map[string]jwtEntry
+	mu sync.RWMutex
+	// cache holds verified tokens by authorizer configuration (issuer and
+	// audiences) and then by token, so a lookup allocates nothing.
+	cache map[string]map[string]jwtEntry
+	size  int
 
 	rmu    sync.Mutex
 	remote map[string]*remoteIssuer
@@ -99,15 +102,19 @@ func NewJWTValidator(o JWTOptions) *JWTValidator {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &JWTValidator{o: o, cache: map[string]jwtEntry{}, remote: map[string]*remoteIssuer{}}
+	return &JWTValidator{o: o, cache: map[string]map[string]jwtEntry{}, remote: map[string]*remoteIssuer{}}
 }
 
 // Validate verifies token for a JWT authorizer's issuer and audiences.
 func (v *JWTValidator) Validate(ctx context.Context, token, issuer string, audience []string) (*jwtResult, error) {
-	key := cacheKey(issuer, audience, token)
+	return v.validate(ctx, token, issuer, audience, configKey(issuer, audience))
+}
+
+// validate is Validate with the configuration's cache key precomputed.
+func (v *JWTValidator) validate(ctx context.Context, token, issuer string, audience []string, cfg string) (*jwtResult, error) {
 	now := v.o.Now()
 	v.mu.RLock()
-	e, ok := v.cache[key]
+	e, ok := v.cache[cfg][token]
 	v.mu.RUnlock()
 	if ok && now.Before(e.exp) {
 		return e.res, nil
@@ -125,32 +132,40 @@ func (v *JWTValidator) Validate(ctx context.Context, token, issuer string, audie
 		exp = t
 	}
 	v.mu.Lock()
-	if len(v.cache) >= v.o.MaxEntries {
-		for k, e := range v.cache {
-			if !now.Before(e.exp) {
-				delete(v.cache, k)
+	defer v.mu.Unlock()
+	if v.size >= v.o.MaxEntries {
+		v.size = 0
+		for c, m := range v.cache {
+			for k, e := range m {
+				if !now.Before(e.exp) {
+					delete(m, k)
+				}
 			}
+			if len(m) == 0 {
+				delete(v.cache, c)
+			}
+			v.size += len(m)
 		}
-		if len(v.cache) >= v.o.MaxEntries {
+		if v.size >= v.o.MaxEntries {
 			clear(v.cache)
+			v.size = 0
 		}
 	}
-	v.cache[key] = jwtEntry{res: res, exp: exp}
-	v.mu.Unlock()
+	m := v.cache[cfg]
+	if m == nil {
+		m = map[string]jwtEntry{}
+		v.cache[cfg] = m
+	}
+	if _, dup := m[token]; !dup {
+		v.size++
+	}
+	m[token] = jwtEntry{res: res, exp: exp}
 	return res, nil
 }
 
-func cacheKey(issuer string, audience []string, token string) string {
-	var b strings.Builder
-	b.Grow(len(issuer) + len(token) + 16*len(audience) + 2)
-	b.WriteString(issuer)
-	for _, a := range audience {
-		b.WriteByte(0)
-		b.WriteString(a)
-	}
-	b.WriteByte(1)
-	b.WriteString(token)
-	return b.String()
+// configKey identifies an authorizer configuration in the cache.
+func configKey(issuer string, audience []string) string {
+	return issuer + "\x00" + strings.Join(audience, "\x00")
 }
 
 // verify returns the token's claims (numbers as json.Number or float64).

@@ -3,10 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	mrand "math/rand/v2"
 	"net"
@@ -70,10 +69,12 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// newRequestID is an id shaped like AWS's apigw-requestid (16 base64 characters).
+// newRequestID is an id shaped like AWS's apigw-requestid (16 base64
+// characters); it identifies, it protects nothing, so math/rand serves.
 func newRequestID() string {
 	var b [10]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], mrand.Uint64())
+	binary.LittleEndian.PutUint16(b[8:], uint16(mrand.Uint32()))
 	return base64.StdEncoding.EncodeToString(b[:])
 }
 
@@ -210,8 +211,14 @@ func traceID(now time.Time) string {
 	out := append(b[:0], "Root=1-"...)
 	out = strconv.AppendInt(out, now.Unix(), 16)
 	out = append(out, '-')
-	for _, v := range [2]uint64{mrand.Uint64(), mrand.Uint64()} {
-		out = append(out, fmt.Sprintf("%012x", v&0xffffffffffff)...)
+	const hexDigits = "0123456789abcdef"
+	v := mrand.Uint64()
+	w := mrand.Uint32()
+	for i := range 16 {
+		out = append(out, hexDigits[(v>>(4*i))&15])
+	}
+	for i := range 8 {
+		out = append(out, hexDigits[(w>>(4*i))&15])
 	}
 	return string(out)
 }
