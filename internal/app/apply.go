@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,8 @@ type summary struct {
 	pools     []poolSummary
 	functions []functions.FunctionConfig
 	routes    []gateway.RouteInfo
+	// httpRoutes are the configuration file's HTTP API routes: [api id, stage, route key].
+	httpRoutes [][3]string
 }
 
 type poolSummary struct {
@@ -74,9 +77,11 @@ func (c *components) apply(ctx context.Context, cfg *config.File) (*summary, err
 		}
 	}
 	for _, a := range cfg.HTTPAPIs {
-		if err := c.applyHTTPAPI(ctx, cfg, a); err != nil {
+		routes, err := c.applyHTTPAPI(ctx, cfg, a)
+		if err != nil {
 			return nil, fmt.Errorf("http api %s: %w", a.Name, err)
 		}
+		sum.httpRoutes = append(sum.httpRoutes, routes...)
 	}
 	if err := c.gateway.SetUsagePlans(usagePlans(cfg)); err != nil {
 		return nil, err
@@ -271,18 +276,18 @@ func httpAPIID(name string) string {
 
 // applyHTTPAPI imports an HTTP API's OpenAPI document (references
 // resolved) and stores it with its stages deployed.
-func (c *components) applyHTTPAPI(ctx context.Context, cfg *config.File, a config.HTTPAPI) error {
+func (c *components) applyHTTPAPI(ctx context.Context, cfg *config.File, a config.HTTPAPI) ([][3]string, error) {
 	doc, err := cfg.HTTPAPIDocument(a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resolved, err := c.refs.resolve(string(doc))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	api, err := httpapi.ImportOpenAPI([]byte(resolved))
 	if err != nil {
-		return fmt.Errorf("import OpenAPI: %w", err)
+		return nil, fmt.Errorf("import OpenAPI: %w", err)
 	}
 	api.ID, api.Name = httpAPIID(a.Name), a.Name
 	stages := a.Stages
@@ -293,7 +298,7 @@ func (c *components) applyHTTPAPI(ctx context.Context, cfg *config.File, a confi
 	for _, s := range stages {
 		vars, err := c.refs.resolveMap(s.Variables)
 		if err != nil {
-			return fmt.Errorf("stage %s variables: %w", s.Name, err)
+			return nil, fmt.Errorf("stage %s variables: %w", s.Name, err)
 		}
 		spec := httpapicontrol.StageSpec{Name: s.Name, Variables: vars}
 		if s.ThrottlingRateLimit != nil || s.ThrottlingBurstLimit != nil {
@@ -301,7 +306,14 @@ func (c *components) applyHTTPAPI(ctx context.Context, cfg *config.File, a confi
 		}
 		specs = append(specs, spec)
 	}
-	return c.httpapiCtl.Adopt(ctx, api, specs)
+	var routes [][3]string
+	for _, s := range specs {
+		for _, r := range api.Routes {
+			routes = append(routes, [3]string{api.ID, s.Name, r.RouteKey})
+		}
+	}
+	slices.SortFunc(routes, func(x, y [3]string) int { return strings.Compare(x[1]+" "+x[2], y[1]+" "+y[2]) })
+	return routes, c.httpapiCtl.Adopt(ctx, api, specs)
 }
 
 func orZero(s string) string {

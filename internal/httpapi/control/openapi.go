@@ -176,3 +176,15 @@ func (s *Service) Adopt(ctx context.Context, api *httpapi.API, stages []StageSpe
 	s.publish(api, o.Version)
 	return nil
 }
+
+// Remove deletes an API (one the configuration file no longer declares);
+// an unknown id is not an error.
+func (s *Service) Remove(ctx context.Context, apiID string) error {
+	if err := s.o.Store.DeleteObject(ctx, httpapi.ObjectKind, apiID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("delete api %s: %w", apiID, err)
+	}
+	if s.o.Gateway != nil {
+		s.o.Gateway.Remove(apiID)
+	}
+	return nil
+}
