@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -361,4 +364,47 @@ func TestAWSCLIHTTPAPI(t *testing.T) {
 	if status, _, _ = get(t, devURL, ""); status == 200 {
 		t.Fatal("deleted API still served")
 	}
+}
+
+const httpAPIReloadConfig = `functions:
+  - {name: notes, runtime: builtin, handler: listAccountNotes}
+httpApis:
+  - name: reloaded
+    definition:
+      openapi: 3.0.1
+      info: {title: reloaded, version: "1"}
+      paths:
+        /PATH:
+          get:
+            x-amazon-apigateway-integration: {type: aws_proxy, uri: notes, payloadFormatVersion: "2.0"}
+`
+
+// TestHTTPAPIReload: an HTTP API of the configuration file follows the
+// file on SIGHUP (its id derived from its name stays), and leaves with it.
+func TestHTTPAPIReload(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "cognate.yaml")
+	write := func(s string) {
+		if err := os.WriteFile(cfg, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(strings.Replace(httpAPIReloadConfig, "PATH", "first", 1))
+	srv := startServer(t, "", "--config", cfg)
+	m := regexp.MustCompile(`/restapis/([a-z0-9]{10})/\$default/_user_request_  GET /first`).FindStringSubmatch(srv.output())
+	if m == nil {
+		t.Fatalf("no HTTP API route in the banner:\n%s", srv.output())
+	}
+	base := srv.URL + "/restapis/" + m[1] + "/$default/_user_request_"
+	if status, body, _ := get(t, base+"/first", ""); status != 200 || !strings.Contains(body, "Notes for anonymous") {
+		t.Fatalf("before reload: %d %s", status, body)
+	}
+	write(strings.Replace(httpAPIReloadConfig, "PATH", "second", 1))
+	srv.cmd.Process.Signal(syscall.SIGHUP)
+	waitUntil(t, base+"/second", "", 5*time.Second, "200", func(status int, _ string) bool { return status == 200 })
+	if status, _, _ := get(t, base+"/first", ""); status != 404 {
+		t.Fatalf("old route after reload: %d", status)
+	}
+	write("functions:\n  - {name: notes, runtime: builtin, handler: listAccountNotes}\n")
+	srv.cmd.Process.Signal(syscall.SIGHUP)
+	waitUntil(t, base+"/second", "", 5*time.Second, "gone", func(status int, _ string) bool { return status != 200 })
 }
