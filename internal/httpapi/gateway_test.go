@@ -495,3 +495,45 @@ func TestHTTPProxy(t *testing.T) {
 		t.Errorf("backend saw %s %s %v", got.Method, got.URL, got.Header)
 	}
 }
+
+func TestRouteThrottlingAndAuthorizer1(t *testing.T) {
+	inv := newInvoker(map[string]fnFunc{"f": echo, "auth": func([]byte) ([]byte, string, error) {
+		return []byte(`{"principalId":"u","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}}`), "", nil
+	}})
+	zero, one := 0.0, 1
+	s := &Snapshot{
+		Routes: map[string]*Route{
+			"a": {RouteKey: "GET /limited", Target: "integrations/i"},
+			"b": {RouteKey: "GET /free/{id}", Target: "integrations/i", AuthorizationType: AuthCustom, AuthorizerID: "v1"},
+		},
+		Integrations: map[string]*Integration{"i": integ("f", "2.0")},
+		Authorizers: map[string]*Authorizer{"v1": {Name: "v1", AuthorizerType: AuthorizerRequest, AuthorizerURI: "auth",
+			AuthorizerPayloadFormatVersion: "1.0", IdentitySource: []string{"$request.header.Authorization"}}},
+	}
+	g := newGateway(t, inv, nil, deployed("abc123", s, &Stage{StageName: DefaultStage,
+		RouteSettings: map[string]*RouteSettings{"GET /limited": {ThrottlingRateLimit: &zero, ThrottlingBurstLimit: &one}}}))
+	h := g.Handler()
+	hdr := map[string]string{"Authorization": "tok"}
+	if res, _ := call(t, h, "GET", "/limited", nil, ""); res.StatusCode != 200 {
+		t.Fatalf("first: %d", res.StatusCode)
+	}
+	if res, _ := call(t, h, "GET", "/limited", nil, ""); res.StatusCode != 429 {
+		t.Fatalf("route over its burst: %d", res.StatusCode)
+	}
+	for range 3 {
+		if res, _ := call(t, h, "GET", "/free/7?q=1", hdr, ""); res.StatusCode != 200 {
+			t.Fatalf("other route: %d", res.StatusCode)
+		}
+	}
+	// Not strict: AWS's 1.0 requestContext (the REST one: domainName,
+	// requestTime …) has more fields than aws-lambda-go's struct declares.
+	var ev events.APIGatewayV2CustomAuthorizerV1Request
+	if err := json.Unmarshal(inv.last("auth"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Version != "1.0" || ev.Type != "REQUEST" || ev.IdentitySource != "tok" || ev.AuthorizationToken != "tok" ||
+		ev.MethodArn != "arn:aws:execute-api:us-east-1:000000000000:abc123/$default/GET/free/7" || ev.Resource != "/free/{id}" ||
+		ev.PathParameters["id"] != "7" || ev.QueryStringParameters["q"] != "1" || ev.RequestContext.Stage != "$default" {
+		t.Errorf("1.0 authorizer event %+v", ev)
+	}
+}
