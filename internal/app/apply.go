@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +15,8 @@ import (
 	"github.com/cognate-dev/cognate/internal/functions"
 	"github.com/cognate-dev/cognate/internal/gateway"
 	"github.com/cognate-dev/cognate/internal/gateway/openapi"
+	"github.com/cognate-dev/cognate/internal/httpapi"
+	httpapicontrol "github.com/cognate-dev/cognate/internal/httpapi/control"
 	"github.com/cognate-dev/cognate/internal/store"
 	"github.com/cognate-dev/cognate/internal/tokens"
 	"github.com/cognate-dev/cognate/internal/userpool"
@@ -26,6 +30,8 @@ type summary struct {
 	pools     []poolSummary
 	functions []functions.FunctionConfig
 	routes    []gateway.RouteInfo
+	// httpRoutes are the configuration file's HTTP API routes: [api id, stage, route key].
+	httpRoutes [][3]string
 }
 
 type poolSummary struct {
@@ -69,6 +75,13 @@ func (c *components) apply(ctx context.Context, cfg *config.File) (*summary, err
 		if err := c.applyAPI(ctx, cfg, a); err != nil {
 			return nil, fmt.Errorf("api %s: %w", a.Name, err)
 		}
+	}
+	for _, a := range cfg.HTTPAPIs {
+		routes, err := c.applyHTTPAPI(ctx, cfg, a)
+		if err != nil {
+			return nil, fmt.Errorf("http api %s: %w", a.Name, err)
+		}
+		sum.httpRoutes = append(sum.httpRoutes, routes...)
 	}
 	if err := c.gateway.SetUsagePlans(usagePlans(cfg)); err != nil {
 		return nil, err
@@ -247,6 +260,60 @@ func (c *components) applyAPI(ctx context.Context, cfg *config.File, a config.AP
 		return fmt.Errorf("control plane: %w", err)
 	}
 	return nil
+}
+
+// httpAPIID is the id of a configuration file's HTTP API: derived from its
+// name (apart from REST APIs' ids), so every node and reload agree.
+func httpAPIID(name string) string {
+	sum := sha256.Sum256([]byte("httpapi\x00" + name))
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 10)
+	for i := range b {
+		b[i] = alphabet[int(sum[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// applyHTTPAPI imports an HTTP API's OpenAPI document (references
+// resolved) and stores it with its stages deployed.
+func (c *components) applyHTTPAPI(ctx context.Context, cfg *config.File, a config.HTTPAPI) ([][3]string, error) {
+	doc, err := cfg.HTTPAPIDocument(a)
+	if err != nil {
+		return nil, err
+	}
+	resolved, err := c.refs.resolve(string(doc))
+	if err != nil {
+		return nil, err
+	}
+	api, err := httpapi.ImportOpenAPI([]byte(resolved))
+	if err != nil {
+		return nil, fmt.Errorf("import OpenAPI: %w", err)
+	}
+	api.ID, api.Name = httpAPIID(a.Name), a.Name
+	stages := a.Stages
+	if len(stages) == 0 {
+		stages = []config.HTTPStage{{Name: httpapi.DefaultStage}}
+	}
+	specs := make([]httpapicontrol.StageSpec, 0, len(stages))
+	for _, s := range stages {
+		vars, err := c.refs.resolveMap(s.Variables)
+		if err != nil {
+			return nil, fmt.Errorf("stage %s variables: %w", s.Name, err)
+		}
+		spec := httpapicontrol.StageSpec{Name: s.Name, Variables: vars}
+		if s.ThrottlingRateLimit != nil || s.ThrottlingBurstLimit != nil {
+			spec.Settings = &httpapi.RouteSettings{ThrottlingRateLimit: s.ThrottlingRateLimit, ThrottlingBurstLimit: s.ThrottlingBurstLimit}
+		}
+		specs = append(specs, spec)
+	}
+	var routes [][3]string
+	for _, s := range specs {
+		for _, r := range api.Routes {
+			routes = append(routes, [3]string{api.ID, s.Name, r.RouteKey})
+		}
+	}
+	slices.SortFunc(routes, func(x, y [3]string) int { return strings.Compare(x[1]+" "+x[2], y[1]+" "+y[2]) })
+	return routes, c.httpapiCtl.Adopt(ctx, api, specs)
 }
 
 func orZero(s string) string {

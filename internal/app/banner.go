@@ -52,6 +52,12 @@ func printBanner(w io.Writer, a *App, base string, cfg *config.File, sum *summar
 			fmt.Fprintf(&b, "  %-6s %s%s\n", r.Method, prefix, r.Path)
 		}
 	}
+	if len(sum.httpRoutes) > 0 {
+		b.WriteString("\nHTTP API routes (also at Host {apiId}.execute-api." + a.parts.cfg.Region + ".amazonaws.com)\n")
+		for _, r := range sum.httpRoutes {
+			fmt.Fprintf(&b, "  %s/restapis/%s/%s/_user_request_  %s\n", a.URL, r[0], r[1], r[2])
+		}
+	}
 	if a.opts.ConfigPath == "" && len(sum.pools) == 1 && len(sum.pools[0].clients) == 1 {
 		p := sum.pools[0]
 		fmt.Fprintf(&b, `

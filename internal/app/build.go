@@ -15,6 +15,8 @@ import (
 	"github.com/cognate-dev/cognate/internal/functions"
 	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
 	"github.com/cognate-dev/cognate/internal/gateway"
+	"github.com/cognate-dev/cognate/internal/httpapi"
+	httpapicontrol "github.com/cognate-dev/cognate/internal/httpapi/control"
 	"github.com/cognate-dev/cognate/internal/iam"
 	"github.com/cognate-dev/cognate/internal/login"
 	"github.com/cognate-dev/cognate/internal/messages"
@@ -37,12 +39,15 @@ type components struct {
 	gateway  *gateway.Gateway
 	lambda   *lambdacontrol.Service
 	apigw    *apigwcontrol.Service
-	iam      *iam.Service
-	refs     *refs
-	sec      *security
-	kmsKeys  atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
-	oauth    *oauth.Server
-	login    *login.Pages
+	// httpapi serves HTTP APIs (API Gateway v2); httpapiCtl is their control plane.
+	httpapi    *httpapi.Gateway
+	httpapiCtl *httpapicontrol.Service
+	iam        *iam.Service
+	refs       *refs
+	sec        *security
+	kmsKeys    atomic.Pointer[[]config.KMSKey] // the applied file's, for custom sender triggers
+	oauth      *oauth.Server
+	login      *login.Pages
 	// applied is the configuration applied last (reloads remove what it
 	// has and the new file has not).
 	applied *config.File
@@ -155,8 +160,40 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		},
 		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigateway-control"),
 	})
+	c.httpapi = httpapi.New(httpapi.Options{
+		Functions: invoker{c.runner},
+		JWT:       httpapi.NewJWTValidator(httpapi.JWTOptions{Local: c.verifier, LocalPool: c.localPool, Now: a.opts.Now}),
+		Store:     a.store, Logger: log.With("component", "httpapi"), Now: a.opts.Now,
+		Region: cfg.Region, AccountID: cfg.AccountID,
+	})
+	if err := c.httpapi.Sync(ctx); err != nil {
+		log.Warn("load http apis", "err", err)
+	}
+	a.goBackground(func() { c.httpapi.Run(ctx) })
+	c.httpapiCtl = httpapicontrol.New(httpapicontrol.Options{
+		Store: a.store, Gateway: c.httpapi,
+		RESTAPIExists: func(ctx context.Context, id string) bool {
+			_, err := a.store.GetObject(ctx, apigwcontrol.ObjectKind, id)
+			return err == nil
+		},
+		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigatewayv2-control"),
+	})
 	a.goBackground(func() { c.sweep(ctx) })
 	return c, nil
+}
+
+// localPool maps the issuer of one of Cognate's pools to the pool id, so
+// HTTP APIs' JWT authorizers verify local tokens without network access.
+func (c *components) localPool(issuer string) (string, bool) {
+	i := strings.LastIndexByte(issuer, '/')
+	if i < 0 {
+		return "", false
+	}
+	pool := issuer[i+1:]
+	if !poolIDPattern.MatchString(pool) || c.issuer(pool) != issuer {
+		return "", false
+	}
+	return pool, true
 }
 
 // issuer is the iss of a pool's tokens.
@@ -201,8 +238,10 @@ func (c *components) handler() http.Handler {
 		invoke:  c.sec.authority.RESTMiddleware("lambda", lambdacontrol.MaxRequestBody, c.lambda.Rule, c.lambda.Handler()),
 		query:   c.sec.authority.QueryMiddleware(iam.Namespace, 1<<20, c.iam.Rule, c.iam.Handler()),
 		admin:   unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
-		gateway: c.gateway.Handler(),
+		gateway: &dataPlane{rest: c.gateway.Handler(), http: c.httpapi},
 		apigw:   c.sec.authority.RESTMiddleware("apigateway", 16<<20, c.apigw.Rule, c.apigw.Handler()),
+		// apigatewayv2 signs with the service name apigateway too.
+		apigwv2: c.sec.authority.RESTMiddleware("apigateway", httpapicontrol.MaxRequestBody, c.httpapiCtl.Rule, c.httpapiCtl.Handler()),
 	}, routeLabel)
 }
 

@@ -77,6 +77,16 @@ func (c *components) plan(ctx context.Context, cfg *config.File) (*Plan, error) 
 	for _, s := range c.removedStages(cfg) {
 		p.Remove = append(p.Remove, "api "+s[0]+" stage "+s[1])
 	}
+	for _, name := range c.removedHTTPAPIs(cfg) {
+		p.Remove = append(p.Remove, "http api "+name)
+	}
+	for _, a := range cfg.HTTPAPIs {
+		if slices.ContainsFunc(c.applied.HTTPAPIs, func(n config.HTTPAPI) bool { return n.Name == a.Name }) {
+			p.Update = append(p.Update, "http api "+a.Name+" (redeployed)")
+		} else {
+			p.Create = append(p.Create, "http api "+a.Name)
+		}
+	}
 	served := map[string]bool{}
 	for _, a := range c.applied.APIs {
 		for _, s := range a.Stages {
@@ -94,6 +104,17 @@ func (c *components) plan(ctx context.Context, cfg *config.File) (*Plan, error) 
 		}
 	}
 	return p, nil
+}
+
+// removedHTTPAPIs are the HTTP APIs the last applied file had and cfg has not.
+func (c *components) removedHTTPAPIs(cfg *config.File) []string {
+	var out []string
+	for _, a := range c.applied.HTTPAPIs {
+		if !slices.ContainsFunc(cfg.HTTPAPIs, func(n config.HTTPAPI) bool { return n.Name == a.Name }) {
+			out = append(out, a.Name)
+		}
+	}
+	return out
 }
 
 // removedStages are the [api, stage] pairs the last applied file had and
@@ -154,6 +175,12 @@ func (c *components) removeMissing(ctx context.Context, cfg *config.File) error 
 			return fmt.Errorf("api %s: %w", s[0], err)
 		}
 		c.app.log.Info("api stage removed", "api", s[0], "stage", s[1])
+	}
+	for _, name := range c.removedHTTPAPIs(cfg) {
+		if err := c.httpapiCtl.Remove(ctx, httpAPIID(name)); err != nil {
+			return fmt.Errorf("http api %s: %w", name, err)
+		}
+		c.app.log.Info("http api removed", "api", name)
 	}
 	existing, err := c.poolIDsByName(ctx)
 	if err != nil {

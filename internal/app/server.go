@@ -9,6 +9,8 @@ import (
 
 	apigwcontrol "github.com/cognate-dev/cognate/internal/apigw/control"
 	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
+	"github.com/cognate-dev/cognate/internal/httpapi"
+	httpapicontrol "github.com/cognate-dev/cognate/internal/httpapi/control"
 	"github.com/cognate-dev/cognate/internal/iam"
 )
 
@@ -51,6 +53,8 @@ type routes struct {
 	// domains and under /{poolId}/); it reports whether it took the request.
 	oauth func(w http.ResponseWriter, r *http.Request) bool
 	apigw http.Handler // the API Gateway management API (apigwcontrol.IsControlPath)
+	// apigwv2 is the apigatewayv2 management API (/v2/apis…, /v2/tags/…).
+	apigwv2 http.Handler
 }
 
 const cognitoTargetPrefix = "AWSCognitoIdentityProviderService."
@@ -87,6 +91,8 @@ func (rt *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Public documents: browsers (oidc-client-ts, aws-jwt-verify) read them cross-origin.
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		rt.wellKnown.ServeHTTP(w, r)
+	case httpapicontrol.IsPath(p) && !isExecuteAPIHost(r.Host):
+		rt.apigwv2.ServeHTTP(w, r)
 	case apigwcontrol.IsControlPath(r):
 		rt.apigw.ServeHTTP(w, r)
 	default:
@@ -132,3 +138,29 @@ func (c *closeAfterReply) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (c *closeAfterReply) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// isExecuteAPIHost reports whether host is an invoke URL's {apiId}.execute-api.* host.
+func isExecuteAPIHost(host string) bool {
+	_, ok := httpapi.APIIDFromHost(host)
+	return ok
+}
+
+// dataPlane sends requests for HTTP APIs (by the Host's or the
+// /restapis/{apiId}/ path's API id) to the HTTP API gateway and
+// everything else to the REST gateway.
+type dataPlane struct {
+	rest http.Handler
+	http *httpapi.Gateway
+}
+
+func (d *dataPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id, ok := httpapi.APIIDFromHost(r.Host)
+	if !ok {
+		id, ok = httpapi.APIIDFromPath(r.URL.EscapedPath())
+	}
+	if ok && d.http.Serves(id) {
+		d.http.Handler().ServeHTTP(w, r)
+		return
+	}
+	d.rest.ServeHTTP(w, r)
+}

@@ -51,6 +51,9 @@ type File struct {
 	Functions []Function `yaml:"functions"`
 	// APIs are the REST APIs of the API gateway.
 	APIs []API `yaml:"apis"`
+	// HTTPAPIs are the HTTP APIs (API Gateway v2): JWT and Lambda
+	// authorizers, payload format 2.0, CORS configuration.
+	HTTPAPIs []HTTPAPI `yaml:"httpApis"`
 	// KMSKeys are the local keys standing in for KMS keys: custom sender
 	// triggers get their codes encrypted with the key a pool's kmsKeyId names.
 	KMSKeys []KMSKey `yaml:"kmsKeys"`
@@ -356,6 +359,41 @@ type API struct {
 	Default bool `yaml:"default"`
 	// Stages are the API's stages (at least one).
 	Stages []Stage `yaml:"stages"`
+}
+
+// HTTPAPI declares an HTTP API (API Gateway v2) from an OpenAPI 3 document
+// with the HTTP API x-amazon-apigateway-* extensions (x-amazon-apigateway-integration
+// of type aws_proxy or http_proxy, x-amazon-apigateway-authorizer of type
+// jwt or request, x-amazon-apigateway-cors): a file (OpenAPI) or inline
+// (Definition). Its id is derived from its name; the apigatewayv2 control
+// plane lists and edits it like any other.
+type HTTPAPI struct {
+	// Name is the API's name; its id is derived from it.
+	Name string `yaml:"name"`
+	// OpenAPI is the path of the OpenAPI 3 file (YAML or JSON).
+	OpenAPI string `yaml:"openapi"`
+	// Definition is the OpenAPI document inline (instead of openapi).
+	Definition *Document `yaml:"definition"`
+	// Stages are the API's stages (default: one $default stage).
+	Stages []HTTPStage `yaml:"stages"`
+}
+
+// HTTPStage declares a stage of an HTTP API.
+type HTTPStage struct {
+	// Name is the stage's name: $default (served at the invoke URL's root)
+	// or a name that is the first path segment.
+	Name string `yaml:"name"`
+	// Variables are the stage variables (event.stageVariables).
+	Variables map[string]string `yaml:"variables"`
+	// ThrottlingRateLimit is the stage's steady request rate per second (default unlimited).
+	ThrottlingRateLimit *float64 `yaml:"throttlingRateLimit"`
+	// ThrottlingBurstLimit is the stage's burst (default unlimited).
+	ThrottlingBurstLimit *int `yaml:"throttlingBurstLimit"`
+}
+
+// HTTPAPIDocument returns an HTTP API's OpenAPI document bytes (YAML or JSON).
+func (f *File) HTTPAPIDocument(a HTTPAPI) ([]byte, error) {
+	return f.OpenAPIDocument(API{Name: a.Name, OpenAPI: a.OpenAPI, Definition: a.Definition})
 }
 
 // Document is an inline document kept as YAML, decoded by its consumer.

@@ -84,6 +84,9 @@ functions:
 apis:
   - {name: a, default: true}
   - {name: b, default: true, openapi: x.yaml, stages: [{name: "no/slash"}]}
+httpApis:
+  - {name: h}
+  - {name: h, openapi: h.yaml, stages: [{name: $default}, {name: $default}, {name: "a b", throttlingRateLimit: -1}]}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +99,8 @@ apis:
 		"issuerStyle", "throttling: rateLimit", "authThrottling: rateLimit", `trustedProxies: "proxy.example"`, "idTokenValidity", "password: required", `group "nope"`, `duplicate pool "p"`,
 		"not a valid function name", `"cobol" is not supported`, "nodejs function needs handler and dir",
 		"exactly one of openapi", "at least one stage", "not a valid stage name", "2 APIs are marked default",
+		"httpApis[0]: give exactly one of openapi", `duplicate HTTP API "h"`, `duplicate stage "$default"`, `httpApis[1].stages[2].name: "a b"`,
+		"httpApis[1].stages[2].throttlingRateLimit",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)

@@ -185,6 +185,36 @@ func (f *File) Validate() error {
 	if defaults > 1 {
 		add("apis: %d APIs are marked default; at most one may be", defaults)
 	}
+	httpAPIs := map[string]bool{}
+	for i, a := range f.HTTPAPIs {
+		where := fmt.Sprintf("httpApis[%d]", i)
+		if !nameRe.MatchString(a.Name) {
+			add("%s.name: %q is not a valid API name", where, a.Name)
+		}
+		if httpAPIs[a.Name] {
+			add("%s.name: duplicate HTTP API %q", where, a.Name)
+		}
+		httpAPIs[a.Name] = true
+		if (a.OpenAPI == "") == (a.Definition == nil) {
+			add("%s: give exactly one of openapi (a file) and definition (inline)", where)
+		}
+		seen := map[string]bool{}
+		for j, s := range a.Stages {
+			if s.Name != "$default" && !stageRe.MatchString(s.Name) {
+				add("%s.stages[%d].name: %q is not a valid stage name", where, j, s.Name)
+			}
+			if seen[s.Name] {
+				add("%s.stages[%d].name: duplicate stage %q", where, j, s.Name)
+			}
+			seen[s.Name] = true
+			if r := s.ThrottlingRateLimit; r != nil && *r < 0 {
+				add("%s.stages[%d].throttlingRateLimit: must not be negative", where, j)
+			}
+			if b := s.ThrottlingBurstLimit; b != nil && *b < 0 {
+				add("%s.stages[%d].throttlingBurstLimit: must not be negative", where, j)
+			}
+		}
+	}
 	keys := map[string]bool{}
 	for i, k := range f.APIKeys {
 		where := fmt.Sprintf("apiKeys[%d]", i)

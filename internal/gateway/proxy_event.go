@@ -262,3 +262,9 @@ func copyRawHeaders(dst, src http.Header) {
 		dst[k] = vs
 	}
 }
+
+// ParseProxyResponse validates a Lambda proxy answer (payload format 1.0)
+// as parseProxyResponse does; HTTP APIs' 1.0 integrations share it.
+func ParseProxyResponse(out []byte, binary func(contentType string) bool) (status int, h http.Header, body []byte, err error) {
+	return parseProxyResponse(out, binary)
+}

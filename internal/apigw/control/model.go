@@ -12,6 +12,10 @@ package control
 // Store object kind of a REST API's definition.
 const kindRestAPI = "apigw.restapi"
 
+// ObjectKind is the store object kind of REST API definitions (HTTP APIs
+// keep their ids clear of them).
+const ObjectKind = kindRestAPI
+
 // restAPI is a REST API as stored: AWS's RestApi plus everything under it.
 type restAPI struct {
 	ID                        string                       `json:"id"`
