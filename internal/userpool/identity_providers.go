@@ -14,8 +14,8 @@ import (
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
-// Identity providers (federation). OIDC providers sign users in end to end
-// through the authorization server (package oauth); SAML and social
+// Identity providers (federation). OIDC and SAML providers sign users in
+// end to end through the authorization server (package oauth); social
 // providers are stored and described as AWS does.
 
 const (
@@ -108,9 +108,7 @@ func validateProviderDetails(typ string, d map[string]string) error {
 			return err
 		}
 	case "SAML":
-		if d["MetadataURL"] == "" && d["MetadataFile"] == "" {
-			return invalidParameter("ProviderDetails MetadataURL or MetadataFile is required for SAML providers")
-		}
+		return validateSAMLDetails(d) // saml_providers.go
 	case "Google", "Facebook", "LoginWithAmazon":
 		return need("client_id", "client_secret", "authorize_scopes")
 	case "SignInWithApple":
