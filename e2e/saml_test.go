@@ -9,13 +9,16 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +46,9 @@ type samlIdP struct {
 	idp    *saml.IdentityProvider
 	sps    map[string]*saml.EntityDescriptor
 	nameID string
+	// form makes the IdP ask who signs in (a page with a Username field)
+	// unless its session cookie is there; otherwise it signs nameID in.
+	form bool
 }
 
 func (p *samlIdP) GetServiceProvider(_ *http.Request, id string) (*saml.EntityDescriptor, error) {
@@ -52,8 +58,30 @@ func (p *samlIdP) GetServiceProvider(_ *http.Request, id string) (*saml.EntityDe
 	return nil, os.ErrNotExist
 }
 
-func (p *samlIdP) GetSession(_ http.ResponseWriter, _ *http.Request, _ *saml.IdpAuthnRequest) *saml.Session {
-	return p.session(p.nameID)
+func (p *samlIdP) GetSession(w http.ResponseWriter, r *http.Request, _ *saml.IdpAuthnRequest) *saml.Session {
+	if !p.form {
+		return p.session(p.nameID)
+	}
+	if c, err := r.Cookie("corp_idp"); err == nil && strings.Contains(c.Value, "@") {
+		return p.session(c.Value)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, `<!doctype html><html lang="en"><head><title>Corp sign-in</title></head><body><h1>Corp identity provider</h1>`+
+		`<form method="post" action="/signin"><input type="hidden" name="next" value="`+html.EscapeString(r.URL.RequestURI())+`">`+
+		`<label>Username <input name="username"></label> <button>Sign in to Corp</button></form></body></html>`)
+	return nil
+}
+
+// signin is the IdP's own sign-in form: it starts an IdP session and goes
+// back to the single sign-on request.
+func (p *samlIdP) signin(w http.ResponseWriter, r *http.Request) {
+	next := r.FormValue("next")
+	if !strings.HasPrefix(next, "/sso?") || !strings.Contains(r.FormValue("username"), "@") {
+		http.Error(w, "bad sign-in", http.StatusBadRequest)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: "corp_idp", Value: r.FormValue("username"), Path: "/", HttpOnly: true})
+	http.Redirect(w, r, next, http.StatusFound)
 }
 
 func (p *samlIdP) session(nameID string) *saml.Session {
@@ -89,6 +117,7 @@ func startSAMLIdP(t *testing.T, spMetadata []byte) *samlIdP {
 		ServiceProviderProvider: p, SessionProvider: p}
 	mux.HandleFunc("/metadata", p.idp.ServeMetadata)
 	mux.HandleFunc("/sso", p.idp.ServeSSO)
+	mux.HandleFunc("POST /signin", p.signin)
 	return p
 }
 
@@ -359,5 +388,68 @@ func TestSAMLFederation(t *testing.T) {
 	}
 	if res := post(e.browser(t), url.Values{"RelayState": {relay}}); res.StatusCode != 400 {
 		t.Fatalf("no SAMLResponse: %d", res.StatusCode)
+	}
+}
+
+// TestBrowserSAMLSignIn: oidc-client-ts in headless Chromium signs in
+// through the managed login's "Continue with Corp" button: the SAML IdP's
+// own sign-in page, its auto-submitted HTTP-POST form to /saml2/idpresponse,
+// then the app's callback with the tokens (email mapped from the SAML
+// attribute). Screenshots go to SCREENSHOT_DIR (COGNATE_SCREENSHOTS=DIR keeps them).
+func TestBrowserSAMLSignIn(t *testing.T) {
+	requireChromium(t)
+	requireNode(t)
+	e := setupOAuth(t)
+	ctx := t.Context()
+	bundle := filepath.Join(repoRoot(), "e2e", "node", "node_modules", "oidc-client-ts", "dist", "browser", "oidc-client-ts.min.js")
+	if _, err := os.Stat(bundle); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("oidc-client-ts is required in CI (cd e2e/node && npm ci): %v", err)
+		}
+		t.Skipf("oidc-client-ts not installed (cd e2e/node && npm ci): %v", err)
+	}
+	idp := setupSAML(t, e)
+	idp.form = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appURL := "http://" + ln.Addr().String()
+	client, err := e.idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(e.poolID), ClientName: aws.String("spa"),
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
+		AllowedOAuthScopes: []string{"openid", "email", "profile"}, CallbackURLs: []string{appURL + "/callback.html"},
+		SupportedIdentityProviders: []string{"COGNITO", "Corp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := fmt.Sprintf(appPage, e.issuer, aws.ToString(client.UserPoolClient.ClientId))
+	app := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oidc-client-ts.min.js" {
+			w.Header().Set("Content-Type", "text/javascript")
+			http.ServeFile(w, r, bundle)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(page))
+	})}}
+	app.Start()
+	defer app.Close()
+	spki, err := runCLI(t, ctx, "", "ca", "--data", e.srv.DataDir, "--spki")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shots := os.Getenv("COGNATE_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	runBrowserTest(t, "saml.test.js", "APP_URL="+appURL, "IDP_URL="+idp.srv.URL, "CA_SPKI="+strings.TrimSpace(spki), "SCREENSHOT_DIR="+shots)
+	for _, name := range []string{"saml-provider-button", "saml-idp-sign-in", "saml-signed-in-app"} {
+		if _, err := os.Stat(filepath.Join(shots, name+".png")); err != nil {
+			t.Errorf("screenshot %s missing: %v", name, err)
+		}
+	}
+	u, err := e.idp.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(e.poolID), Username: aws.String("Corp_gwen@corp.example")})
+	if err != nil || u.UserStatus != ciptypes.UserStatusTypeExternalProvider {
+		t.Fatalf("the browser's SAML user: %v %v", err, u)
 	}
 }
