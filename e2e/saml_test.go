@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -90,6 +91,14 @@ func (p *samlIdP) session(nameID string) *saml.Session {
 		NameIDFormat: string(saml.EmailAddressNameIDFormat), UserName: strings.Split(nameID, "@")[0], UserEmail: nameID, UserGivenName: "Erin"}
 }
 
+// testWriter sends the IdP's log to the test's.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
 // startSAMLIdP starts the IdP for the pool whose SP metadata is spMetadata.
 func startSAMLIdP(t *testing.T, spMetadata []byte) *samlIdP {
 	t.Helper()
@@ -114,7 +123,7 @@ func startSAMLIdP(t *testing.T, spMetadata []byte) *samlIdP {
 	t.Cleanup(p.srv.Close)
 	base, _ := url.Parse(p.srv.URL)
 	p.idp = &saml.IdentityProvider{Key: key, Certificate: cert, MetadataURL: *base.JoinPath("metadata"), SSOURL: *base.JoinPath("sso"),
-		ServiceProviderProvider: p, SessionProvider: p}
+		ServiceProviderProvider: p, SessionProvider: p, Logger: log.New(testWriter{t}, "corp idp: ", 0)}
 	mux.HandleFunc("/metadata", p.idp.ServeMetadata)
 	mux.HandleFunc("/sso", p.idp.ServeSSO)
 	mux.HandleFunc("POST /signin", p.signin)
@@ -319,6 +328,35 @@ func TestSAMLFederation(t *testing.T) {
 	fresh := authorize(e.browser(t), "identity_provider", "Corp")
 	refused(callback(post(e.browser(t), url.Values{"SAMLResponse": stale["SAMLResponse"], "RelayState": fresh["RelayState"]})),
 		"the response does not answer this sign-in's request")
+
+	// A provider with RequestSigningAlgorithm gets signed AuthnRequests
+	// (HTTP-Redirect: SigAlg and Signature), which the IdP verifies against
+	// the certificate of the pool's SP metadata.
+	if _, err := e.idp.UpdateUserPoolClient(ctx, &cip.UpdateUserPoolClientInput{UserPoolId: aws.String(e.poolID), ClientId: aws.String(e.webClient),
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
+		AllowedOAuthScopes: []string{"openid", "email", "profile"}, CallbackURLs: []string{callbackURL}, LogoutURLs: []string{signedOut},
+		SupportedIdentityProviders: []string{"COGNITO", "Corp", "CorpFile"}}); err != nil {
+		t.Fatal(err)
+	}
+	sb := e.browser(t)
+	v = url.Values{"identity_provider": {"CorpFile"}}
+	for k, vs := range params {
+		v[k] = vs
+	}
+	res, _ = fetch(t, sb, e.issuer+"/oauth2/authorize?"+v.Encode())
+	sso, _ := url.Parse(res.Header.Get("Location"))
+	if sso.Query().Get("SigAlg") != dsig.RSASHA256SignatureMethod || sso.Query().Get("Signature") == "" {
+		t.Fatalf("AuthnRequest not signed: %s", sso)
+	}
+	res, page := fetch(t, plain, sso.String())
+	if res.StatusCode != 200 {
+		t.Fatalf("IdP refused the signed request: %d %s", res.StatusCode, page)
+	}
+	signed := url.Values{"SAMLResponse": {html.UnescapeString(regexpFind(t, samlFormField("SAMLResponse"), page))},
+		"RelayState": {html.UnescapeString(regexpFind(t, samlFormField("RelayState"), page))}}
+	if id := redeem(callback(post(sb, signed)).Get("code")); id["cognito:username"] != "CorpFile_erin@corp.example" {
+		t.Fatalf("signed-request sign-in: %v", id)
+	}
 
 	// IdP-initiated: the RelayState carries the authorize parameters; refused until IDPInit.
 	spID := "urn:amazon:cognito:sp:" + e.poolID

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -412,7 +413,16 @@ func (s *Server) samlMetadataDoc(w http.ResponseWriter, r *http.Request, t Targe
 		errorPage(w, http.StatusInternalServerError, "server_error", "The metadata could not be made.")
 		return
 	}
-	out, err := xml.MarshalIndent(sp.Metadata(), "", "  ")
+	md := sp.Metadata()
+	// The signing certificate is published even though AuthnRequestsSigned
+	// stays false (only providers with RequestSigningAlgorithm get signed
+	// requests): an IdP needs it to verify those.
+	for i := range md.SPSSODescriptors {
+		d := &md.SPSSODescriptors[i]
+		d.KeyDescriptors = append([]saml.KeyDescriptor{{Use: "signing", KeyInfo: saml.KeyInfo{X509Data: saml.X509Data{
+			X509Certificates: []saml.X509Certificate{{Data: base64.StdEncoding.EncodeToString(sp.Certificate.Raw)}}}}}}, d.KeyDescriptors...)
+	}
+	out, err := xml.MarshalIndent(md, "", "  ")
 	if err != nil {
 		errorPage(w, http.StatusInternalServerError, "server_error", "The metadata could not be made.")
 		return
