@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -489,5 +490,76 @@ func TestBrowserSAMLSignIn(t *testing.T) {
 	u, err := e.idp.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(e.poolID), Username: aws.String("Corp_gwen@corp.example")})
 	if err != nil || u.UserStatus != ciptypes.UserStatusTypeExternalProvider {
 		t.Fatalf("the browser's SAML user: %v %v", err, u)
+	}
+}
+
+// TestSAMLReplayRefusedOnAnotherNode: two nodes on one PostgreSQL store,
+// reached through the pool's domain (one ACS URL for both). An IdP-initiated
+// assertion accepted by node A is refused by node B: used assertion IDs
+// live in the store.
+func TestSAMLReplayRefusedOnAnotherNode(t *testing.T) {
+	storeURL := postgresURL(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := []string{"COGNATE_SERVER_KEY=" + hex.EncodeToString(key)}
+	a := startServerEnv(t, "", env, "--store", storeURL)
+	b := startServerEnv(t, "", env, "--store", storeURL)
+	api := newIDP(a.URL)
+	ctx := t.Context()
+	pool, err := api.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("cluster-saml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID := aws.ToString(pool.UserPool.Id)
+	const domain = "saml-cluster.auth.us-east-1.amazoncognito.com"
+	if _, err := api.CreateUserPoolDomain(ctx, &cip.CreateUserPoolDomainInput{UserPoolId: aws.String(poolID), Domain: aws.String("saml-cluster")}); err != nil {
+		t.Fatal(err)
+	}
+	// requests go to a node's address with the domain as Host.
+	do := func(node *server, method, path string, form url.Values) *http.Response {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, node.URL+path, body)
+		req.Host = domain
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := do(a, http.MethodGet, "/saml2/metadata", nil)
+	md, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.Contains(md, []byte(`Location="http://`+domain+`/saml2/idpresponse"`)) {
+		t.Fatalf("SP metadata on the domain: %d\n%s", res.StatusCode, md)
+	}
+	idp := startSAMLIdP(t, md)
+	if _, err := api.CreateIdentityProvider(ctx, &cip.CreateIdentityProviderInput{UserPoolId: aws.String(poolID), ProviderName: aws.String("Corp"),
+		ProviderType: ciptypes.IdentityProviderTypeTypeSaml, ProviderDetails: map[string]string{"MetadataURL": idp.srv.URL + "/metadata", "IDPInit": "true"},
+		AttributeMapping: map[string]string{"email": oidMail}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("web"), GenerateSecret: true,
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
+		AllowedOAuthScopes: []string{"openid", "email"}, CallbackURLs: []string{callbackURL}, SupportedIdentityProviders: []string{"Corp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := url.Values{"identity_provider": {"Corp"}, "client_id": {aws.ToString(c.UserPoolClient.ClientId)}, "redirect_uri": {callbackURL},
+		"response_type": {"code"}, "scope": {"openid email"}}.Encode()
+	form := idp.unsolicited(t, idp.idp, "urn:amazon:cognito:sp:"+poolID, "nina@corp.example", relay, nil)
+	cb, _ := url.Parse(do(a, http.MethodPost, "/saml2/idpresponse", form).Header.Get("Location"))
+	if !strings.HasPrefix(cb.String(), callbackURL) || cb.Query().Get("code") == "" {
+		t.Fatalf("node A: %s", cb)
+	}
+	cb, _ = url.Parse(do(b, http.MethodPost, "/saml2/idpresponse", form).Header.Get("Location"))
+	if cb.Query().Get("error") != "invalid_request" || !strings.Contains(cb.Query().Get("error_description"), "the assertion was already used") {
+		t.Fatalf("node B accepted the replay: %s", cb)
 	}
 }
