@@ -418,6 +418,21 @@ func TestSAMLFederation(t *testing.T) {
 	refused(callback(post(e.browser(t), idp.unsolicited(t, &old, spID, "otto@corp.example", relay, nil))), "the assertion has expired")
 	noUser("otto@corp.example")
 
+	// EncryptedResponses: an assertion in the clear is refused, an encrypted one accepted.
+	if _, err := e.idp.UpdateIdentityProvider(ctx, &cip.UpdateIdentityProviderInput{UserPoolId: aws.String(e.poolID), ProviderName: aws.String("Corp"),
+		ProviderDetails: map[string]string{"MetadataURL": idp.srv.URL + "/metadata", "IDPInit": "true", "EncryptedResponses": "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	idp.sps[spID] = &signOnly
+	clear := idp.unsolicited(t, idp.idp, spID, "pia@corp.example", relay, nil)
+	idp.sps[spID] = encrypting
+	refused(callback(post(e.browser(t), clear)), "the provider requires encrypted assertions (EncryptedResponses)")
+	noUser("pia@corp.example")
+	q = callback(post(e.browser(t), idp.unsolicited(t, idp.idp, spID, "eve@corp.example", relay, nil)))
+	if id := redeem(q.Get("code")); id["cognito:username"] != "Corp_eve@corp.example" {
+		t.Fatalf("encrypted assertion: %v", id)
+	}
+
 	// Not a SAML response at all, and a GET: clear errors, no redirect.
 	if res := post(e.browser(t), url.Values{"SAMLResponse": {"bm90IFhNTA=="}, "RelayState": {relay}}); res.StatusCode != 302 {
 		t.Fatalf("garbage response: %d", res.StatusCode)

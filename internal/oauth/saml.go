@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
 	dsig "github.com/russellhaering/goxmldsig"
 
@@ -298,6 +299,10 @@ func (s *Server) samlResponse(w http.ResponseWriter, r *http.Request, t Target) 
 		redirectError(w, r, req.RedirectURI, req.State, "server_error", "the identity provider's metadata could not be read", req.Fragment())
 		return
 	}
+	if prov.EncryptedResponses && !encryptedOnly(resp) {
+		refuse("the provider requires encrypted assertions (EncryptedResponses) and this one is not encrypted")
+		return
+	}
 	// An SP-initiated response must answer its AuthnRequest; only an
 	// IdP-initiated one may be unsolicited.
 	sp.AllowIDPInitiated = started == ""
@@ -330,6 +335,30 @@ func (s *Server) samlResponse(w http.ResponseWriter, r *http.Request, t Target) 
 		return
 	}
 	s.Complete(w, r, req, sess)
+}
+
+// encryptedOnly reports whether a base64 SAMLResponse carries its
+// assertions encrypted only: an EncryptedAssertion and no Assertion in the
+// clear. (A response that does not parse is left to ParseResponse to refuse.)
+func encryptedOnly(resp string) bool {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(resp))
+	if err != nil {
+		return true
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(raw); err != nil || doc.Root() == nil {
+		return true
+	}
+	enc, plain := 0, 0
+	for _, el := range doc.Root().ChildElements() {
+		switch el.Tag {
+		case "EncryptedAssertion":
+			enc++
+		case "Assertion":
+			plain++
+		}
+	}
+	return enc > 0 && plain == 0
 }
 
 // samlReason says, for the client, why a response was refused; detail is

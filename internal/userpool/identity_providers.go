@@ -157,7 +157,9 @@ func (s *Service) createIdentityProvider(ctx context.Context, in *identityProvid
 		return nil, wrap("create identity provider", err)
 	}
 	s.log.InfoContext(ctx, "identity provider created", "pool", p.ID, "provider", in.ProviderName, "type", in.ProviderType)
-	return &identityProviderOutput{IdentityProvider: rec.api(p.ID)}, nil
+	out := &identityProviderOutput{IdentityProvider: rec.api(p.ID)}
+	s.describeSAML(ctx, &out.IdentityProvider) // saml_providers.go
+	return out, nil
 }
 
 // checkIdentifiers validates IdpIdentifiers and keeps them unique within the pool.
@@ -243,7 +245,9 @@ func (s *Service) describeIdentityProvider(ctx context.Context, in *providerIDIn
 	if err != nil {
 		return nil, err
 	}
-	return &identityProviderOutput{IdentityProvider: r.api(p.ID)}, nil
+	out := &identityProviderOutput{IdentityProvider: r.api(p.ID)}
+	s.describeSAML(ctx, &out.IdentityProvider) // saml_providers.go
+	return out, nil
 }
 
 type byIdentifierInput struct {
@@ -262,7 +266,9 @@ func (s *Service) getIdentityProviderByIdentifier(ctx context.Context, in *byIde
 	}
 	for _, r := range all {
 		if slices.Contains(r.Identifiers, in.IdpIdentifier) {
-			return &identityProviderOutput{IdentityProvider: r.api(p.ID)}, nil
+			out := &identityProviderOutput{IdentityProvider: r.api(p.ID)}
+			s.describeSAML(ctx, &out.IdentityProvider) // saml_providers.go
+			return out, nil
 		}
 	}
 	return nil, apiErr(excResourceNotFound, "Identity provider with identifier %s does not exist.", in.IdpIdentifier)
@@ -349,7 +355,9 @@ func (s *Service) updateIdentityProvider(ctx context.Context, in *identityProvid
 	if err != nil {
 		return nil, wrap("update identity provider", err)
 	}
-	return &identityProviderOutput{IdentityProvider: cur.api(p.ID)}, nil
+	out := &identityProviderOutput{IdentityProvider: cur.api(p.ID)}
+	s.describeSAML(ctx, &out.IdentityProvider) // saml_providers.go
+	return out, nil
 }
 
 func (s *Service) deleteIdentityProvider(ctx context.Context, in *providerIDInput) (*empty, error) {

@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"context"
+	"encoding/base64"
 	"net/url"
 	"slices"
 	"strings"
@@ -14,7 +15,9 @@ import (
 // (MetadataURL or MetadataFile, IDPInit, IDPSignout, EncryptedResponses,
 // RequestSigningAlgorithm); a metadata file is parsed when stored and its
 // single sign-on endpoints are described as SSORedirectBindingURI and
-// SLORedirectBindingURI, as AWS's describe response shows them. The sign-in
+// SLORedirectBindingURI, as AWS's describe response shows them, and a
+// provider with EncryptedResponses is described with the
+// ActiveEncryptionCertificate its IdP encrypts assertions to. The sign-in
 // itself is package oauth's (/saml2/idpresponse).
 
 // maxMetadataFile bounds MetadataFile (AWS's ProviderDetails values are
@@ -47,11 +50,6 @@ func validateSAMLDetails(d map[string]string) error {
 	}
 	if v, ok := d["RequestSigningAlgorithm"]; ok && v != "rsa-sha256" {
 		return invalidParameter("ProviderDetails RequestSigningAlgorithm must be rsa-sha256")
-	}
-	if d["EncryptedResponses"] == "true" {
-		// Cognate decrypts no assertions (see docs/ARCHITECTURE.md): refuse
-		// rather than accept a setting it would not honour.
-		return invalidParameter("ProviderDetails EncryptedResponses is not supported by Cognate")
 	}
 	if u := d["MetadataURL"]; u != "" {
 		p, err := url.Parse(u)
@@ -127,7 +125,9 @@ type SAMLProvider struct {
 	// IDPInit allows IdP-initiated sign-in (unsolicited responses).
 	IDPInit bool
 	// SignRequests signs AuthnRequests (RequestSigningAlgorithm rsa-sha256).
-	SignRequests     bool
+	SignRequests bool
+	// EncryptedResponses requires assertions encrypted to the pool's certificate.
+	EncryptedResponses bool
 	AttributeMapping map[string]string
 }
 
@@ -143,5 +143,20 @@ func (s *Service) SAMLProviderByName(ctx context.Context, poolID, name string) (
 	}
 	return &SAMLProvider{Name: r.Name, MetadataURL: r.Details["MetadataURL"], MetadataFile: r.Details["MetadataFile"],
 		IDPInit: strings.EqualFold(r.Details["IDPInit"], "true"), SignRequests: r.Details["RequestSigningAlgorithm"] != "",
+		EncryptedResponses: strings.EqualFold(r.Details["EncryptedResponses"], "true"),
 		AttributeMapping: r.AttributeMapping}, true, nil
+}
+
+// describeSAML adds what AWS computes to a SAML provider's description:
+// ActiveEncryptionCertificate when EncryptedResponses is on. Cognate's SP
+// decrypts with the pool's one key pair (userpool/saml_cert.go), so that is
+// the pool's SAML certificate (base64 DER), the one its SP metadata
+// advertises for encryption; AWS keeps a separate one per provider.
+func (s *Service) describeSAML(ctx context.Context, out *identityProviderType) {
+	if out.ProviderType != "SAML" || !strings.EqualFold(out.ProviderDetails["EncryptedResponses"], "true") {
+		return
+	}
+	if _, cert, err := s.SAMLSigningCertificate(ctx, out.UserPoolId); err == nil {
+		out.ProviderDetails["ActiveEncryptionCertificate"] = base64.StdEncoding.EncodeToString(cert.Raw)
+	}
 }

@@ -1,6 +1,7 @@
 package userpool
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func TestSAMLProviderDetails(t *testing.T) {
 		{map[string]string{"MetadataFile": strings.Replace(idpMetadata, "<X509Certificate>MIIBfake</X509Certificate>", "", 1)}, "no signing certificate"},
 		{map[string]string{"MetadataURL": "https://a.example/md", "IDPInit": "yes"}, "IDPInit must be true or false"},
 		{map[string]string{"MetadataURL": "https://a.example/md", "RequestSigningAlgorithm": "rsa-sha1"}, "rsa-sha256"},
-		{map[string]string{"MetadataURL": "https://a.example/md", "EncryptedResponses": "true"}, "EncryptedResponses"},
+		{map[string]string{"MetadataURL": "https://a.example/md", "EncryptedResponses": "yes"}, "EncryptedResponses must be true or false"},
 		{map[string]string{"MetadataURL": "https://a.example/md", "client_id": "x"}, "not a SAML provider detail"},
 	} {
 		_, err := create("Bad", c.details)
@@ -57,6 +58,18 @@ func TestSAMLProviderDetails(t *testing.T) {
 	}
 	if _, err := e.api.DescribeIdentityProvider(e.ctx, &cip.DescribeIdentityProviderInput{UserPoolId: aws.String(pool), ProviderName: aws.String("Bad")}); err == nil {
 		t.Fatal("a refused provider was stored")
+	}
+	// EncryptedResponses: described with the certificate to encrypt to.
+	if _, err := create("Enc", map[string]string{"MetadataURL": "https://a.example/md", "EncryptedResponses": "true", "ActiveEncryptionCertificate": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	_, cert, err := e.svc.SAMLSigningCertificate(e.ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := e.api.DescribeIdentityProvider(e.ctx, &cip.DescribeIdentityProviderInput{UserPoolId: aws.String(pool), ProviderName: aws.String("Enc")})
+	if err != nil || enc.IdentityProvider.ProviderDetails["ActiveEncryptionCertificate"] != base64.StdEncoding.EncodeToString(cert.Raw) {
+		t.Fatalf("ActiveEncryptionCertificate: %v %v", err, enc)
 	}
 }
 
