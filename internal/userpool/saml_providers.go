@@ -128,7 +128,7 @@ type SAMLProvider struct {
 	SignRequests bool
 	// EncryptedResponses requires assertions encrypted to the pool's certificate.
 	EncryptedResponses bool
-	AttributeMapping map[string]string
+	AttributeMapping   map[string]string
 }
 
 // SAMLProviderByName loads a SAML provider of a pool; ok is false for a
@@ -144,7 +144,7 @@ func (s *Service) SAMLProviderByName(ctx context.Context, poolID, name string) (
 	return &SAMLProvider{Name: r.Name, MetadataURL: r.Details["MetadataURL"], MetadataFile: r.Details["MetadataFile"],
 		IDPInit: strings.EqualFold(r.Details["IDPInit"], "true"), SignRequests: r.Details["RequestSigningAlgorithm"] != "",
 		EncryptedResponses: strings.EqualFold(r.Details["EncryptedResponses"], "true"),
-		AttributeMapping: r.AttributeMapping}, true, nil
+		AttributeMapping:   r.AttributeMapping}, true, nil
 }
 
 // describeSAML adds what AWS computes to a SAML provider's description:
