@@ -118,7 +118,9 @@ func SAMLEndpoint(ed *saml.EntityDescriptor, logout bool) string {
 
 // SAMLProvider is a SAML identity provider as the authorization server uses it.
 type SAMLProvider struct {
-	Name        string
+	// Name is the provider's name (the user name prefix).
+	Name string
+	// MetadataURL is where the metadata is fetched from, when not inline.
 	MetadataURL string
 	// MetadataFile is the metadata document, when given inline.
 	MetadataFile string
@@ -128,7 +130,8 @@ type SAMLProvider struct {
 	SignRequests bool
 	// EncryptedResponses requires assertions encrypted to the pool's certificate.
 	EncryptedResponses bool
-	AttributeMapping   map[string]string
+	// AttributeMapping maps user pool attributes to SAML attribute names.
+	AttributeMapping map[string]string
 }
 
 // SAMLProviderByName loads a SAML provider of a pool; ok is false for a
