@@ -133,15 +133,17 @@ func TestFederationThroughSecondPool(t *testing.T) {
 		User: &ciptypes.ProviderUserIdentifierType{ProviderName: aws.String("Upstream"), ProviderAttributeName: aws.String("Cognito_Subject"), ProviderAttributeValue: aws.String(upSub)}}); err != nil {
 		t.Fatal(err)
 	}
-	// SAML: stored and described, sign-in not offered.
+	// SAML (sign-in itself: saml_test.go): described as stored; a provider
+	// whose metadata cannot be fetched sends the client server_error.
 	d, err := e.idp.DescribeIdentityProvider(ctx, &cip.DescribeIdentityProviderInput{UserPoolId: aws.String(e.poolID), ProviderName: aws.String("Corp")})
 	if err != nil || d.IdentityProvider.ProviderDetails["MetadataURL"] != "https://idp.corp.example/metadata" {
 		t.Fatalf("describe SAML: %v", err)
 	}
 	v := url.Values{"response_type": {"code"}, "client_id": {e.webClient}, "redirect_uri": {callbackURL}, "identity_provider": {"Corp"},
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
-	if res, _ := fetch(t, e.browser(t), e.issuer+"/oauth2/authorize?"+v.Encode()); res.StatusCode != http.StatusNotImplemented {
-		t.Fatalf("SAML sign-in: %d", res.StatusCode)
+	res, _ := fetch(t, e.browser(t), e.issuer+"/oauth2/authorize?"+v.Encode())
+	if loc, _ := url.Parse(res.Header.Get("Location")); res.StatusCode != http.StatusFound || loc.Query().Get("error") != "server_error" {
+		t.Fatalf("SAML sign-in with unreachable metadata: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }
 

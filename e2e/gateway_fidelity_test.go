@@ -82,8 +82,8 @@ apis:
 var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28)
 
 // startFidelity starts Cognate with fidelityConfig, a Node.js function and a
-// backend that echoes body and content type.
-func startFidelity(t *testing.T) *server {
+// backend that echoes body and content type; args are further flags of up.
+func startFidelity(t *testing.T, args ...string) *server {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -108,7 +108,7 @@ func startFidelity(t *testing.T) *server {
 	os.WriteFile(filepath.Join(fn, "index.js"), []byte(fidelityHandler), 0o644)
 	cfg := filepath.Join(dir, "cognate.yaml")
 	os.WriteFile(cfg, []byte(strings.NewReplacer("FNDIR", fn, "BACKEND", backend.URL).Replace(fidelityConfig)), 0o600)
-	return startServer(t, "", "--config", cfg)
+	return startServer(t, "", append([]string{"--config", cfg}, args...)...)
 }
 
 // rawResponse sends raw on a new connection and returns the whole answer

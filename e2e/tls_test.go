@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -152,5 +153,44 @@ func TestTLSSeedClient(t *testing.T) {
 	t.Logf("node --test tls/seed-client.test.js:\n%s", out)
 	if err != nil {
 		t.Fatalf("seed client over https: %v", err)
+	}
+}
+
+// TestTLSProxyEventKeepsHeaderSpelling sends a raw HTTP/1.1 request over
+// https (--tls auto, the CA trusted as `cognate ca` prints it) to a Lambda
+// proxy route: the event carries the header names as the client spelled
+// them, as it does over plain http, and says the request came over https.
+func TestTLSProxyEventKeepsHeaderSpelling(t *testing.T) {
+	srv := startFidelity(t, "--tls", "auto")
+	client, _ := trustCA(t, srv.DataDir)
+	roots := client.Transport.(*http.Transport).TLSClientConfig.RootCAs
+	c, err := tls.Dial("tcp", strings.TrimPrefix(srv.URL, "https://"), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, "GET /v/event/x HTTP/1.1\r\nhost: api.localhost\r\nx-api-key: k1\r\nX-MiXeD-Case: 1\r\nx-lower: a\r\nX-LOWER: b\r\nConnection: close\r\n\r\n")
+	out, _ := io.ReadAll(c)
+	head, body, ok := strings.Cut(string(out), "\r\n\r\n")
+	if !ok || !strings.HasPrefix(head, "HTTP/1.1 200") {
+		t.Fatalf("answer over https: %s", out)
+	}
+	var ev struct {
+		Headers           map[string]string
+		MultiValueHeaders map[string][]string
+	}
+	if err := json.Unmarshal([]byte(body), &ev); err != nil {
+		t.Fatalf("event: %v: %s", err, body)
+	}
+	h := ev.Headers
+	if h["host"] != "api.localhost" || h["x-api-key"] != "k1" || h["X-MiXeD-Case"] != "1" || h["x-lower"] != "b" || len(ev.MultiValueHeaders["x-lower"]) != 2 {
+		t.Errorf("header spelling over https: %v %v", h, ev.MultiValueHeaders)
+	}
+	if _, canon := h["X-Api-Key"]; canon {
+		t.Errorf("canonicalised name in the event: %v", h)
+	}
+	if h["X-Forwarded-Proto"] != "https" {
+		t.Errorf("X-Forwarded-Proto %q, want https", h["X-Forwarded-Proto"])
 	}
 }

@@ -192,16 +192,22 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 
 	// Listener layers, innermost first: the connection limiter, then TLS
-	// sniffing (which must hand the server the *tls.Conn itself), then the
-	// header-name recorder (plain connections only when TLS is on), which
-	// ConnContext must see as the outermost connection.
+	// sniffing, then the header-name recorder, which ConnContext must see as
+	// the outermost connection. With TLS on the recorder wraps the *tls.Conn
+	// too (it must read the decrypted stream), so the server no longer sees
+	// a *tls.Conn: tlsca.ConnContext and RestoreTLS give requests their r.TLS.
 	handler := a.limitConns(a.parts.handler())
+	connContext := rawheader.ConnContext
 	if tlsOn {
 		cfgTLS, err := a.tlsConfig(cfg, base, sec)
 		if err != nil {
 			return nil, err
 		}
-		a.ln = tlsca.NewListener(a.ln, cfgTLS, rawheader.Wrap)
+		a.ln = tlsca.NewWrappingListener(a.ln, cfgTLS, rawheader.Wrap)
+		handler = tlsca.RestoreTLS(handler)
+		connContext = func(ctx context.Context, c net.Conn) context.Context {
+			return tlsca.ConnContext(rawheader.ConnContext(ctx, c), c)
+		}
 	} else {
 		a.ln = rawheader.Listener(a.ln) // header names as sent, for the gateway's events
 	}
@@ -213,7 +219,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		IdleTimeout:       DefaultIdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
-		ConnContext:       rawheader.ConnContext,
+		ConnContext:       connContext,
 	}
 	go func() { a.served <- a.srv.Serve(a.ln) }()
 	a.writeState()

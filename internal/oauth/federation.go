@@ -95,6 +95,10 @@ func (s *Server) federate(w http.ResponseWriter, r *http.Request, req *Request) 
 		redirectError(w, r, req.RedirectURI, req.State, "invalid_request", "identity provider "+req.Provider+" does not exist", req.Fragment())
 		return
 	}
+	if prov == nil && typ == "SAML" {
+		s.federateSAML(w, r, req) // saml.go
+		return
+	}
 	if prov == nil {
 		errorPage(w, http.StatusNotImplemented, "unsupported_identity_provider", typ+" providers are stored and described; sign-in through them is not available in Cognate.")
 		return

@@ -92,6 +92,7 @@ type Server struct {
 
 	domains    domainCache
 	provs      providerCache
+	samlMeta   metadataCache
 	httpClient *http.Client
 }
 
@@ -134,6 +135,7 @@ var endpoints = map[string]bool{
 	"/oauth2/authorize": true, "/oauth2/token": true, "/oauth2/userInfo": true, "/oauth2/revoke": true,
 	"/oauth2/idpresponse": true, "/logout": true, "/login": true, "/signup": true, "/confirm": true,
 	"/forgotPassword": true, "/confirmForgotPassword": true, "/error": true,
+	"/saml2/idpresponse": true, "/saml2/metadata": true,
 }
 
 // Target is where a request goes: a pool and the prefix its endpoints live under.
@@ -240,6 +242,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, t Target, pages h
 		s.logout(w, r, t)
 	case "/oauth2/idpresponse":
 		s.idpResponse(w, r, t)
+	case "/saml2/idpresponse":
+		s.samlResponse(w, r, t)
+	case "/saml2/metadata":
+		s.samlMetadataDoc(w, r, t)
 	default:
 		pages.ServeHTTP(w, r)
 	}

@@ -38,7 +38,9 @@ func Listener(ln net.Listener) net.Listener { return &listener{Listener: ln} }
 type listener struct{ net.Listener }
 
 // Wrap wraps one connection with the recorder (for listeners that hand out
-// plain connections of their own, such as a TLS-sniffing one).
+// connections of their own, such as a TLS-sniffing one: wrapping its
+// *tls.Conn records the decrypted stream, so https requests keep their
+// spelling too).
 func Wrap(c net.Conn) net.Conn { return &conn{Conn: c, rec: &recorder{}} }
 
 // Accept wraps the accepted connection with a recorder.
@@ -54,6 +56,10 @@ type conn struct {
 	net.Conn
 	rec *recorder
 }
+
+// NetConn returns the wrapped connection (as tls.Conn does), so hooks that
+// look for an inner connection (tlsca.ConnContext) find it.
+func (c *conn) NetConn() net.Conn { return c.Conn }
 
 // Read passes the bytes through and records the requests they carry.
 func (c *conn) Read(p []byte) (int, error) {

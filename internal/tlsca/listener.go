@@ -2,9 +2,11 @@ package tlsca
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -23,10 +25,12 @@ type Listener struct {
 	net.Listener
 	cfg   *tls.Config
 	plain func(net.Conn) net.Conn
-	conns chan net.Conn
-	errc  chan error
-	done  chan struct{}
-	once  sync.Once
+	// wrapTLS, if set, wraps each *tls.Conn (see NewWrappingListener).
+	wrapTLS func(net.Conn) net.Conn
+	conns   chan net.Conn
+	errc    chan error
+	done    chan struct{}
+	once    sync.Once
 }
 
 // NewListener wraps ln; TLS connections are served with cfg. wrapPlain, if
@@ -36,6 +40,19 @@ func NewListener(ln net.Listener, cfg *tls.Config, wrapPlain ...func(net.Conn) n
 	if len(wrapPlain) > 0 {
 		l.plain = wrapPlain[0]
 	}
+	go l.loop()
+	return l
+}
+
+// NewWrappingListener is NewListener with wrap applied to every connection,
+// plain or TLS: wrapping the *tls.Conn lets a wrapper that follows the
+// bytes the server reads (rawheader.Wrap) see the decrypted HTTP/1.1
+// stream. The server then no longer receives the *tls.Conn itself, so it
+// does not set r.TLS: serve with ConnContext and RestoreTLS, which put the
+// connection state back. Only http/1.1 is offered (AutoConfig,
+// StaticConfig), so no HTTP/2 is lost by wrapping.
+func NewWrappingListener(ln net.Listener, cfg *tls.Config, wrap func(net.Conn) net.Conn) *Listener {
+	l := &Listener{Listener: ln, cfg: cfg, plain: wrap, wrapTLS: wrap, conns: make(chan net.Conn), errc: make(chan error, 1), done: make(chan struct{})}
 	go l.loop()
 	return l
 }
@@ -71,6 +88,9 @@ func (l *Listener) sniff(c net.Conn) {
 	var out net.Conn = &peekedConn{Conn: c, r: br}
 	if first[0] == recordTypeHandshake {
 		out = tls.Server(out, l.cfg)
+		if l.wrapTLS != nil {
+			out = l.wrapTLS(out)
+		}
 	} else if l.plain != nil {
 		out = l.plain(out)
 	}
@@ -81,7 +101,46 @@ func (l *Listener) sniff(c net.Conn) {
 	}
 }
 
-// Accept returns the next connection, a *tls.Conn for TLS clients.
+type tlsConnKey struct{}
+
+// ConnContext is an http.Server ConnContext hook that finds the *tls.Conn
+// inside a wrapped connection (through NetConn methods) and keeps it for
+// RestoreTLS.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	for c != nil {
+		if tc, ok := c.(*tls.Conn); ok {
+			return context.WithValue(ctx, tlsConnKey{}, tc)
+		}
+		u, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		c = u.NetConn()
+	}
+	return ctx
+}
+
+// RestoreTLS sets r.TLS, when the server left it nil because the
+// connection was wrapped, to the state of the *tls.Conn ConnContext found:
+// handlers see https requests as https (scheme, Secure cookies).
+func RestoreTLS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			if tc, ok := r.Context().Value(tlsConnKey{}).(*tls.Conn); ok {
+				// The request was read through the connection, so the
+				// handshake is complete.
+				cs := tc.ConnectionState()
+				if cs.HandshakeComplete {
+					r.TLS = &cs
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Accept returns the next connection: a *tls.Conn for TLS clients, unless
+// NewWrappingListener wraps it.
 func (l *Listener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.conns:

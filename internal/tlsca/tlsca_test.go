@@ -1,8 +1,10 @@
 package tlsca
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/rawheader"
 )
 
 var t0 = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -132,5 +136,55 @@ func TestListenerServesHTTPAndHTTPSOnOnePort(t *testing.T) {
 	untrusting := &http.Client{Transport: &http.Transport{}}
 	if _, err := untrusting.Get("https://localhost:" + strconv.Itoa(port) + "/"); err == nil {
 		t.Fatal("a client without the CA accepted the certificate")
+	}
+}
+
+// TestWrappingListenerKeepsHeaderSpellingOverTLS: with the recorder
+// wrapping the *tls.Conn, an https request keeps its header spelling and
+// RestoreTLS gives the handler its r.TLS back; plain http is unchanged.
+func TestWrappingListenerKeepsHeaderSpellingOverTLS(t *testing.T) {
+	ca, err := LoadOrCreate(t.TempDir(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := NewWrappingListener(raw, AutoConfig(NewIssuer(ca, nil, nil, nil)), rawheader.Wrap)
+	srv := &http.Server{
+		Handler: RestoreTLS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			names, ok := rawheader.Names(r)
+			fmt.Fprintf(w, "%v %v %s", r.TLS != nil && r.TLS.HandshakeComplete, ok, strings.Join(names, ","))
+		})),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return ConnContext(rawheader.ConnContext(ctx, c), c)
+		},
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	send := func(c net.Conn) string {
+		t.Helper()
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c, "GET / HTTP/1.1\r\nhost: localhost\r\nx-api-key: k\r\nX-MiXeD: 1\r\nConnection: close\r\n\r\n")
+		out, _ := io.ReadAll(c)
+		_, body, _ := strings.Cut(string(out), "\r\n\r\n")
+		return body
+	}
+	tc, err := tls.Dial("tcp", raw.Addr().String(), &tls.Config{RootCAs: pool(ca), ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := send(tc); got != "true true host,x-api-key,X-MiXeD,Connection" {
+		t.Fatalf("https: %q", got)
+	}
+	pc, err := net.Dial("tcp", raw.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := send(pc); got != "false true host,x-api-key,X-MiXeD,Connection" {
+		t.Fatalf("http: %q", got)
 	}
 }

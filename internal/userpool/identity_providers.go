@@ -14,8 +14,8 @@ import (
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
-// Identity providers (federation). OIDC providers sign users in end to end
-// through the authorization server (package oauth); SAML and social
+// Identity providers (federation). OIDC and SAML providers sign users in
+// end to end through the authorization server (package oauth); social
 // providers are stored and described as AWS does.
 
 const (
@@ -108,9 +108,7 @@ func validateProviderDetails(typ string, d map[string]string) error {
 			return err
 		}
 	case "SAML":
-		if d["MetadataURL"] == "" && d["MetadataFile"] == "" {
-			return invalidParameter("ProviderDetails MetadataURL or MetadataFile is required for SAML providers")
-		}
+		return validateSAMLDetails(d) // saml_providers.go
 	case "Google", "Facebook", "LoginWithAmazon":
 		return need("client_id", "client_secret", "authorize_scopes")
 	case "SignInWithApple":
@@ -159,7 +157,9 @@ func (s *Service) createIdentityProvider(ctx context.Context, in *identityProvid
 		return nil, wrap("create identity provider", err)
 	}
 	s.log.InfoContext(ctx, "identity provider created", "pool", p.ID, "provider", in.ProviderName, "type", in.ProviderType)
-	return &identityProviderOutput{IdentityProvider: rec.api(p.ID)}, nil
+	out := &identityProviderOutput{IdentityProvider: rec.api(p.ID)}
+	s.describeSAML(ctx, &out.IdentityProvider) // saml_providers.go
+	return out, nil
 }
 
 // checkIdentifiers validates IdpIdentifiers and keeps them unique within the pool.
@@ -245,7 +245,9 @@ func (s *Service) describeIdentityProvider(ctx context.Context, in *providerIDIn
 	if err != nil {
 		return nil, err
 	}
-	return &identityProviderOutput{IdentityProvider: r.api(p.ID)}, nil
+	out := &identityProviderOutput{IdentityProvider: r.api(p.ID)}
+	s.describeSAML(ctx, &out.IdentityProvider) // saml_providers.go
+	return out, nil
 }
 
 type byIdentifierInput struct {
@@ -264,7 +266,9 @@ func (s *Service) getIdentityProviderByIdentifier(ctx context.Context, in *byIde
 	}
 	for _, r := range all {
 		if slices.Contains(r.Identifiers, in.IdpIdentifier) {
-			return &identityProviderOutput{IdentityProvider: r.api(p.ID)}, nil
+			out := &identityProviderOutput{IdentityProvider: r.api(p.ID)}
+			s.describeSAML(ctx, &out.IdentityProvider) // saml_providers.go
+			return out, nil
 		}
 	}
 	return nil, apiErr(excResourceNotFound, "Identity provider with identifier %s does not exist.", in.IdpIdentifier)
@@ -351,7 +355,9 @@ func (s *Service) updateIdentityProvider(ctx context.Context, in *identityProvid
 	if err != nil {
 		return nil, wrap("update identity provider", err)
 	}
-	return &identityProviderOutput{IdentityProvider: cur.api(p.ID)}, nil
+	out := &identityProviderOutput{IdentityProvider: cur.api(p.ID)}
+	s.describeSAML(ctx, &out.IdentityProvider) // saml_providers.go
+	return out, nil
 }
 
 func (s *Service) deleteIdentityProvider(ctx context.Context, in *providerIDInput) (*empty, error) {
