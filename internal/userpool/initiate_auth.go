@@ -159,6 +159,10 @@ func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, na
 		}
 	}
 	ok := false
+	if found && len(u.Credentials) == 0 && u.Status == statusResetRequired {
+		// No password yet (an imported user): nothing to check it against.
+		return store.User{}, apiErr(excPasswordResetRequired, msgResetRequired)
+	}
 	if found && len(u.Credentials) > 0 {
 		if ok, err = s.checkUserPassword(p, &u, password); err != nil {
 			return store.User{}, err

@@ -89,6 +89,11 @@ func (s *Service) startSRP(ctx context.Context, p *pool, c *client, params map[s
 			userID, salt, verifier, fake = u.Username, cred.Salt, cred.Verifier, false
 		}
 	}
+	if fake && found && u.Status == statusResetRequired {
+		// A user with no password yet (imported from a CSV file, or
+		// reset by AdminResetUserPassword): Cognito answers so at once.
+		return nil, apiErr(excPasswordResetRequired, msgResetRequired)
+	}
 	if fake {
 		if !found && !c.preventExistenceErrors() {
 			return nil, userNotFound()
