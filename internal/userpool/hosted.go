@@ -47,11 +47,12 @@ type OAuthClient struct {
 	SupportedIdentityProviders []string
 	RevocationEnabled          bool
 	secret                     string
+	c                          *client
 }
 
-// CheckSecret reports, in constant time, whether given is the client's secret.
+// CheckSecret reports, in constant time, whether given is one of the client's secrets.
 func (c *OAuthClient) CheckSecret(given string) bool {
-	return c.secret != "" && constantTimeEqual(c.secret, given)
+	return c.secret != "" && c.c != nil && c.c.secretMatches(given)
 }
 
 // AllowsFlow reports whether the client may use an OAuth flow (code, implicit, client_credentials).
@@ -79,7 +80,7 @@ func (s *Service) OAuthClientByID(ctx context.Context, clientID string) (*OAuthC
 }
 
 func oauthClient(c *client) *OAuthClient {
-	out := &OAuthClient{PoolID: c.PoolID, ClientID: c.ID, Name: c.Name, HasSecret: c.secret != "", secret: c.secret,
+	out := &OAuthClient{PoolID: c.PoolID, ClientID: c.ID, Name: c.Name, HasSecret: c.secret != "", secret: c.secret, c: c,
 		OAuthEnabled: c.cfg.AllowedOAuthFlowsUserPoolClient, AllowedOAuthFlows: c.cfg.AllowedOAuthFlows,
 		AllowedOAuthScopes: c.cfg.AllowedOAuthScopes, CallbackURLs: c.cfg.CallbackURLs, LogoutURLs: c.cfg.LogoutURLs,
 		SupportedIdentityProviders: c.cfg.SupportedIdentityProviders, RevocationEnabled: c.revocationEnabled()}
