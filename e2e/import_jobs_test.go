@@ -183,6 +183,7 @@ func TestUserImportJob(t *testing.T) {
 		done.CompletionDate == nil || aws.ToString(done.CompletionMessage) != "Import Job Completed Successfully." {
 		t.Fatalf("finished job: %+v", done)
 	}
+	t.Logf("imported %d users in %s (StartDate to CompletionDate)", done.ImportedUsers, done.CompletionDate.Sub(*done.StartDate))
 	_, err = idp.StopUserImportJob(ctx, &cip.StopUserImportJobInput{UserPoolId: aws.String(poolID), JobId: aws.String(jobID)})
 	wantAPIError(t, err, "PreconditionNotMetException", "Import job "+jobID+" is in status Succeeded and cannot be stopped.")
 

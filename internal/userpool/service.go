@@ -246,6 +246,7 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"AddUserPoolClientSecret":      awsjson.Typed(s.addUserPoolClientSecret),
 		"ListUserPoolClientSecrets":    awsjson.Typed(s.listUserPoolClientSecrets),
 		"DeleteUserPoolClientSecret":   awsjson.Typed(s.deleteUserPoolClientSecret),
+		"GetSigningCertificate":        awsjson.Typed(s.getSigningCertificate),
 		"CreateUserImportJob":          awsjson.Typed(s.createUserImportJob),
 		"StartUserImportJob":           awsjson.Typed(s.startUserImportJob),
 		"DescribeUserImportJob":        awsjson.Typed(s.describeUserImportJob),
