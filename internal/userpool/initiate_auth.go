@@ -174,6 +174,9 @@ func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, na
 		}
 	}
 	if !ok {
+		if found {
+			s.recordAuthEvent(ctx, p, u.Username, evSignIn, "Fail", challengeResponse{"Password", "Failure"})
+		}
 		return store.User{}, badCredentials(c, found)
 	}
 	if err := s.lockout.succeed(ctx, p.ID, key); err != nil {
@@ -197,6 +200,7 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store
 	if err != nil {
 		return nil, err
 	}
+	s.recordAuthEvent(ctx, p, u.Username, evSignIn, "Pass", challengeResponse{"Password", "Success"})
 	if err := s.attachDevice(ctx, p, u, deviceKeyFrom(ctx), res); err != nil {
 		return nil, err
 	}

@@ -181,6 +181,9 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *client, resp map[st
 	}
 	good := srp.VerifySignature(st.Key, p.shortName(), st.Username, raw, resp["TIMESTAMP"], resp["PASSWORD_CLAIM_SIGNATURE"])
 	if !good || st.Fake {
+		if !st.Fake {
+			s.recordAuthEvent(ctx, p, st.Username, evSignIn, "Fail", challengeResponse{"Password", "Failure"})
+		}
 		return st, notAuthorized(msgIncorrect)
 	}
 	if err := s.lockout.succeed(ctx, p.ID, st.LockKey); err != nil {
