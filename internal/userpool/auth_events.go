@@ -212,7 +212,7 @@ func eventView(ev authEventRecord) authEventType {
 	return authEventType{EventId: ev.EventID, EventType: ev.EventType, CreationDate: &created, EventResponse: ev.EventResponse,
 		EventRisk:          map[string]any{"RiskDecision": "NoRisk", "RiskLevel": "Low", "CompromisedCredentialsDetected": false},
 		ChallengeResponses: ch, EventContextData: map[string]string{"IpAddress": ev.IP, "DeviceName": ev.Device},
-		EventFeedback:      ev.Feedback}
+		EventFeedback: ev.Feedback}
 }
 
 type eventFeedbackInput struct {
