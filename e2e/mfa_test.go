@@ -132,3 +132,48 @@ func TestNodeAmplifyMFA(t *testing.T) {
 		t.Fatalf("node tests failed: %v", err)
 	}
 }
+
+// TestNodeAmplifyLifecycle runs e2e/node/amplify/lifecycle.test.mjs:
+// Amplify v6 signUp, confirmSignUp (the code from the outbox), signIn,
+// fetchAuthSession, fetchAuthSession({forceRefresh: true}),
+// updateUserAttributes and signOut({global: true}).
+func TestNodeAmplifyLifecycle(t *testing.T) {
+	node, dir := requireNode(t)
+	srv := startServer(t, "")
+	idp := newIDP(srv.URL)
+	ctx := context.Background()
+	pool, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("amplify-life"),
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID := aws.ToString(pool.UserPool.Id)
+	c, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("web"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, node, "--test", "--test-concurrency=1", "amplify/lifecycle.test.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "COGNATE_URL="+srv.URL, "COGNATE_BIN="+binary, "POOL_ID="+poolID,
+		"CLIENT_ID="+aws.ToString(c.UserPoolClient.ClientId))
+	out, err := cmd.CombinedOutput()
+	t.Logf("node --test:\n%s", out)
+	if err != nil {
+		t.Fatalf("node tests failed: %v", err)
+	}
+	// The attributes Amplify set are on the user.
+	u, err := idp.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String("amp-life")})
+	if err != nil || u.UserStatus != types.UserStatusTypeConfirmed {
+		t.Fatalf("user after the Amplify session: %v %+v", err, u)
+	}
+	got := map[string]string{}
+	for _, a := range u.UserAttributes {
+		got[aws.ToString(a.Name)] = aws.ToString(a.Value)
+	}
+	if got["given_name"] != "Ampy" || got["family_name"] != "Lifecycle" || got["email_verified"] != "true" {
+		t.Fatalf("attributes: %v", got)
+	}
+}

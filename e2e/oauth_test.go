@@ -47,7 +47,13 @@ type oauthEnv struct {
 
 func setupOAuth(t *testing.T) *oauthEnv {
 	t.Helper()
-	srv := startServer(t, "", "--tls", "auto")
+	return setupOAuthArgs(t)
+}
+
+// setupOAuthArgs is setupOAuth with more server arguments.
+func setupOAuthArgs(t *testing.T, args ...string) *oauthEnv {
+	t.Helper()
+	srv := startServer(t, "", append([]string{"--tls", "auto"}, args...)...)
 	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
 	env := &oauthEnv{srv: srv, port: port, idp: newIDP("http://127.0.0.1:" + port)}
 	env.https, _ = trustCA(t, srv.DataDir)

@@ -85,7 +85,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	c.outbox = router.Outbox
 	c.pools, err = userpool.New(userpool.Config{
 		Store: a.store, Sealer: sealer, Keys: c.keys, Revocations: c.revs,
-		Issuer: c.issuer, Region: cfg.Region, AccountID: cfg.AccountID,
+		Issuer: c.issuer, Region: cfg.Region, AccountID: cfg.AccountID, BaseURL: base,
 		Sender: codeSender{router},
 		Guard: &auth.JSONGuard{
 			Authority: sec.authority, Service: "cognito-idp", Prefix: "cognito-idp:",
@@ -222,6 +222,7 @@ func (c *components) handler() http.Handler {
 	admin.HandleFunc("POST /_cognate/apply", c.applyHandler)
 	admin.Handle("GET /_cognate/outbox/{poolId}", c.outboxHandler())
 	admin.HandleFunc("GET /_cognate/functions/{name}/code", c.functionCode)
+	admin.Handle(userpool.ImportUploadPath, c.pools.ImportUploadHandler())
 	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
@@ -324,11 +325,15 @@ func (c *components) functionCode(w http.ResponseWriter, r *http.Request) {
 }
 
 // unsignedHealth serves /_cognate/health (and /_cognate/ready) without a
-// signature, for load balancers and probes; everything else goes to signed.
+// signature, for load balancers and probes, and user import uploads (their
+// URL's token authorizes them); everything else goes to signed.
 func unsignedHealth(open, signed http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/_cognate/health", "/_cognate/ready":
+		switch {
+		case r.URL.Path == "/_cognate/health", r.URL.Path == "/_cognate/ready":
+			open.ServeHTTP(w, r)
+		case strings.HasPrefix(r.URL.Path, userpool.ImportUploadPath):
+			// A user import job's PreSignedUrl: its token authorizes it.
 			open.ServeHTTP(w, r)
 		default:
 			signed.ServeHTTP(w, r)

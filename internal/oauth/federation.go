@@ -15,6 +15,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/cognate-dev/cognate/internal/awsjson"
 	"github.com/cognate-dev/cognate/internal/store"
 )
 
@@ -169,9 +170,15 @@ func (s *Server) idpResponse(w http.ResponseWriter, r *http.Request, t Target) {
 		redirectError(w, r, req.RedirectURI, req.State, code, "the identity provider answered "+truncate(e, 64), req.Fragment())
 		return
 	}
-	si, err := s.upstreamSignIn(ctx, r, t, st, q.Get("code"))
+	si, err := s.upstreamSignIn(ctx, r, t, st, req.Client.ClientID, q.Get("code"))
 	if err != nil {
 		s.log.WarnContext(ctx, "federated sign-in failed", "provider", st.Provider, "err", err)
+		// A trigger's refusal ("PreSignUp failed with error ...") goes back
+		// to the app as Cognito sends it: invalid_request with the message.
+		if ae := (*awsjson.Error)(nil); errors.As(err, &ae) && strings.Contains(ae.Type, "Lambda") {
+			redirectError(w, r, req.RedirectURI, req.State, "invalid_request", ae.Message, req.Fragment())
+			return
+		}
 		redirectError(w, r, req.RedirectURI, req.State, "invalid_request", "sign-in through the identity provider failed", req.Fragment())
 		return
 	}
@@ -191,7 +198,7 @@ func truncate(s string, n int) string {
 }
 
 // upstreamSignIn redeems the provider's code and signs the user in.
-func (s *Server) upstreamSignIn(ctx context.Context, r *http.Request, t Target, st federationState, code string) (*Session, error) {
+func (s *Server) upstreamSignIn(ctx context.Context, r *http.Request, t Target, st federationState, clientID, code string) (*Session, error) {
 	if code == "" {
 		return nil, errors.New("no code from the provider")
 	}
@@ -257,7 +264,7 @@ func (s *Server) upstreamSignIn(ctx context.Context, r *http.Request, t Target, 
 			attrs[attr] = v
 		}
 	}
-	si, err := s.pools.FederatedSignIn(ctx, t.PoolID, prov.Name, "OIDC", subject, attrs)
+	si, err := s.pools.FederatedSignIn(ctx, t.PoolID, clientID, prov.Name, "OIDC", subject, attrs)
 	if err != nil {
 		return nil, err
 	}

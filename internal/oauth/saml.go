@@ -322,9 +322,14 @@ func (s *Server) samlResponse(w http.ResponseWriter, r *http.Request, t Target) 
 		refuse("the NameID is longer than 128 characters")
 		return
 	}
-	si, err := s.pools.FederatedSignIn(ctx, t.PoolID, prov.Name, "SAML", nameID, samlAttributes(prov.AttributeMapping, assertion))
+	si, err := s.pools.FederatedSignIn(ctx, t.PoolID, req.Client.ClientID, prov.Name, "SAML", nameID, samlAttributes(prov.AttributeMapping, assertion))
 	if err != nil {
 		s.log.WarnContext(ctx, "federated sign-in failed", "provider", prov.Name, "err", err)
+		// A trigger's refusal goes back as for OIDC providers (federation.go).
+		if ae := (*awsjson.Error)(nil); errors.As(err, &ae) && strings.Contains(ae.Type, "Lambda") {
+			redirectError(w, r, req.RedirectURI, req.State, "invalid_request", ae.Message, req.Fragment())
+			return
+		}
 		redirectError(w, r, req.RedirectURI, req.State, "invalid_request", "sign-in through the identity provider failed", req.Fragment())
 		return
 	}

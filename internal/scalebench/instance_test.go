@@ -77,11 +77,14 @@ type extraOp struct {
 	// reps is how many times to run it per pool; a slow one stops early.
 	reps int
 	run  func(in *instance, rng *rand.Rand) (time.Duration, error)
+	// walk, when set instead of run, measures several calls in one rep
+	// (each page of a paginated walk), each call one sample.
+	walk func(in *instance) (series, error)
 }
 
 // extraOps are the email login and user-administration calls.
 var extraOps = []extraOp{
-	{"login-by-email", 30, loginByEmail},
+	{name: "login-by-email", reps: 30, run: loginByEmail},
 	adminCall("AdminGetUser", 30, func(f *fixture, user string) (string, map[string]any) {
 		return "AdminGetUser", map[string]any{"UserPoolId": f.PoolID, "Username": user}
 	}),
@@ -94,6 +97,7 @@ var extraOps = []extraOp{
 	adminCall("DescribeUserPool", 10, func(f *fixture, _ string) (string, map[string]any) {
 		return "DescribeUserPool", map[string]any{"UserPoolId": f.PoolID}
 	}),
+	{name: "ListUsers(unindexed) per page", reps: 1, walk: walkUnindexed},
 	adminCall("ListUsers(username=)", 3, func(f *fixture, user string) (string, map[string]any) {
 		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Filter": fmt.Sprintf("username = %q", user)}
 	}),
@@ -148,6 +152,14 @@ func runExtra(insts []*instance, op extraOp, rng *rand.Rand) ([]series, error) {
 			if spent[j] > extraBudget {
 				continue
 			}
+			if op.walk != nil {
+				pages, err := op.walk(insts[j])
+				if err != nil {
+					return out, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
+				}
+				out[j] = append(out[j], pages...)
+				continue
+			}
 			d, err := op.run(insts[j], rng)
 			if err != nil {
 				return out, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
@@ -157,4 +169,53 @@ func runExtra(insts []*instance, op extraOp, rng *rand.Rand) ([]series, error) {
 		}
 	}
 	return out, nil
+}
+
+// unindexedPrefix is an unindexed filter (a prefix: no index serves it)
+// matching users user0000100 to user0000199 of every fixture.
+const unindexedPrefix = "user00001"
+
+// walkUnindexed pages through ListUsers with an unindexed filter from the
+// first call to the last: each call reads a bounded slice of the pool and
+// answers the matches so far (often none) with a PaginationToken. It
+// checks that every match comes exactly once and returns each call's time.
+func walkUnindexed(in *instance) (series, error) {
+	var pages series
+	seen := map[string]int{}
+	token := ""
+	for {
+		body := map[string]any{"UserPoolId": in.f.PoolID, "Limit": 60, "Filter": fmt.Sprintf("email ^= %q", unindexedPrefix)}
+		if token != "" {
+			body["PaginationToken"] = token
+		}
+		var res struct {
+			Users           []struct{ Username string }
+			PaginationToken string
+		}
+		d, err := in.c.timedCall("ListUsers", body, &res)
+		if err != nil {
+			return pages, err
+		}
+		pages = append(pages, d)
+		for _, u := range res.Users {
+			seen[u.Username]++
+		}
+		if res.PaginationToken == "" {
+			break
+		}
+		token = res.PaginationToken
+		if len(pages) > in.f.N {
+			return pages, fmt.Errorf("pagination did not end after %d calls", len(pages))
+		}
+	}
+	want := min(100, max(0, in.f.N-100))
+	if len(seen) != want {
+		return pages, fmt.Errorf("walk found %d users, want %d", len(seen), want)
+	}
+	for name, n := range seen {
+		if n != 1 || !strings.HasPrefix(name, unindexedPrefix) {
+			return pages, fmt.Errorf("%s returned %d times", name, n)
+		}
+	}
+	return pages, nil
 }

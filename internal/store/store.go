@@ -135,6 +135,10 @@ type User struct {
 // preferred_username) are matched case-insensitively by FindUsers.
 type Users interface {
 	CreateUser(ctx context.Context, u User) error
+	// CreateUsers stores new users of one pool in one transaction (bulk
+	// imports), skipping those whose username exists: created[i] says
+	// whether users[i] was stored. A missing pool is ErrNotFound.
+	CreateUsers(ctx context.Context, poolID string, users []User) (created []bool, err error)
 	GetUser(ctx context.Context, poolID, username string) (User, error)
 	// FindUsers returns the users whose attribute attr (one of the Attr*
 	// constants) equals value, case-insensitively, in username order.

@@ -163,8 +163,10 @@ func (c *client) checkSecretHash(given string, usernames ...string) error {
 		return notAuthorized(fmt.Sprintf("Client %s is configured for secret but secret was not received", c.ID))
 	}
 	for _, u := range usernames {
-		if u != "" && secretHashEqual(c.secret, u, c.ID, given) {
-			return nil
+		for _, sec := range c.secrets {
+			if u != "" && secretHashEqual(sec.Value, u, c.ID, given) {
+				return nil
+			}
 		}
 	}
 	return notAuthorized(fmt.Sprintf("Unable to verify secret hash for client %s", c.ID))

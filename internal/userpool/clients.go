@@ -11,8 +11,9 @@ import (
 // client is a loaded app client with its decoded settings.
 type client struct {
 	store.Client
-	cfg    clientSettings
-	secret string // unsealed; "" when the client has none
+	cfg     clientSettings
+	secret  string         // unsealed first secret; "" when the client has none
+	secrets []clientSecret // every active secret (client_secrets.go)
 }
 
 func (s *Service) loadClient(ctx context.Context, id string) (*client, error) {
@@ -48,7 +49,12 @@ func (s *Service) decodeClient(c store.Client) (*client, error) {
 		if err != nil {
 			return nil, wrap("open client secret", err)
 		}
-		out.secret = string(sec)
+		if out.secrets, err = decodeSecrets(c, sec); err != nil {
+			return nil, err
+		}
+		if len(out.secrets) > 0 {
+			out.secret = out.secrets[0].Value
+		}
 	}
 	return out, nil
 }

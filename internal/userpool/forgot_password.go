@@ -52,6 +52,7 @@ func (s *Service) forgotPassword(ctx context.Context, in *resendInput) (*codeDel
 	if err != nil {
 		return nil, err
 	}
+	s.recordAuthEvent(ctx, p, u.Username, evForgotPassword, "Pass")
 	s.codePad.observe(start)
 	return &codeDeliveryOutput{CodeDeliveryDetails: d}, nil
 }

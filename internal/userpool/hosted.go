@@ -47,11 +47,12 @@ type OAuthClient struct {
 	SupportedIdentityProviders []string
 	RevocationEnabled          bool
 	secret                     string
+	c                          *client
 }
 
-// CheckSecret reports, in constant time, whether given is the client's secret.
+// CheckSecret reports, in constant time, whether given is one of the client's secrets.
 func (c *OAuthClient) CheckSecret(given string) bool {
-	return c.secret != "" && constantTimeEqual(c.secret, given)
+	return c.secret != "" && c.c != nil && c.c.secretMatches(given)
 }
 
 // AllowsFlow reports whether the client may use an OAuth flow (code, implicit, client_credentials).
@@ -79,7 +80,7 @@ func (s *Service) OAuthClientByID(ctx context.Context, clientID string) (*OAuthC
 }
 
 func oauthClient(c *client) *OAuthClient {
-	out := &OAuthClient{PoolID: c.PoolID, ClientID: c.ID, Name: c.Name, HasSecret: c.secret != "", secret: c.secret,
+	out := &OAuthClient{PoolID: c.PoolID, ClientID: c.ID, Name: c.Name, HasSecret: c.secret != "", secret: c.secret, c: c,
 		OAuthEnabled: c.cfg.AllowedOAuthFlowsUserPoolClient, AllowedOAuthFlows: c.cfg.AllowedOAuthFlows,
 		AllowedOAuthScopes: c.cfg.AllowedOAuthScopes, CallbackURLs: c.cfg.CallbackURLs, LogoutURLs: c.cfg.LogoutURLs,
 		SupportedIdentityProviders: c.cfg.SupportedIdentityProviders, RevocationEnabled: c.revocationEnabled()}
@@ -355,7 +356,9 @@ func (s *Service) RevokeRefreshToken(ctx context.Context, clientID, clientSecret
 
 // ClientCredentialsToken signs a machine-to-machine access token: sub and
 // client_id are the client id, scope the granted custom scopes, no id token.
-func (s *Service) ClientCredentialsToken(ctx context.Context, clientID string, scopes []string) (string, int64, error) {
+// A V3_0 pre token generation trigger customizes it (meta is the request's
+// client metadata); the trigger's failure is an API error.
+func (s *Service) ClientCredentialsToken(ctx context.Context, clientID string, scopes []string, meta map[string]string) (string, int64, error) {
 	p, c, err := s.loadClientPool(ctx, clientID)
 	if err != nil {
 		return "", 0, err
@@ -365,6 +368,9 @@ func (s *Service) ClientCredentialsToken(ctx context.Context, clientID string, s
 		"sub": c.ID, "token_use": "access", "scope": strings.Join(scopes, " "), "auth_time": now.Unix(),
 		"iss": s.issuer(p.ID), "exp": now.Add(c.validity("access")).Unix(), "iat": now.Unix(), "version": 2,
 		"jti": newUUID(), "client_id": c.ID,
+	}
+	if err := s.clientCredentialsPreToken(ctx, p, c, meta, claims); err != nil {
+		return "", 0, err
 	}
 	tok, err := s.keys.Sign(ctx, p.ID, store.KeyUseAccess, claims)
 	if err != nil {

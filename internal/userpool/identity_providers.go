@@ -565,11 +565,22 @@ func (s *Service) ProviderByIdentifier(ctx context.Context, poolID, identifier s
 	return "", false
 }
 
-// FederatedSignIn signs in a user a provider vouched for: the linked
-// native user if AdminLinkProviderForUser linked this subject, else the
-// user PROVIDER_sub (created on first sign-in, status EXTERNAL_PROVIDER,
-// with the identities attribute), its mapped attributes refreshed.
-func (s *Service) FederatedSignIn(ctx context.Context, poolID, provider, providerType, sub string, attrs map[string]string) (*SignIn, error) {
+// FederatedSignIn signs in a user a provider vouched for, through the app
+// client clientID: the linked native user if AdminLinkProviderForUser
+// linked this subject, else the user PROVIDER_sub (created on first
+// sign-in, status EXTERNAL_PROVIDER, with the identities attribute), its
+// mapped attributes refreshed.
+//
+// On first sign-in, as on AWS, the pre sign-up trigger runs first (source
+// ExternalProvider: its failure, an API error, creates no user; its
+// autoVerifyEmail/autoVerifyPhone mark the mapped email/phone verified;
+// autoConfirmUser changes nothing, a federated user is always
+// EXTERNAL_PROVIDER), then, once the user exists, the post confirmation
+// trigger (source ConfirmSignUp; the user stays when it fails, as after
+// ConfirmSignUp). Pre and post authentication do not run for federated
+// sign-ins; pre token generation runs when the code is redeemed
+// (TokenGeneration_HostedAuth).
+func (s *Service) FederatedSignIn(ctx context.Context, poolID, clientID, provider, providerType, sub string, attrs map[string]string) (*SignIn, error) {
 	p, err := s.loadPool(ctx, poolID)
 	if err != nil {
 		return nil, err
@@ -599,10 +610,26 @@ func (s *Service) FederatedSignIn(ctx context.Context, poolID, provider, provide
 		a["sub"] = newUUID()
 		a["identities"] = addIdentity("", provider, providerType, sub, now)
 		u = store.User{PoolID: p.ID, Username: username, Status: statusExternal, Enabled: true, Attributes: a, CreatedAt: now, UpdatedAt: now}
+		// The trigger sees the mapped attributes, not sub or identities.
+		shown := u
+		shown.Attributes = maps.Clone(clean)
+		pre, err := s.preSignUp(ctx, p, "ExternalProvider", clientID, shown, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		if pre.AutoVerifyEmail && a["email"] != "" {
+			a["email_verified"] = "true"
+		}
+		if pre.AutoVerifyPhone && a["phone_number"] != "" {
+			a["phone_number_verified"] = "true"
+		}
 		if err := s.store.CreateUser(ctx, u); err != nil {
 			return nil, wrap("create federated user", err)
 		}
 		s.log.InfoContext(ctx, "federated user created", "pool", p.ID, "username", username, "provider", provider)
+		if err := s.postConfirmation(ctx, p, "ConfirmSignUp", clientID, u, nil); err != nil {
+			return nil, err
+		}
 	case err != nil:
 		return nil, wrap("get user", err)
 	default:

@@ -159,6 +159,10 @@ func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, na
 		}
 	}
 	ok := false
+	if found && len(u.Credentials) == 0 && u.Status == statusResetRequired {
+		// No password yet (an imported user): nothing to check it against.
+		return store.User{}, apiErr(excPasswordResetRequired, msgResetRequired)
+	}
 	if found && len(u.Credentials) > 0 {
 		if ok, err = s.checkUserPassword(p, &u, password); err != nil {
 			return store.User{}, err
@@ -170,6 +174,9 @@ func (s *Service) checkLoginPassword(ctx context.Context, p *pool, c *client, na
 		}
 	}
 	if !ok {
+		if found {
+			s.recordAuthEvent(ctx, p, u.Username, evSignIn, "Fail", challengeResponse{"Password", "Failure"})
+		}
 		return store.User{}, badCredentials(c, found)
 	}
 	if err := s.lockout.succeed(ctx, p.ID, key); err != nil {
@@ -193,6 +200,7 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *client, u store
 	if err != nil {
 		return nil, err
 	}
+	s.recordAuthEvent(ctx, p, u.Username, evSignIn, "Pass", challengeResponse{"Password", "Success"})
 	if err := s.attachDevice(ctx, p, u, deviceKeyFrom(ctx), res); err != nil {
 		return nil, err
 	}

@@ -10,8 +10,9 @@ import (
 
 // Pre token generation: V1_0 customizes the id token; V2_0 and V3_0 both
 // tokens, access token scopes included, with claim values of any JSON type.
-// V3_0 differs from V2_0 only for client-credentials (machine) tokens,
-// which Cognate does not issue: for user sign-ins the two are the same.
+// V3_0 differs from V2_0 only for client-credentials (machine) tokens: only
+// a V3_0 trigger runs for them (TokenGeneration_ClientCredentials, see
+// clientCredentialsPreToken); for user sign-ins the two are the same.
 
 // protectedClaims cannot be added, overridden or suppressed by the trigger.
 var protectedClaims = map[string]bool{
@@ -210,4 +211,64 @@ func applyGroupOverride(g *groupOverride, idc, ac map[string]any) {
 func toString(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// clientCredentialsPreToken runs a V3_0 pre token generation trigger for a
+// client-credentials (machine) access token, as Cognito does: source
+// TokenGeneration_ClientCredentials, version "3", the client in
+// callerContext. There is no user: AWS's documentation does not show the
+// event's userName for machine tokens; Cognate sends null (an empty string
+// to aws-lambda-go's struct), empty userAttributes and an empty
+// groupConfiguration, the granted scopes and the request's client
+// metadata (aws_client_metadata at the token endpoint). Only the response's
+// accessTokenGeneration applies (there is no id token, and groups do not
+// apply to a client).
+func (s *Service) clientCredentialsPreToken(ctx context.Context, p *pool, c *client, meta map[string]string, ac map[string]any) error {
+	if !p.hasTrigger(trigPreTokenGeneration) || p.preTokenVersion() != "V3_0" {
+		return nil
+	}
+	scopes := strings.Fields(toString(ac["scope"]))
+	req := ccPreTokenRequest{UserAttributes: map[string]string{},
+		GroupConfiguration: groupConfiguration{GroupsToOverride: []string{}, IAMRolesToOverride: []string{}},
+		ClientMetadata:     metadata(meta), Scopes: scopes}
+	if req.Scopes == nil {
+		req.Scopes = []string{}
+	}
+	call := triggerCall{trigger: trigPreTokenGeneration, prefix: "TokenGeneration", source: "ClientCredentials", version: "3", clientID: c.ID, noUser: true}
+	var resp preTokenV2Response
+	if err := s.invokeTrigger(ctx, p, call, req, preTokenV2Sent{}, &resp); err != nil {
+		return err
+	}
+	d := resp.ClaimsAndScopeOverrideDetails
+	if d == nil || d.AccessTokenGeneration == nil {
+		return nil
+	}
+	t := d.AccessTokenGeneration
+	for k, v := range t.ClaimsToAddOrOverride {
+		if !protectedClaims[k] && !protectedAccessClaims[k] {
+			ac[k] = v
+		}
+	}
+	suppress(ac, t.ClaimsToSuppress, protectedAccessClaims)
+	for _, sc := range t.ScopesToAdd {
+		if sc != "" && !strings.ContainsAny(sc, " \t") && !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+	scopes = slices.DeleteFunc(scopes, func(sc string) bool { return slices.Contains(t.ScopesToSuppress, sc) })
+	if len(scopes) == 0 {
+		delete(ac, "scope")
+	} else {
+		ac["scope"] = strings.Join(scopes, " ")
+	}
+	return nil
+}
+
+// ccPreTokenRequest is the request of a client-credentials event (userName
+// is null in its envelope: see clientCredentialsPreToken).
+type ccPreTokenRequest struct {
+	UserAttributes     map[string]string  `json:"userAttributes"`
+	GroupConfiguration groupConfiguration `json:"groupConfiguration"`
+	ClientMetadata     map[string]string  `json:"clientMetadata"`
+	Scopes             []string           `json:"scopes"`
 }

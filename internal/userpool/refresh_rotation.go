@@ -2,7 +2,6 @@ package userpool
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -55,7 +54,7 @@ func (s *Service) getTokensFromRefreshToken(ctx context.Context, in *getTokensIn
 	if err != nil {
 		return nil, err
 	}
-	if c.secret != "" && subtle.ConstantTimeCompare([]byte(c.secret), []byte(in.ClientSecret)) != 1 {
+	if c.secret != "" && !c.secretMatches(in.ClientSecret) {
 		return nil, notAuthorized("Unable to verify secret for client " + c.ID)
 	}
 	rt, ok := s.openRefreshToken(in.RefreshToken)

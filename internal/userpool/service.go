@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +49,9 @@ type Config struct {
 	Region string
 	// AccountID is the account in pool ARNs ("000000000000" when empty).
 	AccountID string
+	// BaseURL is the public URL of the listener (user import jobs'
+	// PreSignedUrl points at it).
+	BaseURL string
 	// Sender delivers verification codes (a LogSender that hides codes when nil).
 	Sender CodeSender
 	// Guard checks the callers of signed (admin) operations; nil serves
@@ -103,6 +107,8 @@ type Service struct {
 	countMu     sync.Mutex
 	scan        scanLimits // zero: scanPage, scanBudget
 	accountID   string
+	baseURL     string         // PreSignedUrl's scheme and host
+	bg          sync.WaitGroup // import jobs running on this node
 }
 
 // New returns a Service.
@@ -118,6 +124,7 @@ func New(cfg Config) (*Service, error) {
 		issuer:    cfg.Issuer,
 		region:    cfg.Region,
 		accountID: cfg.AccountID,
+		baseURL:   strings.TrimSuffix(cfg.BaseURL, "/"),
 		sender:    cfg.Sender,
 		now:       cfg.Now,
 		log:       cfg.Logger,
@@ -236,6 +243,18 @@ func (s *Service) operations() map[string]awsjson.Op {
 		"AddCustomAttributes":          awsjson.Typed(s.addCustomAttributes),
 		"DeleteUserAttributes":         awsjson.Typed(s.deleteUserAttributes),
 		"GetCSVHeader":                 awsjson.Typed(s.getCSVHeader),
+		"AddUserPoolClientSecret":      awsjson.Typed(s.addUserPoolClientSecret),
+		"ListUserPoolClientSecrets":    awsjson.Typed(s.listUserPoolClientSecrets),
+		"DeleteUserPoolClientSecret":   awsjson.Typed(s.deleteUserPoolClientSecret),
+		"AdminListUserAuthEvents":      awsjson.Typed(s.adminListUserAuthEvents),
+		"AdminUpdateAuthEventFeedback": awsjson.Typed(s.adminUpdateAuthEventFeedback),
+		"UpdateAuthEventFeedback":      awsjson.Typed(s.updateAuthEventFeedback),
+		"GetSigningCertificate":        awsjson.Typed(s.getSigningCertificate),
+		"CreateUserImportJob":          awsjson.Typed(s.createUserImportJob),
+		"StartUserImportJob":           awsjson.Typed(s.startUserImportJob),
+		"DescribeUserImportJob":        awsjson.Typed(s.describeUserImportJob),
+		"ListUserImportJobs":           awsjson.Typed(s.listUserImportJobs),
+		"StopUserImportJob":            awsjson.Typed(s.stopUserImportJob),
 		"TagResource":                  awsjson.Typed(s.tagResource),
 		"UntagResource":                awsjson.Typed(s.untagResource),
 		"ListTagsForResource":          awsjson.Typed(s.listTagsForResource),

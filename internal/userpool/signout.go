@@ -101,7 +101,7 @@ func (s *Service) revokeToken(ctx context.Context, in *revokeTokenInput) (*empty
 	if err != nil {
 		return nil, err
 	}
-	if c.secret != "" && !constantTimeEqual(c.secret, in.ClientSecret) {
+	if c.secret != "" && !c.secretMatches(in.ClientSecret) {
 		return nil, apiErr(excUnauthorized, "Invalid client or secret")
 	}
 	if !c.revocationEnabled() {

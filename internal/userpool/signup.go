@@ -94,6 +94,7 @@ func (s *Service) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, e
 		}
 	}
 	s.log.InfoContext(ctx, "user signed up", "pool", p.ID, "username", u.Username)
+	s.recordAuthEvent(ctx, p, u.Username, evSignUp, "Pass")
 	if out.UserConfirmed {
 		if err := s.postConfirmation(ctx, p, "ConfirmSignUp", c.ID, u, in.ClientMetadata); err != nil {
 			return nil, err

@@ -89,6 +89,11 @@ func (s *Service) startSRP(ctx context.Context, p *pool, c *client, params map[s
 			userID, salt, verifier, fake = u.Username, cred.Salt, cred.Verifier, false
 		}
 	}
+	if fake && found && u.Status == statusResetRequired {
+		// A user with no password yet (imported from a CSV file, or
+		// reset by AdminResetUserPassword): Cognito answers so at once.
+		return nil, apiErr(excPasswordResetRequired, msgResetRequired)
+	}
 	if fake {
 		if !found && !c.preventExistenceErrors() {
 			return nil, userNotFound()
@@ -176,6 +181,9 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *client, resp map[st
 	}
 	good := srp.VerifySignature(st.Key, p.shortName(), st.Username, raw, resp["TIMESTAMP"], resp["PASSWORD_CLAIM_SIGNATURE"])
 	if !good || st.Fake {
+		if !st.Fake {
+			s.recordAuthEvent(ctx, p, st.Username, evSignIn, "Fail", challengeResponse{"Password", "Failure"})
+		}
 		return st, notAuthorized(msgIncorrect)
 	}
 	if err := s.lockout.succeed(ctx, p.ID, st.LockKey); err != nil {

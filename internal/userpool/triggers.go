@@ -134,7 +134,7 @@ type triggerEvent struct {
 	TriggerSource string        `json:"triggerSource"`
 	Region        string        `json:"region"`
 	UserPoolID    string        `json:"userPoolId"`
-	UserName      string        `json:"userName"`
+	UserName      *string       `json:"userName"`
 	CallerContext callerContext `json:"callerContext"`
 	Request       any           `json:"request"`
 	Response      any           `json:"response"`
@@ -148,6 +148,7 @@ type triggerCall struct {
 	version  string // "1" unless said otherwise
 	username string
 	clientID string // "" for CLIENT_ID_NOT_APPLICABLE
+	noUser   bool   // userName is null (machine tokens)
 }
 
 type sdkVersionKey struct{}
@@ -200,8 +201,12 @@ func (s *Service) invokeTrigger(ctx context.Context, p *pool, call triggerCall, 
 	if call.prefix != "" {
 		prefix = call.prefix
 	}
+	var userName *string
+	if !call.noUser {
+		userName = &call.username
+	}
 	ev := triggerEvent{Version: version, TriggerSource: prefix + "_" + call.source, Region: s.region,
-		UserPoolID: p.ID, UserName: call.username, CallerContext: callerContext{AWSSDKVersion: sdkVersionOf(ctx), ClientID: clientID},
+		UserPoolID: p.ID, UserName: userName, CallerContext: callerContext{AWSSDKVersion: sdkVersionOf(ctx), ClientID: clientID},
 		Request: request, Response: response}
 	payload, err := json.Marshal(ev)
 	if err != nil {

@@ -51,6 +51,48 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	return s.mapErr("create user", err)
 }
 
+// CreateUsers stores new users in one transaction, skipping existing usernames.
+func (s *Store) CreateUsers(ctx context.Context, poolID string, users []store.User) ([]bool, error) {
+	if _, err := s.GetPool(ctx, poolID); err != nil {
+		return nil, fmt.Errorf("create users: %w", err)
+	}
+	created := make([]bool, len(users))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q("INSERT INTO users ("+userCols+
+			", sub, email, phone_number, preferred_username) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pool_id, username) DO NOTHING"))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i, u := range users {
+			if u.PoolID != poolID {
+				return fmt.Errorf("user %q is of pool %q, not %q", u.Username, u.PoolID, poolID)
+			}
+			attrs, err := mapOf(u.Attributes)
+			if err != nil {
+				return err
+			}
+			res, err := stmt.ExecContext(ctx, u.PoolID, u.Username, u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private),
+				msOf(u.CreatedAt), msOf(u.UpdatedAt),
+				alias(u.Attributes, store.AttrSub), alias(u.Attributes, store.AttrEmail),
+				alias(u.Attributes, store.AttrPhoneNumber), alias(u.Attributes, store.AttrPreferredUsername))
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			created[i] = n == 1
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.mapErr("create users", err)
+	}
+	return created, nil
+}
+
 // GetUser returns one user.
 func (s *Store) GetUser(ctx context.Context, poolID, username string) (store.User, error) {
 	u, err := scanUser(s.reader.QueryRowContext(ctx,

@@ -36,6 +36,29 @@ func testUsers(t *testing.T, s store.Store) {
 	wantErr(t, s.CreateUser(ctx, store.User{PoolID: "p1", Username: "Alice"}), store.ErrAlreadyExists, "duplicate user")
 	must(t, s.CreateUser(ctx, store.User{PoolID: "p2", Username: "Alice"}), "same username in another pool")
 
+	// CreateUsers: one transaction, existing usernames skipped.
+	created, err := s.CreateUsers(ctx, "p2", []store.User{
+		{PoolID: "p2", Username: "bulk1", Status: "RESET_REQUIRED", Enabled: true, Attributes: map[string]string{"sub": "s-bulk1", "email": "b1@example.com"}, CreatedAt: t0, UpdatedAt: t0},
+		{PoolID: "p2", Username: "Alice", Status: "CONFIRMED"},
+		{PoolID: "p2", Username: "bulk2", Status: "RESET_REQUIRED", Enabled: true, CreatedAt: t0, UpdatedAt: t0},
+	})
+	must(t, err, "create users")
+	wantEqual(t, created, []bool{true, false, true}, "created flags")
+	b1, err := s.GetUser(ctx, "p2", "bulk1")
+	must(t, err, "get bulk user")
+	wantEqual(t, b1.Status, "RESET_REQUIRED", "bulk user status")
+	byEmail, err := s.FindUsers(ctx, "p2", store.AttrEmail, "B1@example.com")
+	must(t, err, "find bulk user")
+	wantEqual(t, len(byEmail), 1, "bulk user indexed by email")
+	if a, err := s.GetUser(ctx, "p2", "Alice"); err != nil || a.Status != "" {
+		t.Fatalf("CreateUsers overwrote an existing user: %+v %v", a, err)
+	}
+	_, err = s.CreateUsers(ctx, "nope", []store.User{{PoolID: "nope", Username: "x"}})
+	wantErr(t, err, store.ErrNotFound, "bulk users in missing pool")
+	for _, n := range []string{"bulk1", "bulk2"} {
+		must(t, s.DeleteUser(ctx, "p2", n), "delete bulk user")
+	}
+
 	// Empty maps and slices come back as an empty map and nil.
 	must(t, s.CreateUser(ctx, store.User{PoolID: "p1", Username: "bare", Status: "UNCONFIRMED"}), "create bare user")
 	got, err = s.GetUser(ctx, "p1", "bare")

@@ -45,11 +45,16 @@ func handle(_ context.Context, raw json.RawMessage) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if strings.HasPrefix(ev.UserName, "blocked") {
+		email := ev.Request.UserAttributes["email"]
+		if strings.HasPrefix(ev.UserName, "blocked") || strings.HasSuffix(email, "@blocked.example") {
 			return nil, fmt.Errorf("sign-up refused for %s", ev.UserName)
 		}
-		if strings.HasSuffix(ev.Request.UserAttributes["email"], "@trusted.example") {
+		if strings.HasSuffix(email, "@trusted.example") {
 			ev.Response.AutoConfirmUser, ev.Response.AutoVerifyEmail = true, true
+		}
+		// A federated user (first sign-in through an identity provider).
+		if src == "PreSignUp_ExternalProvider" && strings.HasSuffix(email, "@upstream.example") {
+			ev.Response.AutoVerifyEmail = true
 		}
 		return ev, nil
 	case strings.HasPrefix(src, "PostConfirmation_"):
@@ -58,6 +63,19 @@ func handle(_ context.Context, raw json.RawMessage) (any, error) {
 		return decode[events.CognitoEventUserPoolsPreAuthentication](raw)
 	case strings.HasPrefix(src, "PostAuthentication_"):
 		return decode[events.CognitoEventUserPoolsPostAuthentication](raw)
+	case src == "TokenGeneration_ClientCredentials":
+		// A V3_0 event for a machine token: no user, the client's scopes.
+		ev, err := decode[events.CognitoEventUserPoolsPreTokenGenV2_0](raw)
+		if err != nil {
+			return nil, err
+		}
+		if ev.Version != "3" || ev.UserName != "" || len(ev.Request.UserAttributes) != 0 || len(ev.Request.Scopes) == 0 {
+			return nil, fmt.Errorf("unexpected client credentials event %+v", ev)
+		}
+		at := &ev.Response.ClaimsAndScopeOverrideDetails.AccessTokenGeneration
+		at.ClaimsToAddOrOverride = map[string]any{"tenant": ev.Request.ClientMetadata["tenant"], "machine": true}
+		at.ScopesToAdd = []string{"notes/read"}
+		return ev, nil
 	case strings.HasPrefix(src, "TokenGeneration_"):
 		ev, err := decode[events.CognitoEventUserPoolsPreTokenGenV2_0](raw)
 		if err != nil {
