@@ -22,7 +22,6 @@ func errorOutcome(errorType, message string) Outcome {
 	return Outcome{Payload: ErrorDocument(errorType, message), Failed: true, ErrorType: errorType}
 }
 
-
 // normaliseError keeps a runtime's error document when it is a JSON object
 // and otherwise wraps the body into Lambda's error shape. It also returns the
 // error type, from the header or from the document.
