@@ -127,6 +127,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		if slashes, err = gateway.ParseEscapedSlashAction(g.EscapedSlashes); err != nil {
 			return nil, fmt.Errorf("config: gateway: %w", err)
 		}
+		limits.MaxConcurrent, limits.MaxQueued = g.MaxConcurrentRequests, g.MaxQueuedRequests
 	}
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
@@ -143,6 +144,8 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		EscapedSlashes: slashes,
 		Usage:          a.store,
 	})
+	a.metrics.Gauge("gateway_requests_running", "Gateway requests executing (at most gateway.maxConcurrentRequests).", func() float64 { r, _ := c.gateway.Load(); return float64(r) })
+	a.metrics.Gauge("gateway_requests_queued", "Gateway requests waiting for a slot (at most gateway.maxQueuedRequests).", func() float64 { _, q := c.gateway.Load(); return float64(q) })
 	if err := c.gateway.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("load deployments: %w", err)
 	}
