@@ -22,6 +22,16 @@ func errorOutcome(errorType, message string) Outcome {
 	return Outcome{Payload: ErrorDocument(errorType, message), Failed: true, ErrorType: errorType}
 }
 
+var acceptedBody = []byte(`{"status":"OK"}`)
+
+func accepted() reply { return reply{status: 202, body: acceptedBody} }
+
+func errorReply(status int, errorType, message string) reply {
+	return reply{status: status, body: ErrorDocument(errorType, message)}
+}
+
+func invalidRequestID() reply { return errorReply(400, "InvalidRequestID", "Invalid request ID") }
+
 // normaliseError keeps a runtime's error document when it is a JSON object
 // and otherwise wraps the body into Lambda's error shape. It also returns the
 // error type, from the header or from the document.

@@ -10,9 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
+	"strings"
 	"sync"
-	"time"
 )
 
 // MaxResponseSize is Lambda's limit for a synchronous response payload
@@ -37,7 +36,6 @@ type Server struct {
 	log     *slog.Logger
 	maxResp int
 	ln      net.Listener
-	srv     *http.Server
 
 	pending   chan *Invocation
 	quit      chan struct{}
@@ -49,6 +47,8 @@ type Server struct {
 	mu        sync.Mutex
 	current   *Invocation
 	initBody  []byte
+	conns     map[net.Conn]struct{}
+	closed    bool
 	closeOnce sync.Once
 }
 
@@ -66,6 +66,7 @@ func Start(opts Options) (*Server, error) {
 		quit:    make(chan struct{}),
 		ready:   make(chan struct{}),
 		initErr: make(chan struct{}),
+		conns:   make(map[net.Conn]struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -73,18 +74,62 @@ func Start(opts Options) (*Server, error) {
 	if s.maxResp <= 0 {
 		s.maxResp = MaxResponseSize
 	}
-	s.srv = &http.Server{
-		Handler:           s.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
-	go s.srv.Serve(ln) //nolint:errcheck // ends with Close
+	go s.accept()
 	return s, nil
 }
 
-// maxHeaderBytes bounds a request's line and headers.
-const maxHeaderBytes = 64 << 10
+func (s *Server) accept() {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		go s.serveConn(c)
+	}
+}
+
+func (s *Server) forget(c net.Conn) {
+	c.Close()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// route runs the endpoint of a request.
+func (s *Server) route(req *request) reply {
+	const prefix = "/2018-06-01/runtime/"
+	rest, ok := strings.CutPrefix(req.path, prefix)
+	if !ok {
+		return errorReply(404, "NotFound", "unknown path "+req.path)
+	}
+	want, handle := "", func(*request) reply { return errorReply(404, "NotFound", "unknown path "+req.path) }
+	switch {
+	case rest == "invocation/next":
+		want, handle = "GET", s.next
+	case rest == "init/error":
+		want, handle = "POST", s.initError
+	case strings.HasPrefix(rest, "invocation/"):
+		id, action, _ := strings.Cut(strings.TrimPrefix(rest, "invocation/"), "/")
+		switch action {
+		case "response":
+			want, handle = "POST", func(r *request) reply { return s.response(id, r) }
+		case "error":
+			want, handle = "POST", func(r *request) reply { return s.invocationError(id, r) }
+		}
+	}
+	if want != "" && req.method != want {
+		return errorReply(405, "MethodNotAllowed", req.method+" is not allowed on "+req.path)
+	}
+	return handle(req)
+}
 
 // Addr is the host:port to put in AWS_LAMBDA_RUNTIME_API.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -120,7 +165,13 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.quit)
-		err = s.srv.Close()
+		err = s.ln.Close()
+		s.mu.Lock()
+		s.closed = true
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
 	})
 	if err != nil {
 		return fmt.Errorf("close runtime api: %w", err)
