@@ -132,6 +132,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		if slashes, err = gateway.ParseEscapedSlashAction(g.EscapedSlashes); err != nil {
 			return nil, fmt.Errorf("config: gateway: %w", err)
 		}
+		limits.MaxConcurrent, limits.MaxQueued = g.MaxConcurrentRequests, g.MaxQueuedRequests
 	}
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
@@ -148,6 +149,8 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		EscapedSlashes: slashes,
 		Usage:          a.store,
 	})
+	a.metrics.Gauge("gateway_requests_running", "Gateway requests executing (at most gateway.maxConcurrentRequests).", func() float64 { r, _ := c.gateway.Load(); return float64(r) })
+	a.metrics.Gauge("gateway_requests_queued", "Gateway requests waiting for a slot (at most gateway.maxQueuedRequests).", func() float64 { _, q := c.gateway.Load(); return float64(q) })
 	if err := c.gateway.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("load deployments: %w", err)
 	}
@@ -178,7 +181,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		},
 		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigatewayv2-control"),
 	})
-	a.goBackground(func() { c.sweep(ctx) })
+	a.goBackground(func() { c.pools.Run(ctx) })
 	return c, nil
 }
 
@@ -211,23 +214,21 @@ func (c *components) knownIssuer(poolID string) (string, bool) {
 	return c.issuer(poolID), true
 }
 
+// mounter is a component that serves its own endpoints under /_cognate/
+// (docs/ARCHITECTURE.md, "The listener"); the admin mux they share sits behind
+// the signature check and adminRule.
+type mounter interface {
+	Mount(mux *http.ServeMux)
+}
+
 // handler is the listener's whole HTTP surface.
 func (c *components) handler() http.Handler {
 	admin := http.NewServeMux()
-	admin.HandleFunc("GET /_cognate/health", healthHandler)
-	admin.HandleFunc("GET /_cognate/ready", c.app.readyHandler)
-	admin.Handle("GET /_cognate/metrics", c.app.metrics.Handler())
-	admin.Handle("GET /_cognate/functions/{name}/logs", c.runner.LogsHandler())
-	admin.HandleFunc("POST /_cognate/pools/{poolId}/rotate-keys", c.rotateKeys)
+	for _, m := range []mounter{c.app, c.app.metrics, c.runner, c.lambda, c.pools, c.outbox} {
+		m.Mount(admin)
+	}
 	admin.HandleFunc("POST /_cognate/apply", c.applyHandler)
-	admin.Handle("GET /_cognate/outbox/{poolId}", c.outboxHandler())
-	admin.HandleFunc("GET /_cognate/functions/{name}/code", c.functionCode)
-	admin.Handle(userpool.ImportUploadPath, c.pools.ImportUploadHandler())
-	admin.HandleFunc("/_cognate/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
-	})
+	admin.HandleFunc("/_cognate/", notFound)
 	c.sec.hosts.Store(c.hostSet(c.cfg))
 	return c.app.metrics.Middleware(&routes{
 		hosts:    &c.sec.hosts,
@@ -235,7 +236,7 @@ func (c *components) handler() http.Handler {
 		wellKnown: tokens.WellKnownHandler(c.keys, c.knownIssuer, func(r *http.Request, poolID, iss string) map[string]any {
 			return oauth.Discovery(oauth.DiscoveryBase(r, iss, poolID))
 		}),
-		oauth:   c.serveOAuth,
+		oauth:   c.login.Route,
 		invoke:  c.sec.authority.RESTMiddleware("lambda", lambdacontrol.MaxRequestBody, c.lambda.Rule, c.lambda.Handler()),
 		query:   c.sec.authority.QueryMiddleware(iam.Namespace, 1<<20, c.iam.Rule, c.iam.Handler()),
 		admin:   unsignedHealth(admin, c.sec.authority.RESTMiddleware("cognate", 1<<20, c.adminRule, admin)),
@@ -256,29 +257,6 @@ func (c *components) hostSet(cfg *config.File) *hostSet {
 	h := newHostSet(c.base, configured, c.app.opts.AllowedHosts)
 	h.dynamic = c.oauth.IsDomain
 	return h
-}
-
-// serveOAuth serves the authorization server and the managed login pages
-// of a pool: on its domains, and under /{poolId}/ on every host.
-func (c *components) serveOAuth(w http.ResponseWriter, r *http.Request) bool {
-	t, ok := c.oauth.Match(r)
-	if !ok {
-		return false
-	}
-	// Browsers (oidc-client-ts, Amplify) call the token, userInfo and revoke endpoints cross-origin.
-	switch t.Path {
-	case "/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke":
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		if r.Method == http.MethodOptions {
-			w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
-			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Amz-User-Agent, Cache-Control")
-			w.Header().Set("Access-Control-Max-Age", "600")
-			w.WriteHeader(http.StatusNoContent)
-			return true
-		}
-	}
-	c.oauth.Serve(w, r, t, c.login.Handler(t))
-	return true
 }
 
 // adminRule names the IAM action of a /_cognate/ request: cognate:ACTION on
@@ -311,19 +289,6 @@ func codeCacheDir(dataDir string) string {
 	return filepath.Clean(abs) + "-functions"
 }
 
-// functionCode serves a function's deployment package (GetFunction's Code.Location).
-func (c *components) functionCode(w http.ResponseWriter, r *http.Request) {
-	data, err := c.lambda.Code(r.Context(), r.PathValue("name"))
-	if err != nil {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
-		return
-	}
-	w.Header().Set("Content-Type", "application/zip")
-	w.Write(data)
-}
-
 // unsignedHealth serves /_cognate/health (and /_cognate/ready) without a
 // signature, for load balancers and probes, and user import uploads (their
 // URL's token authorizes them); everything else goes to signed.
@@ -339,51 +304,6 @@ func unsignedHealth(open, signed http.Handler) http.Handler {
 			signed.ServeHTTP(w, r)
 		}
 	})
-}
-
-// MaxTokenLifetime is the longest id or access token lifetime Cognito allows
-// (1 day): retired keys stay published that long after a rotation.
-const MaxTokenLifetime = 24 * time.Hour
-
-// rotateKeys gives a pool new signing keys; the old ones stay published until
-// every token they signed has expired.
-func (c *components) rotateKeys(w http.ResponseWriter, r *http.Request) {
-	poolID := r.PathValue("poolId")
-	w.Header().Set("Content-Type", "application/json")
-	if _, err := c.app.store.GetPool(r.Context(), poolID); err != nil {
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprintf(w, `{"message":%q}`+"\n", "User pool "+poolID+" does not exist.")
-		return
-	}
-	if err := c.keys.Rotate(r.Context(), poolID, MaxTokenLifetime); err != nil {
-		c.app.log.Error("rotate keys", "pool", poolID, "err", err)
-		w.WriteHeader(http.StatusInternalServerError)
-		w.Write([]byte(`{"message":"Internal server error"}` + "\n"))
-		return
-	}
-	c.app.log.Info("signing keys rotated", "pool", poolID)
-	w.Write([]byte(`{"rotated":true}` + "\n"))
-}
-
-// sweep deletes expired sessions and stale login and code counters once a
-// minute.
-func (c *components) sweep(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := c.app.opts.Now()
-		if _, err := c.app.store.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
-			c.app.log.Warn("sweep sessions", "err", err)
-		}
-		if _, err := c.pools.SweepCounters(ctx); err != nil && ctx.Err() == nil {
-			c.app.log.Warn("sweep counters", "err", err)
-		}
-	}
 }
 
 // close stops every function instance.

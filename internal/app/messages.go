@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"time"
 
@@ -73,21 +72,4 @@ func (c codeSender) Send(ctx context.Context, d userpool.Delivery) error {
 		PoolID: d.PoolID, Username: d.Username, Kind: string(d.Kind), Medium: d.Medium, Destination: d.Destination,
 		From: d.From, ReplyTo: d.ReplyTo, Subject: d.Subject, Body: d.Message, Code: d.Code,
 	})
-}
-
-// outboxHandler serves GET /_cognate/outbox/{poolId} (404 for every pool
-// when the outbox is disabled).
-func (c *components) outboxHandler() http.Handler {
-	exists := func(ctx context.Context, poolID string) bool {
-		_, err := c.app.store.GetPool(ctx, poolID)
-		return err == nil
-	}
-	if c.outbox == nil {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			w.Write([]byte(`{"message":"The outbox is disabled (messages.outbox.disabled)."}` + "\n")) //nolint:errcheck // best effort
-		})
-	}
-	return c.outbox.Handler(exists)
 }

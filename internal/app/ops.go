@@ -97,19 +97,27 @@ func (a *App) ready(ctx context.Context) error {
 	return nil
 }
 
+// Mount serves GET /_cognate/health and /_cognate/ready on mux.
+func (a *App) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /_cognate/health", healthHandler)
+	mux.HandleFunc("GET /_cognate/ready", a.readyHandler)
+}
+
 // opsHandler serves health, readiness and metrics without authentication,
 // for the --ops-addr listener (load balancers and Prometheus).
 func (a *App) opsHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /_cognate/health", healthHandler)
-	mux.HandleFunc("GET /_cognate/ready", a.readyHandler)
-	mux.Handle("GET /_cognate/metrics", a.metrics.Handler())
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		w.Write([]byte(`{"message":"Not Found"}` + "\n"))
-	})
+	a.Mount(mux)
+	a.metrics.Mount(mux)
+	mux.HandleFunc("/", notFound)
 	return mux
+}
+
+// notFound answers a path Cognate does not serve, in the REST APIs' shape.
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotFound)
+	w.Write([]byte(`{"message":"Not Found"}` + "\n")) //nolint:errcheck // best effort
 }
 
 // startOps opens the --ops-addr listener, when one is configured.

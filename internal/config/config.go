@@ -139,6 +139,14 @@ type Gateway struct {
 	// EscapedSlashes is what %2F / %5C inside a path segment do:
 	// KEEP_UNCHANGED (default), REJECT_REQUEST or UNESCAPE_AND_FORWARD.
 	EscapedSlashes string `yaml:"escapedSlashes"`
+	// MaxConcurrentRequests is how many requests the gateway executes at once
+	// (default 1024; -1: no limit), so that a saturated gateway leaves the rest
+	// of the process (health, readiness, the Cognito API) responsive.
+	MaxConcurrentRequests int `yaml:"maxConcurrentRequests"`
+	// MaxQueuedRequests is how many more requests may wait for a slot, each
+	// at most 5 s (default 4096); the others get the THROTTLED gateway
+	// response (429 Too Many Requests).
+	MaxQueuedRequests int `yaml:"maxQueuedRequests"`
 }
 
 // APIKey declares an API key (sent in x-api-key, or returned by a Lambda

@@ -49,6 +49,12 @@ func (f *File) Validate() error {
 		default:
 			add("gateway.escapedSlashes: %q is not KEEP_UNCHANGED, REJECT_REQUEST or UNESCAPE_AND_FORWARD", g.EscapedSlashes)
 		}
+		if g.MaxConcurrentRequests < -1 {
+			add("gateway.maxConcurrentRequests: %d is neither positive nor -1 (no limit)", g.MaxConcurrentRequests)
+		}
+		if g.MaxQueuedRequests < 0 {
+			add("gateway.maxQueuedRequests: %d is negative", g.MaxQueuedRequests)
+		}
 	}
 	if f.Security != nil {
 		f.Security.validate(add)

@@ -6,10 +6,8 @@ import (
 	"time"
 )
 
-// drainPoll is how often a replaced function is checked for running invocations.
-const drainPoll = 50 * time.Millisecond
-
-// Apply makes the runner's function cfg.Name match cfg (h is the handler of a
+// Apply is the one way to register a function: it makes the runner's
+// function cfg.Name match cfg (h is the handler of a
 // builtin, nil otherwise): a new name is registered; an identical process
 // function is kept with its warm instances; a changed one (or any builtin)
 // is replaced at once. New invocations go to the replacement while those
@@ -48,22 +46,18 @@ func (r *Runner) Apply(cfg FunctionConfig, h BuiltinHandler) (bool, error) {
 	return true, nil
 }
 
-// drain stops a replaced function's instances once no invocation runs or
-// waits on it (at the latest after its timeout plus a grace period).
+// drain stops a replaced or removed function's instances once no
+// invocation holds or waits for one of its slots (at the latest after its
+// timeout plus a grace period, or at Close).
 func (r *Runner) drain(f *function) {
 	defer r.draining.Done()
-	deadline := r.now().Add(f.cfg.Timeout + r.opts.QueueTimeout + time.Second)
-	t := time.NewTicker(drainPoll)
+	quiet := f.retire()
+	t := time.NewTimer(f.cfg.Timeout + r.opts.QueueTimeout + time.Second)
 	defer t.Stop()
-wait:
-	for (len(f.slots) > 0 || f.waiting.Load() > 0) && !r.now().After(deadline) {
-		select {
-		case <-r.closing:
-			break wait // Close waits for this stop
-		case <-t.C:
-		}
+	select {
+	case <-quiet:
+	case <-t.C:
+	case <-r.closing: // Close waits for this stop
 	}
-	for _, in := range f.closeInstances() {
-		in.stop(r.opts.StopGrace)
-	}
+	f.close(r.opts.StopGrace)
 }

@@ -36,10 +36,10 @@ func echoHandler(_ context.Context, ev json.RawMessage) (json.RawMessage, error)
 // overhead per call is process minus builtin.
 func BenchmarkWarmInvoke(b *testing.B) {
 	r := newTestRunner(b, Options{Logger: slog.New(slog.DiscardHandler)})
-	if err := r.RegisterBuiltin("builtin", echoHandler, FunctionConfig{}); err != nil {
+	if err := registerBuiltin(r, "builtin", echoHandler, FunctionConfig{}); err != nil {
 		b.Fatal(err)
 	}
-	if err := r.Register(goFunction("process", nil)); err != nil {
+	if err := register(r, goFunction("process", nil)); err != nil {
 		b.Fatal(err)
 	}
 	payload := []byte(`{"message":"hello","user":{"id":"1234","name":"alice"},"items":[1,2,3]}`)
@@ -98,10 +98,10 @@ func BenchmarkWarmInvoke(b *testing.B) {
 // which is less sensitive to a busy machine than the means.
 func BenchmarkWarmInvokeAdded(b *testing.B) {
 	r := newTestRunner(b, Options{Logger: slog.New(slog.DiscardHandler)})
-	if err := r.RegisterBuiltin("builtin", echoHandler, FunctionConfig{}); err != nil {
+	if err := registerBuiltin(r, "builtin", echoHandler, FunctionConfig{}); err != nil {
 		b.Fatal(err)
 	}
-	if err := r.Register(goFunction("process", nil)); err != nil {
+	if err := register(r, goFunction("process", nil)); err != nil {
 		b.Fatal(err)
 	}
 	payload := []byte(`{"message":"hello","user":{"id":"1234","name":"alice"},"items":[1,2,3]}`)

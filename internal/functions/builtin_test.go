@@ -46,7 +46,7 @@ func TestBuiltinOutcomes(t *testing.T) {
 		},
 	}
 	for name, h := range handlers {
-		if err := r.RegisterBuiltin(name, h, FunctionConfig{Timeout: 100 * time.Millisecond}); err != nil {
+		if err := registerBuiltin(r, name, h, FunctionConfig{Timeout: 100 * time.Millisecond}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -95,7 +95,7 @@ func TestBuiltinConcurrencyLimit(t *testing.T) {
 		<-gate
 		return json.RawMessage(`"ok"`), nil
 	}
-	if err := r.RegisterBuiltin("gate", h, FunctionConfig{ReservedConcurrency: 2, Timeout: time.Minute}); err != nil {
+	if err := registerBuiltin(r, "gate", h, FunctionConfig{ReservedConcurrency: 2, Timeout: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	f := r.lookup("gate")
@@ -132,11 +132,11 @@ func TestBuiltinConcurrencyLimit(t *testing.T) {
 func TestInvokeInfrastructureErrors(t *testing.T) {
 	r := newTestRunner(t, Options{})
 	echo := func(_ context.Context, ev json.RawMessage) (json.RawMessage, error) { return ev, nil }
-	if err := r.RegisterBuiltin("echo", echo, FunctionConfig{}); err != nil {
+	if err := registerBuiltin(r, "echo", echo, FunctionConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.RegisterBuiltin("echo", echo, FunctionConfig{}); !errors.Is(err, ErrFunctionExists) {
-		t.Fatalf("duplicate: %v", err)
+	if _, err := r.Apply(FunctionConfig{Name: "nohandler", Runtime: RuntimeBuiltin}, nil); err == nil {
+		t.Fatal("a builtin without a handler was accepted")
 	}
 	if _, err := r.Invoke(context.Background(), "nope", nil); !errors.Is(err, ErrFunctionNotFound) {
 		t.Fatalf("unknown function: %v", err)

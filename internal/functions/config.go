@@ -17,7 +17,7 @@ const (
 	RuntimeNodeJS   = "nodejs"
 )
 
-// Defaults applied by Register.
+// Defaults applied by Apply.
 const (
 	DefaultTimeout             = 3 * time.Second
 	DefaultMemorySize          = 128

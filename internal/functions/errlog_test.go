@@ -61,11 +61,11 @@ func TestInvokeErrorLogged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(r.RegisterBuiltin("fail", func(context.Context, json.RawMessage) (json.RawMessage, error) {
+	must(registerBuiltin(r, "fail", func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		return nil, errors.New("no such note")
 	}, FunctionConfig{}))
-	must(r.RegisterBuiltin("panic", func(context.Context, json.RawMessage) (json.RawMessage, error) { panic("kaboom") }, FunctionConfig{}))
-	must(r.RegisterBuiltin("ok", func(context.Context, json.RawMessage) (json.RawMessage, error) { return json.RawMessage(`1`), nil }, FunctionConfig{}))
+	must(registerBuiltin(r, "panic", func(context.Context, json.RawMessage) (json.RawMessage, error) { panic("kaboom") }, FunctionConfig{}))
+	must(registerBuiltin(r, "ok", func(context.Context, json.RawMessage) (json.RawMessage, error) { return json.RawMessage(`1`), nil }, FunctionConfig{}))
 
 	res := mustInvoke(t, r, "fail", `{}`)
 	var line string

@@ -17,7 +17,6 @@ var (
 	ErrTooManyRequests  = errors.New("too many requests")
 	ErrRequestTooLarge  = errors.New("request payload too large")
 	ErrClosed           = errors.New("function runner closed")
-	ErrFunctionExists   = errors.New("function already registered")
 )
 
 // MaxRequestSize is Lambda's limit for a synchronous invocation payload.

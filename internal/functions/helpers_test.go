@@ -194,3 +194,17 @@ func taskRootDir(t *testing.T) string {
 	}
 	return dir
 }
+
+// register applies a process function (Apply is the runner's one way to
+// register a function).
+func register(r *Runner, cfg FunctionConfig) error {
+	_, err := r.Apply(cfg, nil)
+	return err
+}
+
+// registerBuiltin applies an in-process function named name.
+func registerBuiltin(r *Runner, name string, h BuiltinHandler, cfg FunctionConfig) error {
+	cfg.Name = name
+	_, err := r.Apply(cfg, h)
+	return err
+}

@@ -16,14 +16,15 @@ import (
 
 // instance is one warm process of a function with its Runtime API server.
 type instance struct {
-	f        *function
-	api      *runtimeapi.Server
-	proc     *process.Process
-	stream   string
-	started  time.Time
-	cur      atomic.Pointer[invocation] // tags output lines
-	ready    bool                       // first /next seen; only the slot holder touches it
-	lastUsed time.Time                  // under f.mu
+	f       *function
+	api     *runtimeapi.Server
+	proc    *process.Process
+	stream  string
+	started time.Time
+	cur     atomic.Pointer[invocation] // tags output lines (read by the output readers)
+	jobs    chan job                   // to the loop, unbuffered: only a waiting loop takes one
+	stopc   chan time.Duration         // asks the loop to stop (with this grace); buffered 1
+	gone    chan struct{}              // closed once the loop stopped the instance
 }
 
 // startInstance starts a process for f; it is not ready until its first
@@ -39,7 +40,8 @@ func (f *function) startInstance() (*instance, error) {
 		return nil, err
 	}
 	day := f.r.now().UTC().Format("2006/01/02")
-	in := &instance{f: f, api: api, started: time.Now(), stream: day + "/[$LATEST]" + newStreamSuffix()}
+	in := &instance{f: f, api: api, started: time.Now(), stream: day + "/[$LATEST]" + newStreamSuffix(),
+		jobs: make(chan job), stopc: make(chan time.Duration, 1), gone: make(chan struct{})}
 	spec.Env = f.env(api.Addr(), spec.Dir, in.stream)
 	proc, err := process.Start(spec, in.onLine)
 	if err == nil && !f.r.loggedSandbox.Swap(true) {
@@ -144,7 +146,7 @@ func (in *instance) alive() bool {
 	}
 }
 
-// stop ends the instance: SIGTERM, then SIGKILL of its whole process tree
+// stop ends the instance (only its loop calls it once started): SIGTERM, then SIGKILL of its whole process tree
 // after grace (at once when grace is 0), and closes its Runtime API.
 func (in *instance) stop(grace time.Duration) {
 	in.proc.Stop(grace)

@@ -22,9 +22,11 @@ type function struct {
 	waiting atomic.Int32  // invocations queued for a slot
 
 	mu     sync.Mutex
-	idle   []*instance // most recently used last
+	idle   []idleInstance // waiting for a job, most recently used last
 	all    map[*instance]struct{}
 	closed bool
+	active int           // invocations holding or waiting for a slot
+	quiet  chan struct{} // set by retire; closed when active drops to 0
 }
 
 func newFunction(r *Runner, cfg FunctionConfig, h BuiltinHandler) *function {
@@ -126,11 +128,21 @@ func (r *Runner) invoke(ctx context.Context, name string, payload []byte, client
 // acquire takes a concurrency slot, queueing (bounded in size and time)
 // when all are taken.
 func (f *function) acquire(ctx context.Context) error {
+	f.enter()
 	select {
 	case f.slots <- struct{}{}:
 		return nil
 	default:
 	}
+	err := f.queue(ctx)
+	if err != nil {
+		f.leave()
+	}
+	return err
+}
+
+// queue waits for a slot.
+func (f *function) queue(ctx context.Context) error {
 	if f.waiting.Add(1) > int32(f.r.opts.QueueSize) {
 		f.waiting.Add(-1)
 		return ErrTooManyRequests
@@ -154,7 +166,43 @@ func (f *function) acquire(ctx context.Context) error {
 	}
 }
 
-func (f *function) release() { <-f.slots }
+func (f *function) release() {
+	<-f.slots
+	f.leave()
+}
+
+// enter and leave count the invocations holding or waiting for a slot, so
+// that a retired function knows when it is quiet.
+func (f *function) enter() {
+	f.mu.Lock()
+	f.active++
+	f.mu.Unlock()
+}
+
+func (f *function) leave() {
+	f.mu.Lock()
+	f.active--
+	if f.active == 0 && f.quiet != nil {
+		close(f.quiet)
+		f.quiet = nil
+	}
+	f.mu.Unlock()
+}
+
+// retire returns a channel closed once no invocation holds or waits for a
+// slot (new ones reach the function only through a lookup that raced with
+// its replacement).
+func (f *function) retire() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	q := make(chan struct{})
+	if f.active == 0 {
+		close(q)
+	} else {
+		f.quiet = q
+	}
+	return q
+}
 
 // run executes inv and writes its END and REPORT lines.
 func (f *function) run(inv *invocation) Result {

@@ -34,13 +34,13 @@ func newLambdaClient(t *testing.T, r *Runner) (*lambda.Client, string) {
 
 func TestInvokeAPIWithSDK(t *testing.T) {
 	r := newTestRunner(t, Options{})
-	if err := r.Register(goFunction("goecho", nil)); err != nil {
+	if err := register(r, goFunction("goecho", nil)); err != nil {
 		t.Fatal(err)
 	}
 	fail := func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		return nil, errors.New("Unauthorized")
 	}
-	if err := r.RegisterBuiltin("deny", fail, FunctionConfig{}); err != nil {
+	if err := registerBuiltin(r, "deny", fail, FunctionConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	client, _ := newLambdaClient(t, r)
@@ -118,7 +118,7 @@ func TestInvokeAPIThrottling(t *testing.T) {
 		<-gate
 		return json.RawMessage(`1`), nil
 	}
-	if err := r.RegisterBuiltin("one", h, FunctionConfig{ReservedConcurrency: 1, Timeout: time.Minute}); err != nil {
+	if err := registerBuiltin(r, "one", h, FunctionConfig{ReservedConcurrency: 1, Timeout: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	defer close(gate)

@@ -85,12 +85,12 @@ func probeCall(t *testing.T, r *Runner, cfg FunctionConfig, action string, field
 		if r.lookup(name) == nil {
 			c := cfg
 			c.Name, c.Handler = name, "index."+action
-			if err := r.Register(c); err != nil {
+			if err := register(r, c); err != nil {
 				t.Fatal(err)
 			}
 		}
 	} else if r.lookup(name) == nil {
-		if err := r.Register(cfg); err != nil {
+		if err := register(r, cfg); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -114,6 +114,13 @@ func (r *Runner) Logs(name string) []LogLine {
 // Query parameters: since (a Seq: only later lines) and limit (the last N).
 func (r *Runner) LogsHandler() http.Handler {
 	mux := http.NewServeMux()
+	r.Mount(mux)
+	return mux
+}
+
+// Mount serves the runner's endpoints on mux: GET
+// /_cognate/functions/{name}/logs (see LogsHandler).
+func (r *Runner) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_cognate/functions/{name}/logs", func(w http.ResponseWriter, req *http.Request) {
 		name := req.PathValue("name")
 		f := r.lookup(name)
@@ -130,5 +137,4 @@ func (r *Runner) LogsHandler() http.Handler {
 		}
 		_ = json.NewEncoder(w).Encode(LogsPage{Function: name, Lines: lines})
 	})
-	return mux
 }

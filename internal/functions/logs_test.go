@@ -39,7 +39,7 @@ func TestLogRingKeepsTheLastLines(t *testing.T) {
 func TestLogsHandler(t *testing.T) {
 	r := newTestRunner(t, Options{})
 	h := func(_ context.Context, ev json.RawMessage) (json.RawMessage, error) { return ev, nil }
-	if err := r.RegisterBuiltin("echo", h, FunctionConfig{}); err != nil {
+	if err := registerBuiltin(r, "echo", h, FunctionConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	res := mustInvoke(t, r, "echo", `{}`)

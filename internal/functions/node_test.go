@@ -20,7 +20,7 @@ func TestNodeReferenceHandlers(t *testing.T) {
 		nodeFunction("listAccountNotes", "notes", "index.handler"),
 		nodeFunction("authorizer", "authorizer", "index.handler"),
 	} {
-		if err := r.Register(cfg); err != nil {
+		if err := register(r, cfg); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -68,7 +68,7 @@ func TestNodeRuntimeContract(t *testing.T) {
 	for _, h := range handlers {
 		cfg := nodeFunction(h, "behaviours", "index."+h)
 		cfg.Environment = map[string]string{"GREETING": "hi"}
-		if err := r.Register(cfg); err != nil {
+		if err := register(r, cfg); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,7 +138,7 @@ func TestNodeInstanceReuseAndEventLoop(t *testing.T) {
 	needNode(t)
 	r := newTestRunner(t, Options{})
 	for _, h := range []string{"counter", "waitsForTimer", "noWait"} {
-		if err := r.Register(nodeFunction(h, "behaviours", "index."+h)); err != nil {
+		if err := register(r, nodeFunction(h, "behaviours", "index."+h)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -174,7 +174,7 @@ func TestNodeInitFailures(t *testing.T) {
 		nodeFunction("nohandler", "notes", "index.absent"),
 		nodeFunction("esm", "esm", "index.handler"),
 	} {
-		if err := r.Register(cfg); err != nil {
+		if err := register(r, cfg); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 
 func TestGoFunctionOutcomes(t *testing.T) {
 	r := newTestRunner(t, Options{})
-	if err := r.Register(goFunction("go", map[string]string{"GREETING": "hi"})); err != nil {
+	if err := register(r, goFunction("go", map[string]string{"GREETING": "hi"})); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -58,7 +58,7 @@ func TestGoFunctionContextAndEnvironment(t *testing.T) {
 	cfg := goFunction("ctx", map[string]string{"GREETING": "hi"})
 	cfg.MemorySize = 256
 	cfg.Dir = taskRootDir(t)
-	if err := r.Register(cfg); err != nil {
+	if err := register(r, cfg); err != nil {
 		t.Fatal(err)
 	}
 	res := mustInvoke(t, r, "ctx", `{"action":"context"}`)
@@ -99,7 +99,7 @@ func TestGoFunctionStartFailures(t *testing.T) {
 		goFunction("nonjson", map[string]string{"TEST_MODE": "nonjson"}),
 		{Name: "missing", Runtime: "provided", Command: []string{"/nonexistent/bootstrap"}},
 	} {
-		if err := r.Register(cfg); err != nil {
+		if err := register(r, cfg); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -132,7 +132,7 @@ func TestProvidedDefaultsToTaskRootBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newTestRunner(t, Options{})
-	if err := r.Register(FunctionConfig{Name: "boot", Runtime: "provided.al2023", Dir: dir}); err != nil {
+	if err := register(r, FunctionConfig{Name: "boot", Runtime: "provided.al2023", Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	if res := mustInvoke(t, r, "boot", `{"x":1}`); string(res.Payload) != `{"x":1}` {
@@ -144,7 +144,7 @@ func TestGoFunctionReuseAndReplacement(t *testing.T) {
 	r := newTestRunner(t, Options{})
 	cfg := goFunction("counter", nil)
 	cfg.Timeout = time.Second
-	if err := r.Register(cfg); err != nil {
+	if err := register(r, cfg); err != nil {
 		t.Fatal(err)
 	}
 	count := func() (int, int) {
@@ -187,7 +187,7 @@ func TestIdleInstancesAreReaped(t *testing.T) {
 		return now
 	}
 	r := newTestRunner(t, Options{Now: clock, IdleTimeout: time.Minute})
-	if err := r.Register(goFunction("idle", nil)); err != nil {
+	if err := register(r, goFunction("idle", nil)); err != nil {
 		t.Fatal(err)
 	}
 	mustInvoke(t, r, "idle", `{"action":"count"}`)
@@ -220,7 +220,7 @@ func TestGoFunctionConcurrencyLimit(t *testing.T) {
 	cfg := goFunction("limited", nil)
 	cfg.ReservedConcurrency = 1
 	cfg.Timeout = 5 * time.Second
-	if err := r.Register(cfg); err != nil {
+	if err := register(r, cfg); err != nil {
 		t.Fatal(err)
 	}
 	f := r.lookup("limited")
@@ -255,7 +255,7 @@ func TestGoFunctionConcurrencyLimit(t *testing.T) {
 
 func TestGoFunctionLogs(t *testing.T) {
 	r := newTestRunner(t, Options{})
-	if err := r.Register(goFunction("logger", nil)); err != nil {
+	if err := register(r, goFunction("logger", nil)); err != nil {
 		t.Fatal(err)
 	}
 	res := mustInvoke(t, r, "logger", `{"action":"log","message":"hello logs"}`)

@@ -139,43 +139,6 @@ func NewRunner(opts Options) *Runner {
 	return r
 }
 
-// Register adds a process function (runtime provided or nodejs).
-func (r *Runner) Register(cfg FunctionConfig) error {
-	cfg, err := cfg.normalise()
-	if err != nil {
-		return err
-	}
-	if cfg.Runtime == RuntimeBuiltin {
-		return fmt.Errorf("function %s: builtin functions are registered with RegisterBuiltin", cfg.Name)
-	}
-	return r.add(cfg, nil)
-}
-
-// RegisterBuiltin adds an in-process Go function; cfg gives its timeout,
-// memory label and concurrency (Name and Runtime are set from the call).
-func (r *Runner) RegisterBuiltin(name string, h BuiltinHandler, cfg FunctionConfig) error {
-	if h == nil {
-		return fmt.Errorf("function %s: nil handler", name)
-	}
-	cfg.Name, cfg.Runtime = name, RuntimeBuiltin
-	cfg, err := cfg.normalise()
-	if err != nil {
-		return err
-	}
-	return r.add(cfg, h)
-}
-
-func (r *Runner) add(cfg FunctionConfig, h BuiltinHandler) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.fns[cfg.Name]; ok {
-		return fmt.Errorf("register %s: %w", cfg.Name, ErrFunctionExists)
-	}
-	r.fns[cfg.Name] = newFunction(r, cfg, h)
-	r.order = append(r.order, cfg.Name)
-	return nil
-}
-
 // Functions lists the registered functions (with defaults applied), sorted
 // by name.
 func (r *Runner) Functions() []FunctionConfig {
@@ -238,13 +201,7 @@ func (r *Runner) Close(ctx context.Context) error {
 	r.mu.RUnlock()
 	var stopping sync.WaitGroup
 	for _, f := range fns {
-		for _, in := range f.closeInstances() {
-			stopping.Add(1)
-			go func() {
-				defer stopping.Done()
-				in.stop(r.opts.StopGrace)
-			}()
-		}
+		stopping.Go(func() { f.close(r.opts.StopGrace) })
 	}
 	stopping.Wait()
 	done := make(chan struct{})
@@ -292,9 +249,6 @@ func (r *Runner) reapIdle() {
 	r.mu.RUnlock()
 	cutoff := r.now().Add(-r.opts.IdleTimeout)
 	for _, f := range fns {
-		for _, in := range f.takeIdleBefore(cutoff) {
-			r.log.Debug("stopping idle instance", "function", f.cfg.Name, "pid", in.proc.Pid())
-			in.stop(r.opts.StopGrace)
-		}
+		f.stopIdleBefore(cutoff, r.opts.StopGrace)
 	}
 }

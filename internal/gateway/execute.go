@@ -18,12 +18,13 @@ import (
 
 // exchange is one request's method execution state.
 type exchange struct {
-	g   *Gateway
-	w   http.ResponseWriter
-	r   *http.Request
-	st  *stage
-	dep *deployment
-	rt  *route
+	slot bool // holds a slot of g.work
+	g    *Gateway
+	w    http.ResponseWriter
+	r    *http.Request
+	st   *stage
+	dep  *deployment
+	rt   *route
 
 	start      time.Time
 	requestID  string
@@ -59,6 +60,9 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := x.run(); err != nil {
 		x.fail(err)
 	}
+	if x.slot {
+		g.work.release()
+	}
 	x.accessLog()
 }
 
@@ -78,6 +82,9 @@ func (x *exchange) run() error {
 	x.dep = x.st.dep
 	if !x.st.bucket.allow() {
 		return gwErr(Throttled, nil)
+	}
+	if x.slot = g.work.acquire(r.Context()); !x.slot {
+		return gwErr(Throttled, errors.New("the gateway's concurrency limit is reached"))
 	}
 	if r.ContentLength > g.limits.MaxBodyBytes {
 		return gwErr(RequestTooLarge, nil)

@@ -62,6 +62,7 @@ type Gateway struct {
 	usage    atomic.Pointer[usageState]
 	memUsage *memUsage
 	cache    *authorizer.Cache
+	work     *workLimit // Limits.MaxConcurrent
 
 	mu    sync.Mutex // serialises Deploy and Sync
 	state atomic.Pointer[routingState]
@@ -96,6 +97,7 @@ func New(opts Options) *Gateway {
 		cache:    authorizer.NewCache(0, opts.Now),
 		compiled: make(map[string]*deployment),
 	}
+	g.work = newWorkLimit(g.limits)
 	g.state.Store(&routingState{apis: map[string]map[string]*stage{}})
 	g.usage.Store(&usageState{})
 	g.memUsage = &memUsage{m: map[[3]string]int64{}}
@@ -106,6 +108,15 @@ func New(opts Options) *Gateway {
 // Host {apiId}.execute-api.* for any API, and
 // /restapis/{apiId}/{stage}/_user_request_/{path}.
 func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
+
+// Load is the number of requests executing and waiting for a slot under
+// Limits.MaxConcurrent (0, 0 without a limit).
+func (g *Gateway) Load() (running, waiting int) {
+	if g.work == nil {
+		return 0, 0
+	}
+	return g.work.running(), g.work.waiting()
+}
 
 // SyncInterval is how often Run polls the store for stages changed by
 // other nodes.

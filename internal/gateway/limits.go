@@ -24,6 +24,13 @@ type Limits struct {
 	// burst 5,000); a negative Rate disables throttling.
 	Rate  float64
 	Burst int
+	// MaxConcurrent bounds the requests the gateway executes at once
+	// (default DefaultMaxConcurrent; negative: no limit); MaxQueued more
+	// wait, each up to QueueTimeout, and the rest get the THROTTLED
+	// response (see concurrency.go).
+	MaxConcurrent int
+	MaxQueued     int
+	QueueTimeout  time.Duration
 }
 
 // Default limits, as AWS documents them for REST APIs.
@@ -52,6 +59,15 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxMethodARNBytes <= 0 {
 		l.MaxMethodARNBytes = DefaultMaxMethodARNBytes
+	}
+	if l.MaxConcurrent == 0 {
+		l.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if l.MaxQueued <= 0 {
+		l.MaxQueued = DefaultMaxQueued
+	}
+	if l.QueueTimeout <= 0 {
+		l.QueueTimeout = DefaultQueueTimeout
 	}
 	if l.Rate == 0 {
 		l.Rate = DefaultRate

@@ -75,6 +75,30 @@ func (p *Pages) Handler(t oauth.Target) http.Handler {
 	})
 }
 
+// Route serves a request for the authorization server or the managed login
+// pages of a pool (on its domains, and under /{poolId}/ on every host) and
+// reports whether it was one.
+func (p *Pages) Route(w http.ResponseWriter, r *http.Request) bool {
+	t, ok := p.srv.Match(r)
+	if !ok {
+		return false
+	}
+	// Browsers (oidc-client-ts, Amplify) call the token, userInfo and revoke endpoints cross-origin.
+	switch t.Path {
+	case "/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke":
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Amz-User-Agent, Cache-Control")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		}
+	}
+	p.srv.Serve(w, r, t, p.Handler(t))
+	return true
+}
+
 func cookiePath(t oauth.Target) string { return t.Prefix + "/" }
 
 func secure(r *http.Request) bool { return r.TLS != nil }

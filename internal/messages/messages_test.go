@@ -134,3 +134,38 @@ func poolRow(id string) store.Pool {
 	now := time.Now()
 	return store.Pool{ID: id, Name: id, Config: []byte("{}"), CreatedAt: now, UpdatedAt: now}
 }
+
+// TestOutboxMount: the outbox's endpoint answers a pool's messages, 404 for
+// an unknown pool, and 404 for every pool when the outbox is disabled (nil).
+func TestOutboxMount(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, ":memory:", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreatePool(ctx, poolRow("p1")); err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := secret.NewSealer(make([]byte, secret.KeySize))
+	ob := NewOutbox(st, sealer, 0)
+	if err := ob.Send(ctx, Message{PoolID: "p1", Username: "a", Medium: MediumEmail, Code: "123456"}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(o *Outbox, path string) (int, string) {
+		mux := http.NewServeMux()
+		o.Mount(mux)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := get(ob, "/_cognate/outbox/p1"); code != 200 || !strings.Contains(body, `"123456"`) {
+		t.Fatalf("outbox of p1: %d %s", code, body)
+	}
+	if code, body := get(ob, "/_cognate/outbox/p2"); code != 404 || !strings.Contains(body, "User pool p2 does not exist.") {
+		t.Fatalf("unknown pool: %d %s", code, body)
+	}
+	if code, body := get(nil, "/_cognate/outbox/p1"); code != 404 || !strings.Contains(body, "messages.outbox.disabled") {
+		t.Fatalf("disabled outbox: %d %s", code, body)
+	}
+}

@@ -17,6 +17,7 @@ const DefaultKeep = 50
 type OutboxStore interface {
 	AddMessage(ctx context.Context, m store.Message, keep int) (int64, error)
 	ListMessages(ctx context.Context, poolID string, limit int) ([]store.Message, error)
+	GetPool(ctx context.Context, id string) (store.Pool, error)
 }
 
 // Sealer seals outbox entries at rest (they carry codes).
@@ -102,6 +103,24 @@ func (o *Outbox) List(ctx context.Context, poolID string, f Filter) ([]Entry, er
 // ListResponse is the body of GET /_cognate/outbox/{poolId}.
 type ListResponse struct {
 	Messages []Entry `json:"messages"`
+}
+
+// Mount serves GET /_cognate/outbox/{poolId} on mux (see Handler); a nil
+// outbox (messages.outbox.disabled) answers 404 for every pool.
+func (o *Outbox) Mount(mux *http.ServeMux) {
+	const pattern = "GET /_cognate/outbox/{poolId}"
+	if o == nil {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"message":"The outbox is disabled (messages.outbox.disabled)."}` + "\n")) //nolint:errcheck // best effort
+		})
+		return
+	}
+	mux.Handle(pattern, o.Handler(func(ctx context.Context, poolID string) bool {
+		_, err := o.store.GetPool(ctx, poolID)
+		return err == nil
+	}))
 }
 
 // Handler serves GET /_cognate/outbox/{poolId}[?username=U&limit=N]; the

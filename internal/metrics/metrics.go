@@ -101,6 +101,11 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
+// Mount serves GET /_cognate/metrics on mux.
+func (m *Metrics) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /_cognate/metrics", m.Handler())
+}
+
 // AuthorizerCache records one authorizer cache lookup.
 func (m *Metrics) AuthorizerCache(hit bool) {
 	if m == nil {

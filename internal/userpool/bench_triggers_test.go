@@ -52,12 +52,12 @@ func BenchmarkSRPLoginPreTokenTrigger(b *testing.B) {
 	}
 	r := functions.NewRunner(functions.Options{})
 	b.Cleanup(func() { r.Close(context.Background()) })
-	if err := r.Register(functions.FunctionConfig{Name: "goTriggers", Runtime: "provided.al2023", Command: []string{bin},
-		Dir: filepath.Dir(bin), Timeout: 5 * time.Second}); err != nil {
+	if _, err := r.Apply(functions.FunctionConfig{Name: "goTriggers", Runtime: "provided.al2023", Command: []string{bin},
+		Dir: filepath.Dir(bin), Timeout: 5 * time.Second}, nil); err != nil {
 		b.Fatal(err)
 	}
 	// The same trigger as an in-process builtin: what the pool's side costs.
-	if err := r.RegisterBuiltin("builtinTrigger", func(_ context.Context, ev json.RawMessage) (json.RawMessage, error) {
+	if _, err := r.Apply(functions.FunctionConfig{Name: "builtinTrigger", Timeout: 5 * time.Second}, func(_ context.Context, ev json.RawMessage) (json.RawMessage, error) {
 		var v map[string]any
 		if err := json.Unmarshal(ev, &v); err != nil {
 			return nil, err
@@ -66,7 +66,7 @@ func BenchmarkSRPLoginPreTokenTrigger(b *testing.B) {
 			"idTokenGeneration":     map[string]any{"claimsToAddOrOverride": map[string]any{"tenant": "acme"}},
 			"accessTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"tenant": "acme"}, "scopesToAdd": []string{"notes/read"}}}}
 		return json.Marshal(v)
-	}, functions.FunctionConfig{Timeout: 5 * time.Second}); err != nil {
+	}); err != nil {
 		b.Fatal(err)
 	}
 	e := newEnv(b)

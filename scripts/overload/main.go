@@ -86,19 +86,25 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "how long the load runs (at most 2m)")
 	after := flag.Duration("after", 20*time.Second, "how long RSS is sampled after the load (at most 2m)")
 	extra := flag.String("args", "", "extra arguments for cognate up, space-separated")
+	serverEnv := flag.String("server-env", "", "extra environment of the cognate process only, space-separated (e.g. GOMAXPROCS=8)")
+	gwConc := flag.Int("gateway-concurrency", 0, "gateway.maxConcurrentRequests in the configuration (0: the default; -1: no limit)")
 	withOps := flag.Bool("ops", true, "start cognate with --ops-addr and probe it too (false for builds without it)")
 	flag.Parse()
 	if *bin == "" || *conns < 1 || *conns > 5000 || *duration > 2*time.Minute || *after > 2*time.Minute {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*bin, *conns, *duration, *after, strings.Fields(*extra), *withOps); err != nil {
+	cfgText := config
+	if *gwConc != 0 {
+		cfgText += fmt.Sprintf("gateway:\n  maxConcurrentRequests: %d\n", *gwConc)
+	}
+	if err := run(*bin, cfgText, *serverEnv, *conns, *duration, *after, strings.Fields(*extra), *withOps); err != nil {
 		fmt.Fprintln(os.Stderr, "overload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, conns int, duration, after time.Duration, extra []string, withOps bool) error {
+func run(bin, config, serverEnv string, conns int, duration, after time.Duration, extra []string, withOps bool) error {
 	dir, err := os.MkdirTemp("", "cognate-overload-")
 	if err != nil {
 		return err
@@ -118,6 +124,9 @@ func run(bin string, conns int, duration, after time.Duration, extra []string, w
 	}
 	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
+	if serverEnv != "" {
+		cmd.Env = append(os.Environ(), strings.Fields(serverEnv)...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr

@@ -1112,3 +1112,20 @@ func (s *Service) Code(ctx context.Context, name string) ([]byte, error) {
 	}
 	return o.Data, nil
 }
+
+// Mount serves the Lambda API's Cognate-side endpoints on mux: GET
+// /_cognate/functions/{name}/code, the deployment package GetFunction's
+// Code.Location names (the caller checks the signature and lambda:GetFunction).
+func (s *Service) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /_cognate/functions/{name}/code", func(w http.ResponseWriter, r *http.Request) {
+		data, err := s.Code(r.Context(), r.PathValue("name"))
+		if err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"message":"Not Found"}` + "\n")) //nolint:errcheck // best effort
+			return
+		}
+		w.Header().Set("Content-Type", "application/zip")
+		w.Write(data) //nolint:errcheck // best effort
+	})
+}
