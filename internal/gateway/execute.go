@@ -191,11 +191,12 @@ func (x *exchange) authorize() error {
 		Context:        x.contextValue,
 		MethodArn:      x.methodArn,
 		Resource:       x.rt.res.path,
-		Path:           x.stagePathDecoded(), // without the stage, as AWS's REQUEST event
 		HTTPMethod:     x.r.Method,
 		Scopes:         x.rt.method.AuthorizationScopes,
 	}
 	if au.Type() == authorizer.Request {
+		// Only REQUEST events carry these (Path without the stage, as AWS's).
+		in.Path = x.stagePathDecoded()
 		in.PathParams = x.pathParams()
 		in.RequestContext = x.requestContext(false)
 		in.EventHeader = x.eventHeader()
