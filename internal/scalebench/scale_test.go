@@ -73,7 +73,8 @@ func envInts(name string, def []int) ([]int, error) {
 // then, with fewer repetitions, an SRP login by email address in a second
 // pool (UsernameAttributes [email]) and a few user-administration calls. It
 // reports medians per size and the ratio of each size's median to the
-// smallest size's (target ≤ 1.2 for login and authorization).
+// smallest size's (target ≤ 1.2 for login and authorization), and for the
+// extra operations also the process CPU time per call and its ratio.
 //
 //	COGNATE_SCALE_BENCH=1 go test -run '^$' -bench BenchmarkScale -benchtime 200x -timeout 60m -v ./internal/scalebench/
 //
