@@ -130,12 +130,57 @@ func escapeOneSegment(v string) string {
 // segments are percent-encoded, so a value mapped from a header or query
 // string cannot climb the backend path.
 func escapeSegments(v string) string {
+	if !needsSegmentEscape(v) {
+		return v // the common case (a proxy path of plain segments): no allocation
+	}
 	parts := strings.Split(v, "/")
 	for i, p := range parts {
 		parts[i] = escapeOneSegment(p)
 	}
 	return strings.Join(parts, "/")
 }
+
+// needsSegmentEscape reports whether escapeSegments would change v: some
+// segment is a dot segment or has a byte url.PathEscape escapes.
+func needsSegmentEscape(v string) bool {
+	for seg := range strings.SplitSeq(v, "/") {
+		if seg == "." || seg == ".." || url.PathEscape(seg) != seg {
+			return true
+		}
+	}
+	return false
+}
+
+// newOutRequest is http.NewRequestWithContext(ctx, verb, u.String(), body)
+// without printing u and parsing it again: the URL is the one backendURL
+// parsed, and Host is derived from it as NewRequest derives it. The header
+// map is sized for hint entries.
+func newOutRequest(ctx context.Context, verb string, u *url.URL, body io.Reader, hint int) (*http.Request, error) {
+	out, err := http.NewRequestWithContext(ctx, verb, "", body)
+	if err != nil {
+		return nil, err
+	}
+	u.Host = removeEmptyPort(u.Host)
+	out.URL, out.Host = u, u.Host
+	out.Header = make(http.Header, hint)
+	return out, nil
+}
+
+// removeEmptyPort strips a trailing ":" from a host with an empty port, as
+// net/http does for request URLs.
+func removeEmptyPort(host string) string {
+	if strings.LastIndex(host, ":") > strings.LastIndex(host, "]") {
+		return strings.TrimSuffix(host, ":")
+	}
+	return host
+}
+
+// Canonical spellings of the headers the gateway sets on every request and
+// answer (http.Header.Set would canonicalise them each time).
+const (
+	hdrRequestID = "X-Amzn-Requestid" // x-amzn-RequestId
+	hdrAPIGWID   = "X-Amz-Apigw-Id"   // x-amz-apigw-id
+)
 
 // backendRequest builds the outgoing request; proxy forwards the client's
 // end-to-end headers, query and body.
@@ -152,7 +197,11 @@ func (x *exchange) backendRequest(ctx context.Context, proxy bool, body io.Reade
 	if err != nil {
 		return nil, err
 	}
-	out, err := http.NewRequestWithContext(ctx, verb, u.String(), body)
+	hint := 4 + len(x.rt.integ.params) + len(x.reqOverride.Header)
+	if proxy {
+		hint += len(x.r.Header)
+	}
+	out, err := newOutRequest(ctx, verb, u, body, hint)
 	if err != nil {
 		return nil, fmt.Errorf("backend request: %w", err)
 	}
@@ -225,8 +274,8 @@ func (x *exchange) httpProxy() error {
 	defer resp.Body.Close()
 	h := x.w.Header()
 	copyEndToEnd(h, resp.Header)
-	h.Set("x-amzn-RequestId", x.requestID)
-	h.Set("x-amz-apigw-id", x.extendedID)
+	h[hdrRequestID] = []string{x.requestID}
+	h[hdrAPIGWID] = []string{x.extendedID}
 	x.w.WriteHeader(resp.StatusCode)
 	x.status = resp.StatusCode
 	bp := copyBufs.Get().(*[]byte)

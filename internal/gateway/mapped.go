@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -185,9 +186,9 @@ func responseParam(src string, body []byte, h http.Header) (string, bool) {
 // writeBody writes the method response with the gateway's headers.
 func (x *exchange) writeBody(status int, body []byte) {
 	h := x.w.Header()
-	h.Set("x-amzn-RequestId", x.requestID)
-	h.Set("x-amz-apigw-id", x.extendedID)
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	h[hdrRequestID] = []string{x.requestID}
+	h[hdrAPIGWID] = []string{x.extendedID}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	x.w.WriteHeader(status)
 	n, _ := x.w.Write(body)
 	x.status, x.respBytes = status, int64(n)

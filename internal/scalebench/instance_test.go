@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,6 +102,59 @@ var extraOps = []extraOp{
 	adminCall("ListUsers(username=)", 3, func(f *fixture, user string) (string, map[string]any) {
 		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Filter": fmt.Sprintf("username = %q", user)}
 	}),
+	adminCall("AdminListGroupsForUser", 30, func(f *fixture, user string) (string, map[string]any) {
+		return "AdminListGroupsForUser", map[string]any{"UserPoolId": f.PoolID, "Username": user}
+	}),
+	adminCall("AdminUpdateUserAttributes", 30, func(f *fixture, user string) (string, map[string]any) {
+		return "AdminUpdateUserAttributes", map[string]any{"UserPoolId": f.PoolID, "Username": user,
+			"UserAttributes": []map[string]string{{"Name": "given_name", "Value": "Scale"}}}
+	}),
+	{name: "AdminDisableUser+AdminEnableUser", reps: 20, run: adminPair("AdminDisableUser", "AdminEnableUser")},
+	{name: "AdminCreateUser+AdminDeleteUser", reps: 20, run: createDelete},
+}
+
+// adminPair calls two operations on the same random real user (one that
+// changes it and one that undoes the change) and returns their summed time.
+func adminPair(first, second string) func(*instance, *rand.Rand) (time.Duration, error) {
+	return func(inst *instance, rng *rand.Rand) (time.Duration, error) {
+		user := inst.f.Users[rng.IntN(len(inst.f.Users))]
+		var total time.Duration
+		for _, op := range []string{first, second} {
+			d, err := inst.c.timedCall(op, map[string]any{"UserPoolId": inst.f.PoolID, "Username": user}, &struct{}{})
+			total += d
+			if err != nil {
+				return total, fmt.Errorf("%s %s: %w", op, user, err)
+			}
+		}
+		return total, nil
+	}
+}
+
+// createDelete creates a new user (no message sent) and deletes it again,
+// so the pool's size is unchanged; it returns the summed time.
+func createDelete(inst *instance, rng *rand.Rand) (time.Duration, error) {
+	name := fmt.Sprintf("scale-new-%016x", rng.Uint64())
+	d1, err := inst.c.timedCall("AdminCreateUser", map[string]any{"UserPoolId": inst.f.PoolID, "Username": name,
+		"MessageAction": "SUPPRESS", "TemporaryPassword": password,
+		"UserAttributes": []map[string]string{{"Name": "email", "Value": name + "@example.com"}}}, &struct{}{})
+	if err != nil {
+		return d1, fmt.Errorf("AdminCreateUser %s: %w", name, err)
+	}
+	d2, err := inst.c.timedCall("AdminDeleteUser", map[string]any{"UserPoolId": inst.f.PoolID, "Username": name}, &struct{}{})
+	if err != nil {
+		return d1 + d2, fmt.Errorf("AdminDeleteUser %s: %w", name, err)
+	}
+	return d1 + d2, nil
+}
+
+// processCPU is this process's user+system CPU time so far (client and
+// server share the process; the client's part is the same at every size).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // loginByEmail signs a random user of the email pool in with SRP by email
@@ -142,9 +196,11 @@ func adminCall(name string, reps int, in func(f *fixture, user string) (op strin
 const extraBudget = 20 * time.Second
 
 // runExtra measures op on every instance, interleaved, and returns the
-// samples per instance.
-func runExtra(insts []*instance, op extraOp, rng *rand.Rand) ([]series, error) {
-	out := make([]series, len(insts))
+// samples per instance: server time, and the process's CPU time per call
+// (cpu).
+func runExtra(insts []*instance, op extraOp, rng *rand.Rand) (out, cpu []series, err error) {
+	out = make([]series, len(insts))
+	cpu = make([]series, len(insts))
 	spent := make([]time.Duration, len(insts))
 	for rep := range op.reps {
 		for k := range insts {
@@ -155,20 +211,23 @@ func runExtra(insts []*instance, op extraOp, rng *rand.Rand) ([]series, error) {
 			if op.walk != nil {
 				pages, err := op.walk(insts[j])
 				if err != nil {
-					return out, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
+					return out, cpu, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
 				}
 				out[j] = append(out[j], pages...)
 				continue
 			}
+			c0 := processCPU()
 			d, err := op.run(insts[j], rng)
+			c1 := processCPU()
 			if err != nil {
-				return out, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
+				return out, cpu, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
 			}
 			out[j] = append(out[j], d)
+			cpu[j] = append(cpu[j], c1-c0)
 			spent[j] += d
 		}
 	}
-	return out, nil
+	return out, cpu, nil
 }
 
 // unindexedPrefix is an unindexed filter (a prefix: no index serves it)

@@ -42,7 +42,7 @@ func TestScaleSmall(t *testing.T) {
 	}
 	for _, op := range extraOps {
 		op.reps = 1
-		if _, err := runExtra(insts, op, rng); err != nil {
+		if _, _, err := runExtra(insts, op, rng); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,7 +73,8 @@ func envInts(name string, def []int) ([]int, error) {
 // then, with fewer repetitions, an SRP login by email address in a second
 // pool (UsernameAttributes [email]) and a few user-administration calls. It
 // reports medians per size and the ratio of each size's median to the
-// smallest size's (target ≤ 1.2 for login and authorization).
+// smallest size's (target ≤ 1.2 for login and authorization), and for the
+// extra operations also the process CPU time per call and its ratio.
 //
 //	COGNATE_SCALE_BENCH=1 go test -run '^$' -bench BenchmarkScale -benchtime 200x -timeout 60m -v ./internal/scalebench/
 //
@@ -126,17 +127,17 @@ func BenchmarkScale(b *testing.B) {
 		i++
 	}
 	b.StopTimer()
-	extra := map[string][]series{}
+	extra, extraCPU := map[string][]series{}, map[string][]series{}
 	for _, op := range extraOps {
-		if extra[op.name], err = runExtra(insts, op, rng); err != nil {
+		if extra[op.name], extraCPU[op.name], err = runExtra(insts, op, rng); err != nil {
 			b.Fatal(err)
 		}
 	}
-	report(b, insts, res, extra)
+	report(b, insts, res, extra, extraCPU)
 }
 
 // report logs the per-size table and reports the headline metrics.
-func report(b *testing.B, insts []*instance, res [][]sample, extra map[string][]series) {
+func report(b *testing.B, insts []*instance, res [][]sample, extra, extraCPU map[string][]series) {
 	pick := func(j int, f func(sample) time.Duration) series {
 		var s series
 		for _, x := range res[j] {
@@ -178,6 +179,22 @@ func report(b *testing.B, insts []*instance, res [][]sample, extra map[string][]
 				ms(ss[j].quantile(0.9)), fmt.Sprintf("%.3f", ratio(ss[j].median(), first))})
 		}
 	}
+	// CPU per call of the extra operations: the process's CPU time (client
+	// and server; the client's share does not depend on the pool size),
+	// mean over the calls since single calls are below the clock's tick.
+	cpuRows := [][]string{{"operation", "N", "calls", "CPU ms/call", "ratio vs " + base}}
+	for _, op := range extraOps {
+		cs := extraCPU[op.name]
+		first := cs[0].mean()
+		for j, in := range insts {
+			r := ratio(cs[j].mean(), first)
+			cpuRows = append(cpuRows, []string{op.name, sizeLabel(in.f.N), strconv.Itoa(len(cs[j])), ms(cs[j].mean()), fmt.Sprintf("%.3f", r)})
+			if j > 0 {
+				b.ReportMetric(r, "cpu-ratio-"+strings.NewReplacer(" ", "", "(", "-", ")", "", "=", "", "+", "-").Replace(op.name)+"-"+sizeLabel(in.f.N)+"/"+base)
+			}
+		}
+	}
 	b.ReportMetric(0, "ns/op")
 	b.Logf("scale benchmark, %d rounds per size (medians; login = server time of both round trips):\n%s", len(res[0]), table(rows))
+	b.Logf("CPU per call of the operations above (process CPU, mean):\n%s", table(cpuRows))
 }

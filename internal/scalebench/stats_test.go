@@ -22,6 +22,18 @@ func (s series) quantile(q float64) time.Duration {
 	return c[i]
 }
 
+// mean is the average of s; 0 for no samples.
+func (s series) mean() time.Duration {
+	if len(s) == 0 {
+		return 0
+	}
+	var t time.Duration
+	for _, d := range s {
+		t += d
+	}
+	return t / time.Duration(len(s))
+}
+
 // median is the 0.5-quantile.
 func (s series) median() time.Duration { return s.quantile(0.5) }
 

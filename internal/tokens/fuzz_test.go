@@ -2,6 +2,7 @@ package tokens
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,30 @@ func FuzzParseJWS(f *testing.F) {
 		}
 		if !validKid(j.kid) || j.claims == nil || len(j.signature) == 0 || !strings.HasPrefix(token, j.signingInput+".") {
 			t.Fatalf("parsed %q into an inconsistent JWS %+v", token, j)
+		}
+	})
+}
+
+// FuzzDecodeObject checks that decodeObject's one-pass path answers exactly
+// what the member-by-member decoder answers: the same claims when both
+// accept, and never accepts what the strict decoder refuses.
+func FuzzDecodeObject(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":1,"a":2}`, `{"a":{"b":1,"b":2}}`, `{"a\"b":1,"a\"b":2}`,
+		`{"a":"x,\"b\":1"}`, `{"a":[{"a":1},"a"],"b":2}`, "{\"a\":1} \r\n\t", `{"a":1} {}`, `{"a":1}x`, `[1]`, `null`,
+		`"s"`, `{"a":1.5e3,"b":true,"c":null}`, `{"\u0061":1,"a":2}`, `{"a":1,}`, ``, `{`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want, werr := decodeObjectStrict(b)
+		got, ok := decodeObjectFast(b)
+		if ok && werr != nil {
+			t.Fatalf("fast path accepted %q, strict refused it: %v", b, werr)
+		}
+		if ok && !reflect.DeepEqual(got, want) {
+			t.Fatalf("fast %v, strict %v for %q", got, want, b)
+		}
+		if _, err := decodeObject(b); (err == nil) != (werr == nil) {
+			t.Fatalf("decodeObject err %v, strict %v for %q", err, werr, b)
 		}
 	})
 }

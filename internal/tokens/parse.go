@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // maxHeaderLen bounds the encoded JWS header; ours is about 80 characters.
@@ -42,32 +43,9 @@ func parseJWS(token string) (*jws, error) {
 	if len(h) > maxHeaderLen {
 		return nil, errors.New("header too large")
 	}
-	hb, err := base64.RawURLEncoding.Strict().DecodeString(h)
+	kid, err := headers.parse(h)
 	if err != nil {
-		return nil, fmt.Errorf("header encoding: %w", err)
-	}
-	header, err := decodeObject(hb)
-	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	for name := range header {
-		if !allowedHeader[name] {
-			return nil, fmt.Errorf("header parameter %q not allowed", name)
-		}
-	}
-	alg, ok := header["alg"].(string)
-	if !ok {
-		return nil, errors.New("alg missing or not a string")
-	}
-	if alg != "RS256" {
-		return nil, fmt.Errorf("alg %.20q not allowed", alg)
-	}
-	if typ, ok := header["typ"]; ok && typ != "JWT" {
-		return nil, errors.New("typ is not JWT")
-	}
-	kid, _ := header["kid"].(string)
-	if !validKid(kid) {
-		return nil, errors.New("missing or malformed kid")
+		return nil, err
 	}
 	pb, err := base64.RawURLEncoding.Strict().DecodeString(p)
 	if err != nil {
@@ -84,9 +62,159 @@ func parseJWS(token string) (*jws, error) {
 	return &jws{kid: kid, signingInput: token[:len(h)+1+len(p)], claims: claims, signature: sig}, nil
 }
 
+// parseHeader decodes an encoded JWS header and enforces the header rules,
+// returning the kid.
+func parseHeader(h string) (string, error) {
+	hb, err := base64.RawURLEncoding.Strict().DecodeString(h)
+	if err != nil {
+		return "", fmt.Errorf("header encoding: %w", err)
+	}
+	header, err := decodeObject(hb)
+	if err != nil {
+		return "", fmt.Errorf("header: %w", err)
+	}
+	for name := range header {
+		if !allowedHeader[name] {
+			return "", fmt.Errorf("header parameter %q not allowed", name)
+		}
+	}
+	alg, ok := header["alg"].(string)
+	if !ok {
+		return "", errors.New("alg missing or not a string")
+	}
+	if alg != "RS256" {
+		return "", fmt.Errorf("alg %.20q not allowed", alg)
+	}
+	if typ, ok := header["typ"]; ok && typ != "JWT" {
+		return "", errors.New("typ is not JWT")
+	}
+	kid, _ := header["kid"].(string)
+	if !validKid(kid) {
+		return "", errors.New("missing or malformed kid")
+	}
+	return kid, nil
+}
+
+// headerCacheSize bounds the header cache. A pool's tokens carry one header
+// per signing key, so a handful of entries serve every genuine token; when
+// the cache is full (someone sending many distinct headers) it starts over,
+// which costs only the decoding it saves.
+const headerCacheSize = 256
+
+// headerCache remembers parseHeader's answer (kid, or the error Verify
+// returns: it wraps ErrInvalidToken) per encoded
+// header: decoding the header with the duplicate-member checks costs more
+// than the rest of a rejection, and the headers seen are few.
+type headerCache struct {
+	mu sync.RWMutex
+	m  map[string]headerResult
+}
+
+type headerResult struct {
+	kid string
+	err error
+}
+
+// headers is the process-wide cache (entries depend only on the header text).
+var headers = &headerCache{m: make(map[string]headerResult, headerCacheSize)}
+
+// parse is parseHeader, cached. h is at most maxHeaderLen bytes.
+func (c *headerCache) parse(h string) (string, error) {
+	c.mu.RLock()
+	r, ok := c.m[h]
+	c.mu.RUnlock()
+	if ok {
+		return r.kid, r.err
+	}
+	kid, err := parseHeader(h)
+	if err != nil {
+		// Stored as Verify reports it, so a cached rejection allocates nothing.
+		err = invalid("%v", err)
+	}
+	c.mu.Lock()
+	if len(c.m) >= headerCacheSize {
+		clear(c.m)
+	}
+	c.m[strings.Clone(h)] = headerResult{kid, err}
+	c.mu.Unlock()
+	return kid, err
+}
+
 // decodeObject decodes one JSON object, rejecting duplicate top-level names
 // (parsers disagree on which one wins) and trailing data.
 func decodeObject(b []byte) (Claims, error) {
+	if out, ok := decodeObjectFast(b); ok {
+		return out, nil
+	}
+	return decodeObjectStrict(b)
+}
+
+// decodeObjectFast decodes b in one pass (a map with json.Number numbers,
+// as decodeObjectStrict builds it) and accepts the result only if b is one
+// object followed by nothing but whitespace and its top-level member count
+// equals the map's size (no duplicate names). Anything else, ok false,
+// goes to decodeObjectStrict, which finds and names the problem.
+func decodeObjectFast(b []byte) (Claims, bool) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	out := make(Claims, 16)
+	if err := d.Decode(&out); err != nil || out == nil {
+		return nil, false
+	}
+	for _, c := range b[d.InputOffset():] {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return nil, false
+		}
+	}
+	if topLevelMembers(b) != len(out) {
+		return nil, false
+	}
+	return out, true
+}
+
+// topLevelMembers counts the member names of the JSON object b (valid JSON,
+// already decoded): the strings that follow '{' or ',' at depth 1.
+func topLevelMembers(b []byte) int {
+	depth, n := 0, 0
+	inStr, esc, expectKey := false, false, false
+	for _, c := range b {
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+			if depth == 1 && expectKey {
+				n++
+				expectKey = false
+			}
+		case '{', '[':
+			depth++
+			if depth == 1 {
+				expectKey = c == '{'
+			}
+		case '}', ']':
+			depth--
+		case ',':
+			if depth == 1 {
+				expectKey = true
+			}
+		}
+	}
+	return n
+}
+
+// decodeObjectStrict is decodeObject member by member, with the precise
+// reasons for refusing.
+func decodeObjectStrict(b []byte) (Claims, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {

@@ -114,6 +114,9 @@ func (v *Verifier) Verify(ctx context.Context, token string, e Expect) (Claims, 
 		return nil, invalid("token larger than %d bytes", v.maxSize)
 	}
 	t, err := parseJWS(token)
+	if errors.Is(err, ErrInvalidToken) {
+		return nil, err // a cached header rejection, already in its final form
+	}
 	if err != nil {
 		return nil, invalid("%v", err)
 	}

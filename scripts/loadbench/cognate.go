@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cognate-dev/cognate/internal/app"
 	"github.com/cognate-dev/cognate/internal/idpclient"
@@ -42,12 +43,19 @@ functions:
     handler: notesAuthorizer
     environment:
       POOL_ID: ${pool:` + poolName + `}
+  - name: listAccountNotes
+    runtime: builtin
+    handler: listAccountNotes
 apis:
 `
 
-// apiTemplate is one API (verbs: name, default, stage, backend URL): the
-// notesAuthorizer as a cached TOKEN authorizer on ANY /{proxy+}, proxied
-// to the backend.
+// apiTemplate is one API (verbs: name, default, stage, backend URL twice):
+// the notesAuthorizer as a cached TOKEN authorizer on ANY /{proxy+},
+// proxied to the backend (the main measurement); the pool's Cognito
+// authorizer on ANY /cognito/{proxy+}, proxied to the same backend; and GET
+// /fn/notes, an AWS (non-proxy) integration of the builtin listAccountNotes
+// behind the TOKEN authorizer with the console's "Method Request
+// passthrough" template (passthroughTemplate).
 const apiTemplate = `  - name: %s
     default: %t
     stages: [{name: %s}]
@@ -78,14 +86,112 @@ const apiTemplate = `  - name: %s
               type: token
               authorizerUri: arn:aws:apigateway:${aws:region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${aws:region}:${aws:account}:function:notesAuthorizer/invocations
               authorizerResultTtlInSeconds: 300
+          benchUserPool:
+            type: apiKey
+            name: Authorization
+            in: header
+            x-amazon-apigateway-authtype: cognito_user_pools
+            x-amazon-apigateway-authorizer:
+              type: cognito_user_pools
+              providerARNs:
+                - arn:aws:cognito-idp:${aws:region}:${aws:account}:userpool/${pool:` + poolName + `}
+`
+
+// apiCognitoAndFunction are the paths of apiTemplate's second and third
+// routes (verb: backend URL).
+const apiCognitoAndFunction = `        /cognito/{proxy+}:
+          x-amazon-apigateway-any-method:
+            security: [{benchUserPool: []}]
+            parameters:
+              - {name: proxy, in: path, required: true, schema: {type: string}}
+            x-amazon-apigateway-integration:
+              type: http_proxy
+              httpMethod: ANY
+              uri: %s/{proxy}
+              passthroughBehavior: when_no_match
+              requestParameters:
+                integration.request.path.proxy: method.request.path.proxy
+        /fn/notes:
+          get:
+            security: [{benchAuthorizer: []}]
+            responses:
+              "200": {description: notes}
+            x-amazon-apigateway-integration:
+              type: aws
+              httpMethod: POST
+              uri: arn:aws:apigateway:${aws:region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${aws:region}:${aws:account}:function:listAccountNotes/invocations
+              passthroughBehavior: when_no_templates
+              requestTemplates:
+                application/json: |
+`
+
+// passthroughTemplate is API Gateway's "Method Request passthrough" mapping
+// template (every parameter, stage variable and $context field the console's
+// template names), indented for apiCognitoAndFunction.
+const passthroughTemplate = `#set($allParams = $input.params())
+{
+"body-json" : $input.json('$'),
+"params" : {
+#foreach($type in $allParams.keySet())
+    #set($params = $allParams.get($type))
+"$type" : {
+    #foreach($paramName in $params.keySet())
+    "$paramName" : "$util.escapeJavaScript($params.get($paramName))"
+        #if($foreach.hasNext),#end
+    #end
+}
+    #if($foreach.hasNext),#end
+#end
+},
+"stage-variables" : {
+#foreach($key in $stageVariables.keySet())
+"$key" : "$util.escapeJavaScript($stageVariables.get($key))"
+    #if($foreach.hasNext),#end
+#end
+},
+"context" : {
+    "account-id" : "$context.identity.accountId",
+    "api-id" : "$context.apiId",
+    "api-key" : "$context.identity.apiKey",
+    "authorizer-principal-id" : "$context.authorizer.principalId",
+    "caller" : "$context.identity.caller",
+    "cognito-authentication-provider" : "$context.identity.cognitoAuthenticationProvider",
+    "cognito-authentication-type" : "$context.identity.cognitoAuthenticationType",
+    "cognito-identity-id" : "$context.identity.cognitoIdentityId",
+    "cognito-identity-pool-id" : "$context.identity.cognitoIdentityPoolId",
+    "http-method" : "$context.httpMethod",
+    "stage" : "$context.stage",
+    "source-ip" : "$context.identity.sourceIp",
+    "user" : "$context.identity.user",
+    "user-agent" : "$context.identity.userAgent",
+    "user-arn" : "$context.identity.userArn",
+    "request-id" : "$context.requestId",
+    "resource-id" : "$context.resourceId",
+    "resource-path" : "$context.resourcePath"
+    }
+}
+`
+
+// apiResponses closes apiCognitoAndFunction's function route.
+const apiResponses = `              responses:
+                default: {statusCode: "200"}
 `
 
 // configFile renders the configuration with the given API names (the first
 // is the default API).
 func configFile(apiNames []string, backendURL string) []byte {
+	var tmpl strings.Builder
+	for line := range strings.Lines(passthroughTemplate) {
+		tmpl.WriteString("                  " + line)
+	}
 	b := []byte(configHead)
 	for i, name := range apiNames {
-		b = fmt.Appendf(b, apiTemplate, name, i == 0, stageName, backendURL)
+		head, tail, _ := strings.Cut(apiTemplate, "      components:\n")
+		b = fmt.Appendf(b, head, name, i == 0, stageName, backendURL)
+		b = fmt.Appendf(b, apiCognitoAndFunction, backendURL)
+		b = append(b, tmpl.String()...)
+		b = append(b, apiResponses...)
+		b = append(b, "      components:\n"+tail...)
 	}
 	return b
 }

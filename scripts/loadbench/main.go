@@ -29,6 +29,8 @@ func main() {
 	logDiscard := flag.Bool("log-discard", false, "write Cognate's log to /dev/null instead of stderr (for -log-level info)")
 	nAPIs := flag.Int("apis", 1, "deploy this many identical APIs bench1..benchN (each stage has its own 10,000 req/s throttle)")
 	pprof := flag.Bool("pprof", false, "also serve net/http/pprof on a loopback port (PPROF_URL=)")
+	backendOnly := flag.Bool("backend-only", false, "serve only the trivial backend (BACKEND_URL=), so that its CPU is counted apart from the proxies'")
+	backendURL := flag.String("backend", "", "use this backend (a loopback URL from -backend-only) instead of starting one in this process")
 	flag.Parse()
 	if *nAPIs < 1 || *nAPIs > 16 {
 		fmt.Fprintln(os.Stderr, "loadbench: -apis must be 1..16")
@@ -56,6 +58,7 @@ func main() {
 	}
 	logger := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}))
 
+	var err error
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeoutCause(ctx, *maxRun, errMaxRun)
@@ -70,7 +73,12 @@ func main() {
 		defer srv.close()
 		fmt.Printf("PPROF_URL=%s/debug/pprof/\n", srv.url)
 	}
-	if err := run(ctx, logger, apiNames); err != nil {
+	if *backendOnly {
+		err = serveBackendOnly(ctx)
+	} else {
+		err = run(ctx, logger, apiNames, *backendURL)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
@@ -78,14 +86,34 @@ func main() {
 
 var errMaxRun = errors.New("hard time limit reached")
 
-// run starts everything, prints the URLs and the token, and waits for ctx.
-func run(ctx context.Context, logger *slog.Logger, apiNames []string) error {
+// serveBackendOnly serves the backend alone until ctx ends.
+func serveBackendOnly(ctx context.Context) error {
 	backend, err := startBackend()
 	if err != nil {
 		return err
 	}
 	defer backend.close()
-	proxy, err := startProxy(backend.url)
+	fmt.Printf("BACKEND_URL=%s\n", backend.url)
+	fmt.Println("READY=1")
+	os.Stdout.Sync()
+	<-ctx.Done()
+	return nil
+}
+
+// run starts everything (the backend only when backendURL is empty), prints
+// the URLs and the token, and waits for ctx.
+func run(ctx context.Context, logger *slog.Logger, apiNames []string, backendURL string) error {
+	if backendURL == "" {
+		backend, err := startBackend()
+		if err != nil {
+			return err
+		}
+		defer backend.close()
+		backendURL = backend.url
+	} else if !strings.HasPrefix(backendURL, "http://127.0.0.1:") {
+		return fmt.Errorf("-backend %q: want a loopback http://127.0.0.1:port URL", backendURL)
+	}
+	proxy, err := startProxy(backendURL)
 	if err != nil {
 		return err
 	}
@@ -96,7 +124,7 @@ func run(ctx context.Context, logger *slog.Logger, apiNames []string) error {
 		return fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	cg, err := startCognate(ctx, tmp, backend.url, apiNames, logger)
+	cg, err := startCognate(ctx, tmp, backendURL, apiNames, logger)
 	if err != nil {
 		return err
 	}
@@ -111,10 +139,12 @@ func run(ctx context.Context, logger *slog.Logger, apiNames []string) error {
 	// The gateway finds each API by its Host {apiId}.execute-api.localhost
 	// and serves /dev/items/1; the proxy forwards any request to the backend,
 	// which ignores path and Host, so both can be sent byte-identical requests.
-	fmt.Printf("BACKEND_URL=%s\n", backend.url)
+	fmt.Printf("BACKEND_URL=%s\n", backendURL)
 	fmt.Printf("PROXY_URL=%s\n", proxy.url)
 	fmt.Printf("GATEWAY_URL=%s\n", cg.app.URL)
 	fmt.Printf("REQUEST_PATH=/%s%s\n", stageName, benchPath)
+	fmt.Printf("COGNITO_PATH=/%s/cognito%s\n", stageName, benchPath)
+	fmt.Printf("FUNCTION_PATH=/%s/fn/notes\n", stageName)
 	fmt.Printf("HOSTS=%s\n", strings.Join(hosts(apiNames), ","))
 	fmt.Printf("TOKEN=%s\n", cg.token)
 	fmt.Println("READY=1")
