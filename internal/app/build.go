@@ -13,6 +13,7 @@ import (
 	"github.com/cognate-dev/cognate/internal/auth"
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/functions"
+	"github.com/cognate-dev/cognate/internal/functions/caller"
 	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
 	"github.com/cognate-dev/cognate/internal/gateway"
 	"github.com/cognate-dev/cognate/internal/iam"
@@ -130,7 +131,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	}
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
-		Functions: invoker{c.runner},
+		Functions: invoker{c.runner, c.lambda},
 		Tokens:    c.verifier,
 		Issuer:    c.issuer,
 		Metrics:   a.metrics,
@@ -148,9 +149,9 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	}
 	a.goBackground(func() { c.gateway.Run(ctx) })
 	c.apigw = apigwcontrol.New(apigwcontrol.Options{
-		Store: a.store, Gateway: c.gateway, Functions: invoker{c.runner}, Tokens: c.verifier, Issuer: c.issuer,
+		Store: a.store, Gateway: c.gateway, Functions: invoker{c.runner, c.lambda}, Tokens: c.verifier, Issuer: c.issuer,
 		NewTester: func() apigwcontrol.Tester {
-			return gateway.New(gateway.Options{Functions: invoker{c.runner}, Tokens: c.verifier, Issuer: c.issuer, Logger: log.With("component", "test-invoke"),
+			return gateway.New(gateway.Options{Functions: invoker{c.runner, c.lambda}, Tokens: c.verifier, Issuer: c.issuer, Logger: log.With("component", "test-invoke"),
 				Now: a.opts.Now, Region: cfg.Region, AccountID: cfg.AccountID})
 		},
 		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigateway-control"),
@@ -351,11 +352,27 @@ func (c *components) close(ctx context.Context) {
 	}
 }
 
-// invoker adapts the function runner to the gateway's FunctionInvoker.
-type invoker struct{ r *functions.Runner }
+// invoker adapts the function runner to the gateway's FunctionInvoker:
+// qualified names (NAME:VERSION, NAME:ALIAS) run the version they resolve
+// to, and a call on behalf of API Gateway (caller.From) must be allowed by
+// the function's resource policy.
+type invoker struct {
+	r      *functions.Runner
+	lambda *lambdacontrol.Service
+}
 
+// InvokeFunction implements gateway.FunctionInvoker.
 func (i invoker) InvokeFunction(ctx context.Context, name string, payload []byte) ([]byte, string, error) {
-	res, err := i.r.Invoke(ctx, name, payload)
+	if src, ok := caller.From(ctx); ok {
+		if err := i.lambda.CheckInvoke(name, src); err != nil {
+			return nil, "", err
+		}
+	}
+	key, _, err := i.lambda.Resolve(name)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := i.r.Invoke(ctx, key, payload)
 	if err != nil {
 		return nil, "", err
 	}

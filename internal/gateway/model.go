@@ -148,6 +148,9 @@ const (
 
 // Authorizer is a named authorizer of an API.
 type Authorizer struct {
+	// ID is the authorizer's id in the control plane (in the source ARN of
+	// its invocations, .../authorizers/ID); empty means the name.
+	ID   string `json:"id,omitempty" yaml:"-"`
 	Type string `json:"type" yaml:"type"`
 	// Function is the authorizer function (TOKEN, REQUEST); URI is resolved
 	// to it when Function is empty.

@@ -71,7 +71,7 @@ func toGateway(a *restAPI) (*gateway.API, error) {
 	names := map[string]string{}
 	for _, au := range a.Authorizers {
 		names[au.ID] = au.Name
-		out.Authorizers[au.Name] = &gateway.Authorizer{Type: au.Type, URI: au.AuthorizerURI, IdentitySource: au.IdentitySource,
+		out.Authorizers[au.Name] = &gateway.Authorizer{ID: au.ID, Type: au.Type, URI: au.AuthorizerURI, IdentitySource: au.IdentitySource,
 			IdentityValidationExpression: au.IdentityValidationExpression, ResultTTLSeconds: au.AuthorizerResultTTLInSeconds,
 			ProviderARNs: au.ProviderARNs}
 	}
