@@ -124,7 +124,9 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		limits.Rate, limits.Burst = t.RateLimit, t.BurstLimit
 	}
 	var slashes gateway.EscapedSlashAction
+	var viewerCountry string
 	if g := cfg.Gateway; g != nil {
+		viewerCountry = g.ViewerCountry
 		if slashes, err = gateway.ParseEscapedSlashAction(g.EscapedSlashes); err != nil {
 			return nil, fmt.Errorf("config: gateway: %w", err)
 		}
@@ -143,6 +145,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 
 		EscapedSlashes: slashes,
 		Usage:          a.store,
+		ViewerCountry:  viewerCountry,
 	})
 	if err := c.gateway.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("load deployments: %w", err)

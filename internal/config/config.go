@@ -136,6 +136,12 @@ type Gateway struct {
 	// EscapedSlashes is what %2F / %5C inside a path segment do:
 	// KEEP_UNCHANGED (default), REJECT_REQUEST or UNESCAPE_AND_FORWARD.
 	EscapedSlashes string `yaml:"escapedSlashes"`
+	// ViewerCountry is the CloudFront-Viewer-Country header (an ISO 3166-1
+	// alpha-2 code such as US) that proxy events and REQUEST authorizers
+	// see, as CloudFront adds it in front of edge-optimized APIs. Cognate has
+	// no geolocation data, so the country is this setting for every
+	// request; empty (the default) leaves the header out.
+	ViewerCountry string `yaml:"viewerCountry"`
 }
 
 // APIKey declares an API key (sent in x-api-key, or returned by a Lambda

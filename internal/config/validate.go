@@ -49,6 +49,9 @@ func (f *File) Validate() error {
 		default:
 			add("gateway.escapedSlashes: %q is not KEEP_UNCHANGED, REJECT_REQUEST or UNESCAPE_AND_FORWARD", g.EscapedSlashes)
 		}
+		if c := g.ViewerCountry; c != "" && !viewerCountry.MatchString(c) {
+			add("gateway.viewerCountry: %q is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. US)", c)
+		}
 	}
 	if f.Security != nil {
 		f.Security.validate(add)
@@ -279,3 +282,6 @@ func (s *Security) validate(add func(string, ...any)) {
 		}
 	}
 }
+
+// viewerCountry is an ISO 3166-1 alpha-2 code, as CloudFront-Viewer-Country.
+var viewerCountry = regexp.MustCompile(`^[A-Z]{2}$`)
