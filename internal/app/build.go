@@ -157,8 +157,10 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 			return gateway.New(gateway.Options{Functions: invoker{c.runner, c.lambda}, Tokens: c.verifier, Issuer: c.issuer, Logger: log.With("component", "test-invoke"),
 				Now: a.opts.Now, Region: cfg.Region, AccountID: cfg.AccountID})
 		},
+		Sealer: sealer, Usage: c.gateway,
 		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigateway-control"),
 	})
+	a.goBackground(func() { c.apigw.RunUsage(ctx, gateway.SyncInterval) })
 	a.goBackground(func() { c.sweep(ctx) })
 	return c, nil
 }

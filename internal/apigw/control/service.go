@@ -53,6 +53,10 @@ type Options struct {
 	Issuer    func(poolID string) string
 	Region    string
 	AccountID string
+	// Sealer seals API key values at rest (required for API keys).
+	Sealer Sealer
+	// Usage enforces API keys and usage plans (the gateway); nil disables them.
+	Usage UsageGateway
 	// Rate and Burst bound the control plane's request rate per node
 	// (TooManyRequestsException beyond; defaults 100/s, burst 200).
 	Rate, Burst float64
