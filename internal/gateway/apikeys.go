@@ -229,11 +229,13 @@ func periodKey(period string, t time.Time) string {
 
 // Usage is GetUsage's answer: per key, [used, remaining] for each day from
 // StartDate to EndDate (remaining is the quota left in that day's period).
+// On the wire the per-key map is "values" (the model's member "items" has
+// locationName "values"; the SDKs and the CLI read that key).
 type Usage struct {
 	UsagePlanID string                `json:"usagePlanId"`
 	StartDate   string                `json:"startDate"`
 	EndDate     string                `json:"endDate"`
-	Items       map[string][][2]int64 `json:"items"`
+	Items       map[string][][2]int64 `json:"values"`
 }
 
 // GetUsage reports a usage plan's daily usage, as API Gateway's GetUsage:
