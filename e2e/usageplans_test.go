@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,41 @@ func TestUsagePlansThroughControlPlaneOnTwoNodes(t *testing.T) {
 	}
 	_, err = ca.GetUsage(ctx, &apigateway.GetUsageInput{UsagePlanId: aws.String("nope00"), StartDate: aws.String(today), EndDate: aws.String(today)})
 	wantAPIErrorContaining(t, err, "NotFoundException", "Invalid Usage Plan ID specified")
+
+	// The per-key throttle is shared too: a burst of 3 (refilling at one
+	// request per 1000 s) admits 3 requests in total across both nodes.
+	slow, err := ca.CreateApiKey(ctx, &apigateway.CreateApiKeyInput{Name: aws.String("slow"), Enabled: true, Value: aws.String("slow-key-0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slowPlan, err := ca.CreateUsagePlan(ctx, &apigateway.CreateUsagePlanInput{Name: aws.String("slow"),
+		ApiStages: []types.ApiStage{{ApiId: aws.String(apiID), Stage: aws.String("v")}},
+		Throttle:  &types.ThrottleSettings{RateLimit: 0.001, BurstLimit: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ca.CreateUsagePlanKey(ctx, &apigateway.CreateUsagePlanKeyInput{UsagePlanId: slowPlan.Id, KeyId: slow.Id, KeyType: aws.String("API_KEY")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ca.CreateUsagePlanKey(ctx, &apigateway.CreateUsagePlanKeyInput{UsagePlanId: plan.Id, KeyId: slow.Id, KeyType: aws.String("API_KEY")})
+	wantAPIErrorContaining(t, err, "ConflictException", "already in usage plan")
+	slowValue := aws.ToString(slow.Value)
+	if got, err := cb.GetUsagePlanKey(ctx, &apigateway.GetUsagePlanKeyInput{UsagePlanId: slowPlan.Id, KeyId: slow.Id}); err != nil || aws.ToString(got.Value) != slowValue {
+		t.Fatalf("GetUsagePlanKey on node B = %+v, %v", got, err)
+	}
+	// Until a node has loaded the key it answers 403, which takes no token.
+	for i := range 3 {
+		srv := a
+		if i%2 == 1 {
+			srv = b
+		}
+		eventually(t, 10*time.Second, fmt.Sprintf("request %d within the burst passes", i), func() (bool, string) {
+			r := send(srv, slowValue)
+			return r.status == 200, r.body
+		})
+	}
+	send(b, slowValue).wantAWSError(t, 429, "TooManyRequestsException", `{"message":"Too Many Requests"}`)
+	send(a, slowValue).wantAWSError(t, 429, "TooManyRequestsException", `{"message":"Too Many Requests"}`)
 
 	// Disabled on node A, refused by node B; deleted, refused by both.
 	if _, err := ca.UpdateApiKey(ctx, &apigateway.UpdateApiKeyInput{ApiKey: k.Id,
