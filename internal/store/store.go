@@ -292,7 +292,10 @@ type Stage struct {
 	Name         string
 	DeploymentID string
 	Variables    map[string]string
-	UpdatedAt    time.Time
+	// Settings are the stage's method settings as the gateway applies them
+	// (opaque JSON; nil: none).
+	Settings  []byte
+	UpdatedAt time.Time
 	// Version increases with every write of the stage, for change polling.
 	Version int64
 }

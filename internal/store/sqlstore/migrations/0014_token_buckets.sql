@@ -5,3 +5,7 @@ CREATE TABLE token_buckets (
 	micro BIGINT NOT NULL,
 	at_ms BIGINT NOT NULL
 );
+
+-- A stage's settings as the gateway applies them (method throttling and
+-- caching), opaque JSON; NULL when the stage has none.
+ALTER TABLE stages ADD COLUMN settings {blob};
