@@ -97,6 +97,9 @@ func (x *exchange) run() error {
 	}
 	x.params = params
 	metrics.SetRoute(r.Context(), x.rt.label)
+	if err := x.methodThrottle(); err != nil {
+		return err
+	}
 	if r.URL.RawQuery != "" {
 		x.query = r.URL.Query()
 	}
@@ -128,7 +131,7 @@ func (x *exchange) run() error {
 			return err
 		}
 	}
-	return x.integrate()
+	return x.integrateCached()
 }
 
 // resolve finds the stage of a request and the escaped path after it:
