@@ -109,11 +109,11 @@ type Integration struct {
 	// RequestParameters maps integration.request.{path|querystring|header}.X
 	// to method.request.{path|querystring|header}.Y, stageVariables.Z,
 	// context.W or a 'literal'.
-	RequestParameters   map[string]string `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
+	RequestParameters map[string]string `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
 	// CacheKeyParameters are the method request parameters
 	// (method.request.querystring.q …) whose values key the stage's response
 	// cache besides the method and resource path.
-	CacheKeyParameters []string `json:"cacheKeyParameters,omitempty" yaml:"cacheKeyParameters,omitempty"`
+	CacheKeyParameters  []string          `json:"cacheKeyParameters,omitempty" yaml:"cacheKeyParameters,omitempty"`
 	RequestTemplates    map[string]string `json:"requestTemplates,omitempty" yaml:"requestTemplates,omitempty"`
 	PassthroughBehavior string            `json:"passthroughBehavior,omitempty" yaml:"passthroughBehavior,omitempty"`
 	// ContentHandling converts the request payload: CONVERT_TO_BINARY
