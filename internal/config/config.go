@@ -162,7 +162,8 @@ type UsagePlan struct {
 	Name string `yaml:"name"`
 	// APIStages are the API stages the plan covers.
 	APIStages []UsagePlanAPI `yaml:"apiStages"`
-	// Throttle is each key's token bucket.
+	// Throttle is each key's token bucket, kept in the store and shared by
+	// every node (the rate holds across the cluster).
 	Throttle *Throttling `yaml:"throttle"`
 	// Quota is each key's request allowance per period.
 	Quota *UsagePlanQuota `yaml:"quota"`
