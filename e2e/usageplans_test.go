@@ -130,6 +130,19 @@ func TestUsagePlansThroughControlPlaneOnTwoNodes(t *testing.T) {
 	_, err = ca.GetUsage(ctx, &apigateway.GetUsageInput{UsagePlanId: aws.String("nope00"), StartDate: aws.String(today), EndDate: aws.String(today)})
 	wantAPIErrorContaining(t, err, "NotFoundException", "Invalid Usage Plan ID specified")
 
+	// UpdateUsage grants two more requests in this period, on every node.
+	uu, err := cb.UpdateUsage(ctx, &apigateway.UpdateUsageInput{UsagePlanId: plan.Id, KeyId: k.Id,
+		PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/remaining"), Value: aws.String("2")}}})
+	if err != nil || uu.Items[aws.ToString(k.Id)][0][1] != 2 {
+		t.Fatalf("UpdateUsage = %+v, %v", uu, err)
+	}
+	for i, srv := range []*server{a, b} {
+		if r := send(srv, value); r.status != 200 {
+			t.Fatalf("granted request %d: %d %s", i, r.status, r.body)
+		}
+	}
+	send(b, value).wantAWSError(t, 429, "LimitExceededException", `{"message":"Limit Exceeded"}`)
+
 	// The per-key throttle is shared too: a burst of 3 (refilling at one
 	// request per 1000 s) admits 3 requests in total across both nodes.
 	slow, err := ca.CreateApiKey(ctx, &apigateway.CreateApiKeyInput{Name: aws.String("slow"), Enabled: true, Value: aws.String("slow-key-0123456789abcdef")})

@@ -203,8 +203,10 @@ func (g *Gateway) usageStore() UsageStore {
 	return g.memUsage
 }
 
-// periodKey names the quota period that contains t (UTC): "D2026-12-01",
+// PeriodKey names the quota period that contains t (UTC): "D2026-12-01",
 // "W2026-11-30" (the week's Monday) or "M2026-12".
+func PeriodKey(period string, t time.Time) string { return periodKey(period, t) }
+
 func periodKey(period string, t time.Time) string {
 	t = t.UTC()
 	switch period {

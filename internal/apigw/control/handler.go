@@ -133,6 +133,7 @@ var routes = []route{
 	rt("GET", "/usageplans/{plan}/keys/{key}", "GetUsagePlanKey", (*Service).getUsagePlanKey),
 	rt("DELETE", "/usageplans/{plan}/keys/{key}", "DeleteUsagePlanKey", (*Service).deleteUsagePlanKey),
 	rt("GET", "/usageplans/{plan}/usage", "GetUsage", (*Service).getUsage),
+	rt("PATCH", "/usageplans/{plan}/keys/{key}/usage", "UpdateUsage", (*Service).updateUsage),
 
 	rt("GET", pTagsARN, "GetTags", (*Service).getTags),
 	rt("PUT", pTagsARN, "TagResource", (*Service).tagResource),

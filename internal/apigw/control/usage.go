@@ -961,3 +961,66 @@ func (s *Service) getUsage(w http.ResponseWriter, r *http.Request, p params) err
 	}
 	return writeJSON(w, http.StatusOK, u)
 }
+
+// UsageCounter adjusts usage counters (store.Usage's AddUsage).
+type UsageCounter interface {
+	AddUsage(ctx context.Context, planID, keyID, period string, n, limit int64) (int64, bool, error)
+	ListUsage(ctx context.Context, planID, keyID, from, to string) ([]store.UsageCount, error)
+}
+
+// updateUsage is UpdateUsage (PATCH /usageplans/{id}/keys/{keyId}/usage):
+// "replace /remaining N" grants the key N remaining requests in the current
+// quota period (the counter becomes limit − N, below zero when N exceeds
+// the limit, which is the temporary extension AWS describes). It answers
+// the key's usage of today.
+func (s *Service) updateUsage(w http.ResponseWriter, r *http.Request, p params) error {
+	var in struct {
+		PatchOperations []patchOp `json:"patchOperations"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	pl, err := getRecord[usagePlanRecord](ctx, s.o.Store, kindUsagePlan, p["plan"], errPlanNotFound)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(pl.KeyIDs, p["key"]) {
+		return notFound("Invalid Usage Plan Key identifier specified")
+	}
+	if pl.Quota == nil {
+		return badRequest("Usage Plan %s has no quota", pl.ID)
+	}
+	counter, ok := s.o.Store.(UsageCounter)
+	if !ok || s.o.Usage == nil {
+		return errors.New("update usage: no usage store")
+	}
+	now := s.o.Now()
+	for _, op := range in.PatchOperations {
+		if op.Op != "replace" || op.Path != "/remaining" || op.Value == nil {
+			return badRequest("Invalid patch path '%s' specified for op '%s'. Must be one of: [/remaining]", op.Path, op.Op)
+		}
+		remaining, err := strconv.ParseInt(*op.Value, 10, 64)
+		if err != nil || remaining < 0 {
+			return badRequest("Invalid value for /remaining: %s", *op.Value)
+		}
+		period := gateway.PeriodKey(pl.Quota.Period, now)
+		rows, err := counter.ListUsage(ctx, pl.ID, p["key"], period, period)
+		if err != nil {
+			return err
+		}
+		var used int64
+		for _, row := range rows {
+			used += row.Count
+		}
+		if _, _, err := counter.AddUsage(ctx, pl.ID, p["key"], period, pl.Quota.Limit-remaining-used, -1); err != nil {
+			return fmt.Errorf("update usage: %w", err)
+		}
+	}
+	day := now.UTC().Format(time.DateOnly)
+	u, err := s.o.Usage.GetUsage(ctx, pl.ID, p["key"], day, day)
+	if err != nil {
+		return badRequest("%s", err.Error())
+	}
+	return writeJSON(w, http.StatusOK, u)
+}
