@@ -237,16 +237,25 @@ func (s *Service) SyncUsage(ctx context.Context) error {
 		return err
 	}
 	gk := make([]gateway.APIKey, 0, len(keys))
+	loaded := map[string]bool{}
 	for i := range keys {
 		v, err := s.keyValue(&keys[i])
 		if err != nil {
-			return err
+			// Sealed under another server key: this key admits nothing, the others still work.
+			s.log.Warn("api key cannot be opened; it is refused until re-created", "key", keys[i].ID, "err", err)
+			continue
 		}
 		gk = append(gk, gateway.APIKey{ID: keys[i].ID, Name: keys[i].Name, Value: v, Enabled: keys[i].Enabled})
+		loaded[keys[i].ID] = true
 	}
 	gp := make([]gateway.UsagePlan, 0, len(plans))
 	for _, p := range plans {
-		up := gateway.UsagePlan{ID: p.ID, Name: p.Name, KeyIDs: p.KeyIDs}
+		up := gateway.UsagePlan{ID: p.ID, Name: p.Name}
+		for _, k := range p.KeyIDs {
+			if loaded[k] { // a plan may name a key deleted meanwhile
+				up.KeyIDs = append(up.KeyIDs, k)
+			}
+		}
 		for _, st := range p.APIStages {
 			up.Stages = append(up.Stages, gateway.PlanStage{APIID: st.APIID, Stage: st.Stage})
 		}

@@ -53,7 +53,9 @@ func (s *Service) removeVersions(name string) {
 		s.o.Runner.Remove(key)
 	}
 	delete(s.versions, name)
+	s.recsMu.Lock()
 	delete(s.recs, name)
+	s.recsMu.Unlock()
 }
 
 // Resolve maps a function name, partial or full ARN with an optional
@@ -68,9 +70,9 @@ func (s *Service) Resolve(nameOrARN string) (key, version string, err error) {
 }
 
 func (s *Service) resolve(name, qual string) (string, string, error) {
-	s.syncMu.Lock()
+	s.recsMu.RLock()
 	rec, ok := s.recs[name]
-	s.syncMu.Unlock()
+	s.recsMu.RUnlock()
 	if qual == "" || qual == "$LATEST" {
 		return name, "$LATEST", nil
 	}
@@ -125,9 +127,9 @@ func (s *Service) CheckInvoke(nameOrARN string, src caller.Source) error {
 	if qual == "$LATEST" {
 		qual = ""
 	}
-	s.syncMu.Lock()
+	s.recsMu.RLock()
 	rec, ok := s.recs[name]
-	s.syncMu.Unlock()
+	s.recsMu.RUnlock()
 	if !ok || len(rec.Policy) == 0 {
 		return nil
 	}

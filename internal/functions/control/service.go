@@ -71,8 +71,10 @@ type Service struct {
 
 	syncMu  sync.Mutex
 	applied map[string]int64 // function name -> object version applied to the runner
-	// recs are the applied functions (for Resolve and CheckInvoke).
-	recs map[string]record
+	// recs are the applied functions (for Resolve and CheckInvoke), under
+	// recsMu so that invocations never wait for a sync unpacking code.
+	recsMu sync.RWMutex
+	recs   map[string]record
 	// versions are the runner keys (NAME:VERSION) of each function's published versions.
 	versions map[string]map[string]bool
 }
@@ -188,7 +190,9 @@ func (s *Service) applyLocked(ctx context.Context, o store.Object) error {
 	if err := s.applyVersions(ctx, rec); err != nil {
 		return err
 	}
+	s.recsMu.Lock()
 	s.recs[rec.Name] = rec
+	s.recsMu.Unlock()
 	s.applied[o.Key] = o.Version
 	return nil
 }
