@@ -97,8 +97,10 @@ func (x *exchange) run() error {
 	}
 	x.params = params
 	metrics.SetRoute(r.Context(), x.rt.label)
-	if err := x.methodThrottle(); err != nil {
-		return err
+	if x.st.ctl != nil { // stage method settings (stage_settings.go)
+		if err := x.methodThrottle(); err != nil {
+			return err
+		}
 	}
 	if r.URL.RawQuery != "" {
 		x.query = r.URL.Query()
@@ -131,7 +133,10 @@ func (x *exchange) run() error {
 			return err
 		}
 	}
-	return x.integrateCached()
+	if x.st.ctl != nil {
+		return x.integrateCached()
+	}
+	return x.integrate()
 }
 
 // resolve finds the stage of a request and the escaped path after it:
