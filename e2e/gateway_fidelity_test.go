@@ -31,7 +31,9 @@ const fidelityHandler = `exports.handler = async (event) => {
 
 // fidelityConfig is an API with a Lambda proxy, an HTTP_PROXY to BACKEND,
 // binary media types and a request validator.
-const fidelityConfig = `functions:
+const fidelityConfig = `gateway:
+  viewerCountry: DE
+functions:
   - name: fidelity
     runtime: nodejs20.x
     handler: index.handler
@@ -157,7 +159,7 @@ func TestGatewayProxyFidelity(t *testing.T) {
 	case h["host"] != "api.localhost", h["x-api-key"] != "k1", h["X-LOWER"] != "2", len(ev.MultiValueHeaders["X-LOWER"]) != 2:
 		t.Errorf("header spelling: %v %v", h, ev.MultiValueHeaders)
 	case h["X-Forwarded-For"] != "127.0.0.1", h["X-Forwarded-Proto"] != "http", h["X-Forwarded-Port"] == "",
-		!strings.HasPrefix(h["X-Amzn-Trace-Id"], "Root=1-"), !strings.Contains(h["Via"], "cloudfront.net"), h["CloudFront-Is-Desktop-Viewer"] == "":
+		!strings.HasPrefix(h["X-Amzn-Trace-Id"], "Root=1-"), !strings.Contains(h["Via"], "cloudfront.net"), h["CloudFront-Is-Desktop-Viewer"] == "", h["CloudFront-Viewer-Country"] != "DE":
 		t.Errorf("AWS's added headers: %v", h)
 	case ev.Path != "/event/a%2Bb", ev.PathParameters["id"] != "a%2Bb", ev.RequestContext.Path != "/v/event/a%2Bb":
 		t.Errorf("paths: %q %v %q", ev.Path, ev.PathParameters, ev.RequestContext.Path)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	apigwcontrol "github.com/cognate-dev/cognate/internal/apigw/control"
 	"os/exec"
 	"slices"
 	"strings"
@@ -83,8 +84,9 @@ func (c *components) apply(ctx context.Context, cfg *config.File) (*summary, err
 		}
 		sum.httpRoutes = append(sum.httpRoutes, routes...)
 	}
-	if err := c.gateway.SetUsagePlans(usagePlans(cfg)); err != nil {
-		return nil, err
+	keys, plans := usagePlans(cfg)
+	if err := c.apigw.AdoptConfigUsage(ctx, keys, plans); err != nil {
+		return nil, fmt.Errorf("api keys and usage plans: %w", err)
 	}
 	sum.routes = c.gateway.Routes()
 	return sum, nil
@@ -325,14 +327,14 @@ func orZero(s string) string {
 
 // usagePlans converts the file's API keys and usage plans; ids are derived
 // from names so every node (and every reload) agrees on them.
-func usagePlans(cfg *config.File) ([]gateway.APIKey, []gateway.UsagePlan) {
-	keys := make([]gateway.APIKey, 0, len(cfg.APIKeys))
+func usagePlans(cfg *config.File) ([]apigwcontrol.ConfigKey, []apigwcontrol.ConfigPlan) {
+	keys := make([]apigwcontrol.ConfigKey, 0, len(cfg.APIKeys))
 	for _, k := range cfg.APIKeys {
-		keys = append(keys, gateway.APIKey{ID: gateway.KeyID(k.Name), Name: k.Name, Value: k.Value, Enabled: k.Enabled == nil || *k.Enabled})
+		keys = append(keys, apigwcontrol.ConfigKey{Name: k.Name, Value: k.Value, Enabled: k.Enabled == nil || *k.Enabled})
 	}
-	plans := make([]gateway.UsagePlan, 0, len(cfg.UsagePlans))
+	plans := make([]apigwcontrol.ConfigPlan, 0, len(cfg.UsagePlans))
 	for _, p := range cfg.UsagePlans {
-		up := gateway.UsagePlan{ID: gateway.PlanID(p.Name), Name: p.Name}
+		up := apigwcontrol.ConfigPlan{Name: p.Name, Keys: p.APIKeys}
 		for _, s := range p.APIStages {
 			up.Stages = append(up.Stages, gateway.PlanStage{APIID: gateway.APIID(s.API), Stage: s.Stage})
 		}
@@ -341,9 +343,6 @@ func usagePlans(cfg *config.File) ([]gateway.APIKey, []gateway.UsagePlan) {
 		}
 		if q := p.Quota; q != nil {
 			up.Quota = &gateway.PlanQuota{Limit: q.Limit, Period: q.Period}
-		}
-		for _, k := range p.APIKeys {
-			up.KeyIDs = append(up.KeyIDs, gateway.KeyID(k))
 		}
 		plans = append(plans, up)
 	}

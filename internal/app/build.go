@@ -13,6 +13,7 @@ import (
 	"github.com/cognate-dev/cognate/internal/auth"
 	"github.com/cognate-dev/cognate/internal/config"
 	"github.com/cognate-dev/cognate/internal/functions"
+	"github.com/cognate-dev/cognate/internal/functions/caller"
 	lambdacontrol "github.com/cognate-dev/cognate/internal/functions/control"
 	"github.com/cognate-dev/cognate/internal/gateway"
 	"github.com/cognate-dev/cognate/internal/httpapi"
@@ -128,7 +129,9 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		limits.Rate, limits.Burst = t.RateLimit, t.BurstLimit
 	}
 	var slashes gateway.EscapedSlashAction
+	var viewerCountry string
 	if g := cfg.Gateway; g != nil {
+		viewerCountry = g.ViewerCountry
 		if slashes, err = gateway.ParseEscapedSlashAction(g.EscapedSlashes); err != nil {
 			return nil, fmt.Errorf("config: gateway: %w", err)
 		}
@@ -136,7 +139,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	}
 	c.gateway = gateway.New(gateway.Options{
 		Limits:    limits,
-		Functions: invoker{c.runner},
+		Functions: invoker{c.runner, c.lambda},
 		Tokens:    c.verifier,
 		Issuer:    c.issuer,
 		Metrics:   a.metrics,
@@ -148,6 +151,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 
 		EscapedSlashes: slashes,
 		Usage:          a.store,
+		ViewerCountry:  viewerCountry,
 	})
 	a.metrics.Gauge("gateway_requests_running", "Gateway requests executing (at most gateway.maxConcurrentRequests).", func() float64 { r, _ := c.gateway.Load(); return float64(r) })
 	a.metrics.Gauge("gateway_requests_queued", "Gateway requests waiting for a slot (at most gateway.maxQueuedRequests).", func() float64 { _, q := c.gateway.Load(); return float64(q) })
@@ -156,15 +160,16 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 	}
 	a.goBackground(func() { c.gateway.Run(ctx) })
 	c.apigw = apigwcontrol.New(apigwcontrol.Options{
-		Store: a.store, Gateway: c.gateway, Functions: invoker{c.runner}, Tokens: c.verifier, Issuer: c.issuer,
+		Store: a.store, Gateway: c.gateway, Functions: invoker{c.runner, c.lambda}, Tokens: c.verifier, Issuer: c.issuer,
 		NewTester: func() apigwcontrol.Tester {
-			return gateway.New(gateway.Options{Functions: invoker{c.runner}, Tokens: c.verifier, Issuer: c.issuer, Logger: log.With("component", "test-invoke"),
+			return gateway.New(gateway.Options{Functions: invoker{c.runner, c.lambda}, Tokens: c.verifier, Issuer: c.issuer, Logger: log.With("component", "test-invoke"),
 				Now: a.opts.Now, Region: cfg.Region, AccountID: cfg.AccountID})
 		},
+		Sealer: sealer, Usage: c.gateway,
 		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigateway-control"),
 	})
 	c.httpapi = httpapi.New(httpapi.Options{
-		Functions: invoker{c.runner},
+		Functions: invoker{c.runner, c.lambda},
 		JWT:       httpapi.NewJWTValidator(httpapi.JWTOptions{Local: c.verifier, LocalPool: c.localPool, Now: a.opts.Now}),
 		Store:     a.store, Logger: log.With("component", "httpapi"), Now: a.opts.Now,
 		Region: cfg.Region, AccountID: cfg.AccountID,
@@ -182,6 +187,7 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Region: cfg.Region, AccountID: cfg.AccountID, Now: a.opts.Now, Logger: log.With("component", "apigatewayv2-control"),
 	})
 	a.goBackground(func() { c.pools.Run(ctx) })
+	a.goBackground(func() { c.apigw.RunUsage(ctx, gateway.SyncInterval) })
 	return c, nil
 }
 
@@ -315,11 +321,27 @@ func (c *components) close(ctx context.Context) {
 	}
 }
 
-// invoker adapts the function runner to the gateway's FunctionInvoker.
-type invoker struct{ r *functions.Runner }
+// invoker adapts the function runner to the gateway's FunctionInvoker:
+// qualified names (NAME:VERSION, NAME:ALIAS) run the version they resolve
+// to, and a call on behalf of API Gateway (caller.From) must be allowed by
+// the function's resource policy.
+type invoker struct {
+	r      *functions.Runner
+	lambda *lambdacontrol.Service
+}
 
+// InvokeFunction implements gateway.FunctionInvoker.
 func (i invoker) InvokeFunction(ctx context.Context, name string, payload []byte) ([]byte, string, error) {
-	res, err := i.r.Invoke(ctx, name, payload)
+	if src, ok := caller.From(ctx); ok {
+		if err := i.lambda.CheckInvoke(name, src); err != nil {
+			return nil, "", err
+		}
+	}
+	key, _, err := i.lambda.Resolve(name)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := i.r.Invoke(ctx, key, payload)
 	if err != nil {
 		return nil, "", err
 	}

@@ -17,7 +17,11 @@ type triggerInvoker struct{ c *components }
 
 // InvokeTrigger implements userpool.Invoker.
 func (t triggerInvoker) InvokeTrigger(ctx context.Context, name string, event []byte) (userpool.TriggerResult, error) {
-	res, err := t.c.runner.Invoke(ctx, name, event)
+	var res functions.Result
+	key, _, err := t.c.lambda.Resolve(name)
+	if err == nil {
+		res, err = t.c.runner.Invoke(ctx, key, event)
+	}
 	out := userpool.TriggerResult{Payload: res.Payload, FunctionError: res.FunctionError, RequestID: res.RequestID}
 	switch {
 	case errors.Is(err, functions.ErrFunctionNotFound):

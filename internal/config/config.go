@@ -147,6 +147,12 @@ type Gateway struct {
 	// at most 5 s (default 4096); the others get the THROTTLED gateway
 	// response (429 Too Many Requests).
 	MaxQueuedRequests int `yaml:"maxQueuedRequests"`
+	// ViewerCountry is the CloudFront-Viewer-Country header (an ISO 3166-1
+	// alpha-2 code such as US) that proxy events and REQUEST authorizers
+	// see, as CloudFront adds it in front of edge-optimized APIs. Cognate has
+	// no geolocation data, so the country is this setting for every
+	// request; empty (the default) leaves the header out.
+	ViewerCountry string `yaml:"viewerCountry"`
 }
 
 // APIKey declares an API key (sent in x-api-key, or returned by a Lambda
@@ -167,7 +173,8 @@ type UsagePlan struct {
 	Name string `yaml:"name"`
 	// APIStages are the API stages the plan covers.
 	APIStages []UsagePlanAPI `yaml:"apiStages"`
-	// Throttle is each key's token bucket.
+	// Throttle is each key's token bucket, kept in the store and shared by
+	// every node (the rate holds across the cluster).
 	Throttle *Throttling `yaml:"throttle"`
 	// Quota is each key's request allowance per period.
 	Quota *UsagePlanQuota `yaml:"quota"`

@@ -55,6 +55,9 @@ func (f *File) Validate() error {
 		if g.MaxQueuedRequests < 0 {
 			add("gateway.maxQueuedRequests: %d is negative", g.MaxQueuedRequests)
 		}
+		if c := g.ViewerCountry; c != "" && !viewerCountry.MatchString(c) {
+			add("gateway.viewerCountry: %q is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. US)", c)
+		}
 	}
 	if f.Security != nil {
 		f.Security.validate(add)
@@ -315,3 +318,6 @@ func (s *Security) validate(add func(string, ...any)) {
 		}
 	}
 }
+
+// viewerCountry is an ISO 3166-1 alpha-2 code, as CloudFront-Viewer-Country.
+var viewerCountry = regexp.MustCompile(`^[A-Z]{2}$`)

@@ -28,18 +28,19 @@ func (r *Runner) Apply(cfg FunctionConfig, h BuiltinHandler) (bool, error) {
 		return false, fmt.Errorf("function %s: a builtin needs a handler, and only a builtin has one", cfg.Name)
 	}
 	r.mu.Lock()
-	old, exists := r.fns[cfg.Name]
+	key := cfg.Key()
+	old, exists := r.fns[key]
 	if exists && h == nil && old.builtin == nil && reflect.DeepEqual(old.cfg, cfg) {
 		r.mu.Unlock()
 		return false, nil
 	}
-	r.fns[cfg.Name] = newFunction(r, cfg, h)
+	r.fns[key] = newFunction(r, cfg, h)
 	if !exists {
-		r.order = append(r.order, cfg.Name)
+		r.order = append(r.order, key)
 	}
 	r.mu.Unlock()
 	if exists {
-		r.log.Info("function replaced", "function", cfg.Name)
+		r.log.Info("function replaced", "function", key)
 		r.draining.Add(1)
 		go r.drain(old)
 	}

@@ -46,7 +46,21 @@ type FunctionConfig struct {
 	// CodeVersion identifies the code in Dir (CodeFingerprint): Apply
 	// replaces a function whose code changed even if nothing else did.
 	CodeVersion string `yaml:"-"`
+	// Version is a published version's number ("1", "2" ...); empty is
+	// $LATEST. A version runs beside $LATEST under the key NAME:VERSION.
+	Version string `yaml:"-"`
 }
+
+// Key is the runner's name for the function: Name for $LATEST,
+// Name:Version for a published version.
+func (cfg FunctionConfig) Key() string {
+	if cfg.Version == "" {
+		return cfg.Name
+	}
+	return cfg.Name + ":" + cfg.Version
+}
+
+var versionNumber = regexp.MustCompile(`^[1-9][0-9]{0,9}$`)
 
 var functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
@@ -54,6 +68,9 @@ var functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 func (cfg FunctionConfig) normalise() (FunctionConfig, error) {
 	if !functionName.MatchString(cfg.Name) {
 		return cfg, fmt.Errorf("function name %q: want 1-64 letters, digits, - or _", cfg.Name)
+	}
+	if cfg.Version != "" && !versionNumber.MatchString(cfg.Version) {
+		return cfg, fmt.Errorf("function %s: version %q: want a published version number", cfg.Name, cfg.Version)
 	}
 	rt := strings.ToLower(strings.TrimSpace(cfg.Runtime))
 	switch {

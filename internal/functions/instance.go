@@ -115,7 +115,7 @@ func (f *function) env(apiAddr, taskRoot, stream string) []string {
 		"AWS_LAMBDA_RUNTIME_API="+apiAddr,
 		"_HANDLER="+f.cfg.Handler,
 		"AWS_LAMBDA_FUNCTION_NAME="+f.cfg.Name,
-		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_VERSION="+f.version(),
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(f.cfg.MemorySize),
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_REGION="+region,

@@ -31,7 +31,7 @@ type function struct {
 
 func newFunction(r *Runner, cfg FunctionConfig, h BuiltinHandler) *function {
 	return &function{
-		r: r, cfg: cfg, builtin: h, arn: r.functionARN(cfg.Name),
+		r: r, cfg: cfg, builtin: h, arn: r.functionARN(cfg.Key()),
 		ring:  newLogRing(r.opts.LogLines),
 		slots: make(chan struct{}, cfg.ReservedConcurrency),
 		all:   make(map[*instance]struct{}),
@@ -253,4 +253,13 @@ func checkResponse(id string, payload []byte) ([]byte, bool) {
 		return errorDoc("Runtime.InvalidResponsePayload", "RequestId: "+id+" Error: the function's response is not valid JSON"), false
 	}
 	return payload, true
+}
+
+// version is the function's AWS_LAMBDA_FUNCTION_VERSION and
+// X-Amz-Executed-Version: its published number, or $LATEST.
+func (f *function) version() string {
+	if f.cfg.Version == "" {
+		return "$LATEST"
+	}
+	return f.cfg.Version
 }

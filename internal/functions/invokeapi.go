@@ -32,8 +32,14 @@ func (r *Runner) serveInvoke(w http.ResponseWriter, req *http.Request) {
 	if q := req.URL.Query().Get("Qualifier"); q != "" {
 		qualifier = q
 	}
-	f := r.lookup(name)
-	if f == nil || (qualifier != "" && qualifier != "$LATEST") {
+	key := name
+	if qualifier != "" && qualifier != "$LATEST" {
+		// A published version runs under NAME:VERSION; aliases are resolved
+		// to a version before the request gets here (lambda control plane).
+		key = name + ":" + qualifier
+	}
+	f := r.lookup(key)
+	if f == nil {
 		arn := r.functionARN(name)
 		if qualifier != "" {
 			arn += ":" + qualifier
@@ -71,13 +77,13 @@ func (r *Runner) serveInvoke(w http.ResponseWriter, req *http.Request) {
 		invocationType = "RequestResponse"
 	case "DryRun":
 		r.log.Info("lambda invoke", "function", f.cfg.Name, "invocation_type", t)
-		w.Header().Set("X-Amz-Executed-Version", "$LATEST")
+		w.Header().Set("X-Amz-Executed-Version", f.version())
 		w.WriteHeader(http.StatusNoContent)
 		return
 	case "Event":
 		r.log.Info("lambda invoke", "function", f.cfg.Name, "invocation_type", t)
-		r.invokeEvent(f.cfg.Name, payload, clientContext)
-		w.Header().Set("X-Amz-Executed-Version", "$LATEST")
+		r.invokeEvent(key, payload, clientContext)
+		w.Header().Set("X-Amz-Executed-Version", f.version())
 		w.WriteHeader(http.StatusAccepted)
 		return
 	default:
@@ -86,7 +92,7 @@ func (r *Runner) serveInvoke(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	start := time.Now()
-	res, err := r.invoke(req.Context(), f.cfg.Name, payload, clientContext)
+	res, err := r.invoke(req.Context(), key, payload, clientContext)
 	logInvoke := func(outcome string) {
 		r.log.Info("lambda invoke", "function", f.cfg.Name, "invocation_type", invocationType,
 			"request_id", res.RequestID, "outcome", outcome, "took", time.Since(start).Round(time.Microsecond))
@@ -114,7 +120,7 @@ func (r *Runner) serveInvoke(w http.ResponseWriter, req *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Amz-Executed-Version", "$LATEST")
+	h.Set("X-Amz-Executed-Version", f.version())
 	h.Set("X-Amzn-Requestid", res.RequestID)
 	if res.FunctionError != "" {
 		h.Set("X-Amz-Function-Error", res.FunctionError)

@@ -140,13 +140,15 @@ func NewRunner(opts Options) *Runner {
 }
 
 // Functions lists the registered functions (with defaults applied), sorted
-// by name.
+// by name: their $LATEST, not the published versions.
 func (r *Runner) Functions() []FunctionConfig {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	out := make([]FunctionConfig, 0, len(r.fns))
 	for _, f := range r.fns {
-		out = append(out, f.cfg)
+		if f.cfg.Version == "" {
+			out = append(out, f.cfg)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -73,6 +73,7 @@ type PlanQuota struct {
 type UsageStore interface {
 	AddUsage(ctx context.Context, planID, keyID, period string, n, limit int64) (int64, bool, error)
 	ListUsage(ctx context.Context, planID, keyID, from, to string) ([]store.UsageCount, error)
+	TakeToken(ctx context.Context, key string, rate float64, burst int64, now time.Time) (bool, error)
 }
 
 var _ UsageStore = store.Usage(nil)
@@ -89,10 +90,9 @@ type usagePlan struct {
 	UsagePlan
 }
 
-// binding is one key under one plan: its token bucket lives here.
+// binding is one key under one plan (its throttle: throttleKey).
 type binding struct {
-	plan   *usagePlan
-	bucket *tokenBucket
+	plan *usagePlan
 }
 
 // SetUsagePlans replaces the API keys and usage plans. A key may be in
@@ -115,7 +115,6 @@ func (g *Gateway) SetUsagePlans(keys []APIKey, plans []UsagePlan) error {
 		}
 		st.keys[h], byID[k.ID] = &k, &k
 	}
-	old := g.usage.Load()
 	for i := range plans {
 		p := &usagePlan{plans[i]}
 		if p.ID == "" || st.plans[p.ID] != nil {
@@ -138,16 +137,7 @@ func (g *Gateway) SetUsagePlans(keys []APIKey, plans []UsagePlan) error {
 					errs = append(errs, fmt.Errorf("usage plan %q: key %q is already in a plan on %s/%s", p.Name, kid, s.APIID, s.Stage))
 					continue
 				}
-				nb := &binding{plan: p}
-				if t := p.Throttle; t != nil {
-					// Keep a running bucket when the plan's throttle is unchanged.
-					if ob := old.bindings[b]; ob != nil && ob.plan.Throttle != nil && *ob.plan.Throttle == *t {
-						nb.bucket = ob.bucket
-					} else {
-						nb.bucket = newTokenBucket(t.RateLimit, max(t.BurstLimit, 1), g.now)
-					}
-				}
-				st.bindings[b] = nb
+				st.bindings[b] = &binding{plan: p}
 			}
 		}
 	}
@@ -176,8 +166,8 @@ func (x *exchange) checkAPIKey(value string) error {
 		return gwErr(InvalidAPIKey, fmt.Errorf("api key %s is in no usage plan of this stage", key.ID))
 	}
 	x.apiKey, x.ctxMap = key, nil // $context.identity.apiKey{,Id} change
-	if !b.bucket.allow() {
-		return gwErr(Throttled, fmt.Errorf("api key %s throttled", key.ID))
+	if err := x.g.throttleKey(x.r.Context(), b, key.ID, x.st.apiID+"/"+x.st.name, x.start); err != nil {
+		return err
 	}
 	return x.g.countUsage(x.r.Context(), b.plan, key.ID, x.start)
 }
@@ -213,8 +203,10 @@ func (g *Gateway) usageStore() UsageStore {
 	return g.memUsage
 }
 
-// periodKey names the quota period that contains t (UTC): "D2026-12-01",
+// PeriodKey names the quota period that contains t (UTC): "D2026-12-01",
 // "W2026-11-30" (the week's Monday) or "M2026-12".
+func PeriodKey(period string, t time.Time) string { return periodKey(period, t) }
+
 func periodKey(period string, t time.Time) string {
 	t = t.UTC()
 	switch period {
@@ -229,11 +221,13 @@ func periodKey(period string, t time.Time) string {
 
 // Usage is GetUsage's answer: per key, [used, remaining] for each day from
 // StartDate to EndDate (remaining is the quota left in that day's period).
+// On the wire the per-key map is "values" (the model's member "items" has
+// locationName "values"; the SDKs and the CLI read that key).
 type Usage struct {
 	UsagePlanID string                `json:"usagePlanId"`
 	StartDate   string                `json:"startDate"`
 	EndDate     string                `json:"endDate"`
-	Items       map[string][][2]int64 `json:"items"`
+	Items       map[string][][2]int64 `json:"values"`
 }
 
 // GetUsage reports a usage plan's daily usage, as API Gateway's GetUsage:
@@ -294,8 +288,9 @@ func (g *Gateway) GetUsage(ctx context.Context, planID, keyID, startDate, endDat
 
 // memUsage counts usage in memory when no store is configured (one node).
 type memUsage struct {
-	mu sync.Mutex
-	m  map[[3]string]int64
+	mu      sync.Mutex
+	m       map[[3]string]int64
+	buckets map[string]*memBucket
 }
 
 // AddUsage adds n unless the counter would pass limit.

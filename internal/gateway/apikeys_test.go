@@ -130,7 +130,7 @@ func TestUsageHandler(t *testing.T) {
 	day := env.clock.Now().Format(time.DateOnly)
 	h := env.gw.UsageHandler()
 	rec := serve(h, httptest.NewRequest(http.MethodGet, "/usageplans/plan1/usage?keyId=key1&startDate="+day+"&endDate="+day, nil))
-	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"usagePlanId":"plan1","startDate":"`+day+`","endDate":"`+day+`","items":{"key1":[[1,2]]}}` {
+	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"usagePlanId":"plan1","startDate":"`+day+`","endDate":"`+day+`","values":{"key1":[[1,2]]}}` {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	rec = serve(h, httptest.NewRequest(http.MethodGet, "/usageplans/nope/usage?startDate="+day+"&endDate="+day, nil))

@@ -9,7 +9,9 @@ import (
 // function name. It accepts
 // arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations,
 // a function ARN arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}]
-// and a bare function name. Stage variable references are kept verbatim.
+// and a bare function name. A qualifier (version or alias) is kept:
+// the result is {name}:{qualifier}, which the FunctionInvoker resolves.
+// Stage variable references are kept verbatim.
 func FunctionFromURI(uri string) (string, error) {
 	s := uri
 	if strings.HasPrefix(s, "arn:aws:apigateway:") {
@@ -25,8 +27,11 @@ func FunctionFromURI(uri string) (string, error) {
 	if strings.HasPrefix(s, "arn:") {
 		parts := strings.Split(s, ":")
 		// arn:aws:lambda:region:account:function:name[:qualifier]
-		if len(parts) < 7 || parts[2] != "lambda" || parts[5] != "function" || parts[6] == "" {
+		if len(parts) < 7 || len(parts) > 8 || parts[2] != "lambda" || parts[5] != "function" || parts[6] == "" {
 			return "", fmt.Errorf("uri %q: not a Lambda function ARN", uri)
+		}
+		if len(parts) == 8 && parts[7] != "" && parts[7] != "$LATEST" {
+			return parts[6] + ":" + parts[7], nil
 		}
 		return parts[6], nil
 	}

@@ -193,6 +193,12 @@ func (g *Gateway) compileAuthorizer(depID, apiID, name string, a *Authorizer) (*
 		IdentityValidationExpression: a.IdentityValidationExpression,
 		TTL:                          authorizer.DefaultTTL,
 	}
+	authID := a.ID
+	if authID == "" {
+		authID = name
+	}
+	cfg.SourceARN = "arn:aws:execute-api:" + g.opts.Region + ":" + g.opts.AccountID + ":" + apiID + "/authorizers/" + authID
+	cfg.SourceAccount = g.opts.AccountID
 	if a.ResultTTLSeconds != nil {
 		ttl := *a.ResultTTLSeconds
 		if ttl < 0 || ttl > 3600 {

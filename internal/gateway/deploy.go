@@ -30,6 +30,12 @@ var _ DeploymentStore = store.Deployments(nil)
 // requests already running finish on the previous deployment. Deploying an
 // identical API again only updates the stage. api must not be modified after.
 func (g *Gateway) Deploy(ctx context.Context, api *API, stageName string, variables map[string]string) (string, error) {
+	return g.DeployStage(ctx, api, stageName, variables, nil)
+}
+
+// DeployStage is Deploy with the stage's method and cache settings (nil:
+// none), stored with the stage so every node applies them.
+func (g *Gateway) DeployStage(ctx context.Context, api *API, stageName string, variables map[string]string, settings *StageSettings) (string, error) {
 	if api == nil {
 		return "", errors.New("deploy: nil api")
 	}
@@ -46,12 +52,18 @@ func (g *Gateway) Deploy(ctx context.Context, api *API, stageName string, variab
 	if err != nil {
 		return "", fmt.Errorf("deploy: %w", err)
 	}
-	st := &stage{apiID: api.ID, name: stageName, dep: dep, variables: maps.Clone(variables)}
+	st := &stage{apiID: api.ID, name: stageName, dep: dep, variables: maps.Clone(variables), settings: settings}
+	var settingsJSON []byte
+	if settings != nil && (settings.CacheClusterEnabled || len(settings.MethodSettings) > 0) {
+		if settingsJSON, err = json.Marshal(settings); err != nil {
+			return "", fmt.Errorf("deploy: stage settings: %w", err)
+		}
+	}
 	if g.opts.Store != nil {
 		if err := g.opts.Store.PutDeployment(ctx, store.Deployment{APIID: api.ID, ID: depID, Snapshot: data, CreatedAt: g.now()}); err != nil {
 			return "", fmt.Errorf("deploy %s: store deployment: %w", api.ID, err)
 		}
-		saved, err := g.opts.Store.PutStage(ctx, store.Stage{APIID: api.ID, Name: stageName, DeploymentID: depID, Variables: st.variables, UpdatedAt: g.now()})
+		saved, err := g.opts.Store.PutStage(ctx, store.Stage{APIID: api.ID, Name: stageName, DeploymentID: depID, Variables: st.variables, Settings: settingsJSON, UpdatedAt: g.now()})
 		if err != nil {
 			return "", fmt.Errorf("deploy %s: store stage %s: %w", api.ID, stageName, err)
 		}
@@ -88,12 +100,14 @@ func (g *Gateway) install(st *stage) {
 	if stages == nil {
 		stages = map[string]*stage{}
 	}
-	if prev := stages[st.name]; prev != nil {
+	prev := stages[st.name]
+	if prev != nil {
 		st.bucket = prev.bucket
 	}
 	if st.bucket == nil {
 		st.bucket = newTokenBucket(g.limits.Rate, g.limits.Burst, g.now)
 	}
+	st.ctl = g.compileControls(st, st.settings, prev)
 	stages[st.name] = st
 	next.apis[st.apiID] = stages
 	next.defaultAPI = pickDefault(next)
@@ -197,7 +211,12 @@ func (g *Gateway) Sync(ctx context.Context) error {
 				continue
 			}
 		}
-		g.install(&stage{apiID: s.APIID, name: s.Name, dep: dep, variables: maps.Clone(s.Variables), version: s.Version})
+		settings, err := decodeSettings(s.Settings)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("sync %s/%s: %w", s.APIID, s.Name, err))
+			continue
+		}
+		g.install(&stage{apiID: s.APIID, name: s.Name, dep: dep, variables: maps.Clone(s.Variables), version: s.Version, settings: settings})
 		g.log.Info("gateway stage synced", "api", s.APIID, "stage", s.Name, "deployment", s.DeploymentID, "version", s.Version)
 	}
 	return errors.Join(errs...)

@@ -104,6 +104,11 @@ func (x *exchange) run() error {
 	}
 	x.params = params
 	metrics.SetRoute(r.Context(), x.rt.label)
+	if x.st.ctl != nil { // stage method settings (stage_settings.go)
+		if err := x.methodThrottle(); err != nil {
+			return err
+		}
+	}
 	if r.URL.RawQuery != "" {
 		x.query = r.URL.Query()
 	}
@@ -134,6 +139,9 @@ func (x *exchange) run() error {
 		if err := x.validate(); err != nil {
 			return err
 		}
+	}
+	if x.st.ctl != nil {
+		return x.integrateCached()
 	}
 	return x.integrate()
 }

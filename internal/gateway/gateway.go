@@ -46,6 +46,9 @@ type Options struct {
 	CognitoCacheMaxTTL time.Duration
 	// Metrics counts authorizer cache hits and misses (optional).
 	Metrics authorizer.CacheLookups
+	// ViewerCountry is the CloudFront-Viewer-Country header of proxy events
+	// and REQUEST authorizer events (empty: none).
+	ViewerCountry string
 }
 
 // Gateway serves deployed APIs. Create it with New; it is safe for

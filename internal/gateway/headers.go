@@ -61,8 +61,8 @@ func (x *exchange) sentHeaders() []header {
 
 // awsAddedHeaders are the headers API Gateway's front door (CloudFront for
 // edge-optimised endpoints) adds to what a Lambda proxy integration sees.
-// CloudFront-Viewer-Country is left out: Cognate has no geolocation data and
-// does not invent a country.
+// CloudFront-Viewer-Country is Options.ViewerCountry: Cognate has no
+// geolocation data, so the country is configured, and left out when not.
 func (x *exchange) awsAddedHeaders(sent []header) []header {
 	hs := make([]header, len(sent), len(sent)+12)
 	copy(hs, sent)
@@ -112,6 +112,9 @@ func (x *exchange) awsAddedHeaders(sent []header) []header {
 	set("CloudFront-Is-Mobile-Viewer", fmt.Sprint(mobile), true)
 	set("CloudFront-Is-SmartTV-Viewer", fmt.Sprint(tv), true)
 	set("CloudFront-Is-Tablet-Viewer", fmt.Sprint(tablet), true)
+	if c := x.g.opts.ViewerCountry; c != "" {
+		set("CloudFront-Viewer-Country", c, true)
+	}
 	return hs
 }
 

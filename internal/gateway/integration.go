@@ -25,6 +25,8 @@ type compiledIntegration struct {
 	handling   string
 	responses  []*compiledResponse
 	fallback   *compiledResponse
+	// cacheKeyParameters key the stage's response cache (stage_settings.go).
+	cacheKeyParameters []string
 }
 
 // compiledResponse is an integration response with its compiled pattern.
@@ -87,6 +89,7 @@ func (g *Gateway) compileIntegration(in *Integration) (*compiledIntegration, err
 		c.params = append(c.params, paramMapping{loc, name, src})
 	}
 	slices.SortFunc(c.params, func(a, b paramMapping) int { return strings.Compare(a.loc+"."+a.name, b.loc+"."+b.name) })
+	c.cacheKeyParameters = slices.Sorted(slices.Values(in.CacheKeyParameters))
 	var err error
 	if c.templates, err = g.compileTemplates(in.RequestTemplates); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cognate-dev/cognate/internal/functions/caller"
 	"strings"
 )
 
@@ -18,9 +19,22 @@ func (x *exchange) invoke(payload []byte) ([]byte, string, error) {
 			fn = strings.ReplaceAll(fn, "${stageVariables."+k+"}", v)
 		}
 	}
+	// Lambda checks the function's resource policy against API Gateway's
+	// principal and the method's source ARN
+	// arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/RESOURCE-PATH. The
+	// path is the resource's path template (e.g. pets/{id}), the method the
+	// one defined (ANY for ANY methods), as AddPermission statements written
+	// for API Gateway name them.
+	ctx = caller.With(ctx, caller.Source{Principal: caller.APIGateway,
+		SourceARN: x.g.methodARN(x.st.apiID, x.st.name, x.rt.verb, x.rt.res.path), SourceAccount: x.g.opts.AccountID})
 	t0 := x.g.now()
 	out, fnErr, err := x.g.opts.Functions.InvokeFunction(ctx, fn, payload)
 	x.integLatency = x.g.now().Sub(t0)
+	if errors.Is(err, caller.ErrDenied) {
+		// AWS answers 500 {"message": "Internal server error"} and logs this line.
+		return nil, "", &gatewayError{typ: APIConfigurationError, spaced: true,
+			err: fmt.Errorf("Execution failed due to configuration error: Invalid permissions on Lambda function: %w", err)}
+	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, "", &gatewayError{typ: IntegrationTimeout, spaced: true, err: err}

@@ -109,7 +109,11 @@ type Integration struct {
 	// RequestParameters maps integration.request.{path|querystring|header}.X
 	// to method.request.{path|querystring|header}.Y, stageVariables.Z,
 	// context.W or a 'literal'.
-	RequestParameters   map[string]string `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
+	RequestParameters map[string]string `json:"requestParameters,omitempty" yaml:"requestParameters,omitempty"`
+	// CacheKeyParameters are the method request parameters
+	// (method.request.querystring.q …) whose values key the stage's response
+	// cache besides the method and resource path.
+	CacheKeyParameters  []string          `json:"cacheKeyParameters,omitempty" yaml:"cacheKeyParameters,omitempty"`
 	RequestTemplates    map[string]string `json:"requestTemplates,omitempty" yaml:"requestTemplates,omitempty"`
 	PassthroughBehavior string            `json:"passthroughBehavior,omitempty" yaml:"passthroughBehavior,omitempty"`
 	// ContentHandling converts the request payload: CONVERT_TO_BINARY
@@ -148,6 +152,9 @@ const (
 
 // Authorizer is a named authorizer of an API.
 type Authorizer struct {
+	// ID is the authorizer's id in the control plane (in the source ARN of
+	// its invocations, .../authorizers/ID); empty means the name.
+	ID   string `json:"id,omitempty" yaml:"-"`
 	Type string `json:"type" yaml:"type"`
 	// Function is the authorizer function (TOKEN, REQUEST); URI is resolved
 	// to it when Function is empty.

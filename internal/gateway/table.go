@@ -23,6 +23,10 @@ type stage struct {
 	variables map[string]string
 	version   int64
 	bucket    *tokenBucket
+	// settings are the stage's method settings; ctl their compiled form
+	// (nil: none), see stage_settings.go.
+	settings *StageSettings
+	ctl      *stageControls
 }
 
 // deployment is a compiled, immutable API snapshot.
@@ -163,4 +167,19 @@ func (res *resource) lookup(verb string) *route {
 		return r
 	}
 	return res.methods["ANY"]
+}
+
+// walk calls fn for every resource under n.
+func (n *node) walk(fn func(*resource)) {
+	if n == nil {
+		return
+	}
+	if n.res != nil {
+		fn(n.res)
+	}
+	for _, c := range n.static {
+		c.walk(fn)
+	}
+	n.param.walk(fn)
+	n.proxy.walk(fn)
 }

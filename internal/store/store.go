@@ -296,7 +296,10 @@ type Stage struct {
 	Name         string
 	DeploymentID string
 	Variables    map[string]string
-	UpdatedAt    time.Time
+	// Settings are the stage's method settings as the gateway applies them
+	// (opaque JSON; nil: none).
+	Settings  []byte
+	UpdatedAt time.Time
 	// Version increases with every write of the stage, for change polling.
 	Version int64
 }
@@ -368,6 +371,12 @@ type Usage interface {
 	// ListUsage returns a plan's counters (one key's when keyID is set) with
 	// from <= period <= to, ordered by (KeyID, Period).
 	ListUsage(ctx context.Context, planID, keyID, from, to string) ([]UsageCount, error)
+	// TakeToken takes one token from the shared token bucket key, which
+	// holds at most burst tokens and refills at rate per second (a new
+	// bucket starts full), and reports whether there was one. It is atomic
+	// under concurrency: N concurrent takes from a full bucket of B tokens
+	// succeed min(N, B) times. A clock that goes back refills nothing.
+	TakeToken(ctx context.Context, key string, rate float64, burst int64, now time.Time) (bool, error)
 }
 
 // Object is a control-plane document: a REST API's definition, a

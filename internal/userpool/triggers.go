@@ -216,14 +216,18 @@ func (s *Service) invokeTrigger(ctx context.Context, p *pool, call triggerCall, 
 		return apiErr(excUnexpectedLambda, "%s invocation failed due to error %s.", call.trigger, why)
 	}
 	ref := parseFunctionARN(arn)
-	if s.triggers == nil || !ref.OK || (ref.Qualifier != "" && ref.Qualifier != "$LATEST") || len(payload) > maxTriggerEventBytes {
+	if s.triggers == nil || !ref.OK || len(payload) > maxTriggerEventBytes {
 		s.log.WarnContext(ctx, "trigger function not found", "pool", p.ID, "trigger", ev.TriggerSource, "arn", arn)
 		return unexpected("ResourceNotFoundException")
 	}
 	tctx, cancel := context.WithTimeout(ctx, s.triggerTimeout)
 	defer cancel()
 	start := time.Now()
-	res, err := s.triggers.InvokeTrigger(tctx, ref.Name, payload)
+	fn := ref.Name
+	if ref.Qualifier != "" && ref.Qualifier != "$LATEST" {
+		fn += ":" + ref.Qualifier // a version or alias: the invoker resolves it
+	}
+	res, err := s.triggers.InvokeTrigger(tctx, fn, payload)
 	took := time.Since(start)
 	logAttrs := []any{"pool", p.ID, "trigger", ev.TriggerSource, "function", ref.Name, "request_id", res.RequestID,
 		"duration", took.Round(time.Microsecond)}

@@ -71,7 +71,7 @@ func toGateway(a *restAPI) (*gateway.API, error) {
 	names := map[string]string{}
 	for _, au := range a.Authorizers {
 		names[au.ID] = au.Name
-		out.Authorizers[au.Name] = &gateway.Authorizer{Type: au.Type, URI: au.AuthorizerURI, IdentitySource: au.IdentitySource,
+		out.Authorizers[au.Name] = &gateway.Authorizer{ID: au.ID, Type: au.Type, URI: au.AuthorizerURI, IdentitySource: au.IdentitySource,
 			IdentityValidationExpression: au.IdentityValidationExpression, ResultTTLSeconds: au.AuthorizerResultTTLInSeconds,
 			ProviderARNs: au.ProviderARNs}
 	}
@@ -97,7 +97,7 @@ func toGateway(a *restAPI) (*gateway.API, error) {
 			gm := &gateway.Method{AuthorizationType: m.AuthorizationType, AuthorizationScopes: m.AuthorizationScopes,
 				Integration: gateway.Integration{Type: in.Type, HTTPMethod: in.HTTPMethod, URI: in.URI,
 					RequestParameters: in.RequestParameters, RequestTemplates: in.RequestTemplates,
-					PassthroughBehavior: in.PassthroughBehavior, TimeoutMillis: in.TimeoutInMillis}}
+					PassthroughBehavior: in.PassthroughBehavior, TimeoutMillis: in.TimeoutInMillis, CacheKeyParameters: in.CacheKeyParameters}}
 			if m.AuthorizationType != gateway.AuthNone {
 				gm.Authorizer = names[m.AuthorizerID]
 				if gm.Authorizer == "" {
@@ -207,7 +207,7 @@ func fromGateway(g *gateway.API, apiID, region, account string, created float64)
 			gi := gm.Integration
 			in := &integration{Type: gi.Type, HTTPMethod: gi.HTTPMethod, URI: gi.URI, RequestParameters: gi.RequestParameters,
 				RequestTemplates: gi.RequestTemplates, PassthroughBehavior: gi.PassthroughBehavior, TimeoutInMillis: gi.TimeoutMillis,
-				CacheNamespace: r.ID, CacheKeyParameters: []string{}}
+				CacheNamespace: r.ID, CacheKeyParameters: append([]string{}, gi.CacheKeyParameters...)}
 			if in.TimeoutInMillis == 0 {
 				in.TimeoutInMillis = 29000
 			}

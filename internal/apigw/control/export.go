@@ -252,6 +252,9 @@ func exportOperation(m *method, names map[string]string, swagger, extensions boo
 		if len(in.RequestTemplates) > 0 {
 			ext["requestTemplates"] = in.RequestTemplates
 		}
+		if len(in.CacheKeyParameters) > 0 {
+			ext["cacheKeyParameters"] = in.CacheKeyParameters
+		}
 		if len(in.IntegrationResponses) > 0 {
 			rs := map[string]any{}
 			for code, ir := range in.IntegrationResponses {

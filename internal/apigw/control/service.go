@@ -17,7 +17,7 @@ import (
 
 // Gateway is the part of the API gateway the control plane drives.
 type Gateway interface {
-	Deploy(ctx context.Context, api *gateway.API, stage string, variables map[string]string) (string, error)
+	DeployStage(ctx context.Context, api *gateway.API, stage string, variables map[string]string, settings *gateway.StageSettings) (string, error)
 	RemoveStage(ctx context.Context, apiID, name string) error
 }
 
@@ -53,6 +53,10 @@ type Options struct {
 	Issuer    func(poolID string) string
 	Region    string
 	AccountID string
+	// Sealer seals API key values at rest (required for API keys).
+	Sealer Sealer
+	// Usage enforces API keys and usage plans (the gateway); nil disables them.
+	Usage UsageGateway
 	// Rate and Burst bound the control plane's request rate per node
 	// (TooManyRequestsException beyond; defaults 100/s, burst 200).
 	Rate, Burst float64
@@ -215,7 +219,7 @@ func (s *Service) serveStage(ctx context.Context, apiID string, st *stage) error
 	if err != nil {
 		return err
 	}
-	if _, err := s.o.Gateway.Deploy(ctx, g, st.StageName, st.Variables); err != nil {
+	if _, err := s.o.Gateway.DeployStage(ctx, g, st.StageName, st.Variables, gatewaySettings(st)); err != nil {
 		return badRequest("Deployment of stage %s failed: %v", st.StageName, err)
 	}
 	return nil
@@ -292,4 +296,21 @@ func signedFor(r *http.Request, service string) bool {
 		return true
 	}
 	return strings.Contains(r.URL.Query().Get("X-Amz-Credential"), scope)
+}
+
+// gatewaySettings is what the gateway applies of a stage's settings.
+func gatewaySettings(st *stage) *gateway.StageSettings {
+	if len(st.MethodSettings) == 0 {
+		return nil
+	}
+	out := &gateway.StageSettings{CacheClusterEnabled: st.CacheClusterEnabled, MethodSettings: map[string]gateway.MethodSetting{}}
+	for k, ms := range st.MethodSettings {
+		out.MethodSettings[k] = gateway.MethodSetting{
+			ThrottlingBurstLimit: ms.ThrottlingBurstLimit, ThrottlingRateLimit: ms.ThrottlingRateLimit,
+			CachingEnabled: ms.CachingEnabled, CacheTTLInSeconds: ms.CacheTTLInSeconds,
+			RequireAuthorizationForCacheControl:    ms.RequireAuthorizationForCacheControl,
+			UnauthorizedCacheControlHeaderStrategy: ms.UnauthorizedCacheControlHeaderStrategy,
+		}
+	}
+	return out
 }

@@ -139,9 +139,8 @@ func (s *Service) Handler() http.Handler {
 	})
 }
 
-func (s *Service) invoke(w http.ResponseWriter, r *http.Request, _ params) error {
-	s.o.Invoke.ServeHTTP(w, r)
-	return nil
+func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error {
+	return s.serveInvokeResolved(w, r, p)
 }
 
 func (s *Service) arn(name string) string {
@@ -785,6 +784,9 @@ func (s *Service) createAlias(w http.ResponseWriter, r *http.Request, p params) 
 			a.Description = *in.Description
 		}
 		if in.RoutingConfig != nil {
+			if err := s.checkRouting(rec, a.FunctionVersion, in.RoutingConfig.AdditionalVersionWeights); err != nil {
+				return err
+			}
 			a.RoutingConfig = in.RoutingConfig.AdditionalVersionWeights
 		}
 		rec.Aliases[in.Name] = a
@@ -852,6 +854,9 @@ func (s *Service) updateAlias(w http.ResponseWriter, r *http.Request, p params) 
 		}
 		if in.RoutingConfig != nil {
 			next.RoutingConfig = in.RoutingConfig.AdditionalVersionWeights
+		}
+		if err := s.checkRouting(rec, next.FunctionVersion, next.RoutingConfig); err != nil {
+			return err
 		}
 		next.RevisionID = uuid.New()
 		rec.Aliases[p["alias"]] = &next

@@ -71,6 +71,12 @@ type Service struct {
 
 	syncMu  sync.Mutex
 	applied map[string]int64 // function name -> object version applied to the runner
+	// recs are the applied functions (for Resolve and CheckInvoke), under
+	// recsMu so that invocations never wait for a sync unpacking code.
+	recsMu sync.RWMutex
+	recs   map[string]record
+	// versions are the runner keys (NAME:VERSION) of each function's published versions.
+	versions map[string]map[string]bool
 }
 
 // New returns a Service; call Sync once at start and Run in the background.
@@ -90,7 +96,7 @@ func New(o Options) *Service {
 	if o.SyncInterval <= 0 {
 		o.SyncInterval = time.Second
 	}
-	return &Service{o: o, log: o.Logger, applied: map[string]int64{}}
+	return &Service{o: o, log: o.Logger, applied: map[string]int64{}, recs: map[string]record{}, versions: map[string]map[string]bool{}}
 }
 
 // Run applies functions changed by other nodes until ctx ends.
@@ -132,6 +138,7 @@ func (s *Service) Sync(ctx context.Context) error {
 	for name := range s.applied {
 		if !seen[name] {
 			s.o.Runner.Remove(name)
+			s.removeVersions(name)
 			delete(s.applied, name)
 		}
 	}
@@ -180,6 +187,12 @@ func (s *Service) applyLocked(ctx context.Context, o store.Object) error {
 	if _, err := s.o.Runner.Apply(cfg, nil); err != nil {
 		return fmt.Errorf("function %s: %w", rec.Name, err)
 	}
+	if err := s.applyVersions(ctx, rec); err != nil {
+		return err
+	}
+	s.recsMu.Lock()
+	s.recs[rec.Name] = rec
+	s.recsMu.Unlock()
 	s.applied[o.Key] = o.Version
 	return nil
 }
@@ -190,6 +203,7 @@ func (s *Service) remove(name string) {
 	defer s.syncMu.Unlock()
 	if _, ok := s.applied[name]; ok {
 		s.o.Runner.Remove(name)
+		s.removeVersions(name)
 		delete(s.applied, name)
 	}
 }

@@ -70,6 +70,10 @@ type Config struct {
 	IdentityValidationExpression string
 	TTL                          time.Duration
 	PoolIDs                      []string
+	// SourceARN and SourceAccount identify API Gateway's invocations of the
+	// function (arn:aws:execute-api:REGION:ACCOUNT:API/authorizers/ID) for
+	// its resource policy (caller.Source).
+	SourceARN, SourceAccount string
 }
 
 // Deps are the collaborators of authorizers.

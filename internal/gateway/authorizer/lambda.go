@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cognate-dev/cognate/internal/functions/caller"
 	"maps"
 	"strconv"
 
@@ -88,6 +89,9 @@ func (a *Authorizer) lambda(ctx context.Context, event any) (*Result, error) {
 	payload, err := json.Marshal(event)
 	if err != nil {
 		return nil, fmt.Errorf("%w: encode event: %w", ErrConfiguration, err)
+	}
+	if a.cfg.SourceARN != "" {
+		ctx = caller.With(ctx, caller.Source{Principal: caller.APIGateway, SourceARN: a.cfg.SourceARN, SourceAccount: a.cfg.SourceAccount})
 	}
 	out, fnErr, err := a.deps.Functions.InvokeFunction(ctx, a.cfg.Function, payload)
 	if err != nil {

@@ -94,6 +94,7 @@ type integrationExt struct {
 	ContentHandling     string                 `json:"contentHandling" yaml:"contentHandling"`
 	RequestTemplates    map[string]string      `json:"requestTemplates" yaml:"requestTemplates"`
 	RequestParameters   map[string]string      `json:"requestParameters" yaml:"requestParameters"`
+	CacheKeyParameters  []string               `json:"cacheKeyParameters" yaml:"cacheKeyParameters"`
 	Responses           map[string]responseExt `json:"responses" yaml:"responses"`
 }
 
@@ -234,7 +235,7 @@ func convertOperation(raw any, global []map[string][]string, api *gateway.API, s
 	m := &gateway.Method{Integration: gateway.Integration{Type: strings.ToUpper(in.Type), HTTPMethod: in.HTTPMethod, URI: in.URI,
 		RequestParameters: in.RequestParameters, RequestTemplates: in.RequestTemplates,
 		PassthroughBehavior: strings.ToUpper(in.PassthroughBehavior), TimeoutMillis: in.TimeoutInMillis,
-		ContentHandling: strings.ToUpper(in.ContentHandling)}}
+		ContentHandling: strings.ToUpper(in.ContentHandling), CacheKeyParameters: in.CacheKeyParameters}}
 	patterns := make([]string, 0, len(in.Responses))
 	for p := range in.Responses {
 		patterns = append(patterns, p)

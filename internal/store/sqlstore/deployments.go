@@ -54,11 +54,14 @@ func (s *Store) getDeployment(ctx context.Context, q queryer, apiID, id string) 
 	return d, nil
 }
 
-const stageCols = "api_id, name, deployment_id, variables, updated_at, version"
+const stageCols = "api_id, name, deployment_id, variables, updated_at, version, settings"
 
 func scanStage(r interface{ Scan(...any) error }) (store.Stage, error) {
 	var st store.Stage
-	err := r.Scan(&st.APIID, &st.Name, &st.DeploymentID, strMap(&st.Variables), ms(&st.UpdatedAt), &st.Version)
+	err := r.Scan(&st.APIID, &st.Name, &st.DeploymentID, strMap(&st.Variables), ms(&st.UpdatedAt), &st.Version, &st.Settings)
+	if len(st.Settings) == 0 {
+		st.Settings = nil
+	}
 	return st, err
 }
 
@@ -73,10 +76,10 @@ func (s *Store) PutStage(ctx context.Context, st store.Stage) (store.Stage, erro
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q("INSERT INTO stages ("+stageCols+") VALUES (?, ?, ?, ?, ?, ?) "+
+		_, err = tx.ExecContext(ctx, s.q("INSERT INTO stages ("+stageCols+") VALUES (?, ?, ?, ?, ?, ?, ?) "+
 			"ON CONFLICT (api_id, name) DO UPDATE SET deployment_id = excluded.deployment_id, "+
-			"variables = excluded.variables, updated_at = excluded.updated_at, version = excluded.version"),
-			st.APIID, st.Name, st.DeploymentID, vars, msOf(st.UpdatedAt), v)
+			"variables = excluded.variables, updated_at = excluded.updated_at, version = excluded.version, settings = excluded.settings"),
+			st.APIID, st.Name, st.DeploymentID, vars, msOf(st.UpdatedAt), v, bytesOf(st.Settings))
 		if err != nil {
 			return s.mapErr("put stage", err)
 		}

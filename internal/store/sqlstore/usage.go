@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -76,4 +77,43 @@ func (s *Store) ListUsage(ctx context.Context, planID, keyID, from, to string) (
 		return nil, fmt.Errorf("list usage: %w", err)
 	}
 	return out, nil
+}
+
+// microTokens is one token in the token_buckets table's unit.
+const microTokens = 1_000_000
+
+// TakeToken takes a token from a shared bucket (see store.Usage).
+func (s *Store) TakeToken(ctx context.Context, key string, rate float64, burst int64, now time.Time) (bool, error) {
+	full := burst * microTokens
+	nowMS := now.UnixMilli()
+	var ok bool
+	err := s.inRelaxedTx(ctx, func(tx *sql.Tx) error {
+		var micro, at int64
+		found := true
+		err := tx.QueryRowContext(ctx, s.forUpdate("SELECT micro, at_ms FROM token_buckets WHERE bkey = ?"), key).Scan(&micro, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			found, micro, at = false, full, nowMS
+		} else if err != nil {
+			return fmt.Errorf("take token: %w", err)
+		}
+		if elapsed := nowMS - at; elapsed > 0 {
+			micro = min(full, micro+int64(float64(elapsed)*rate*microTokens/1000))
+			at = nowMS
+		}
+		micro = min(micro, full) // a lowered burst applies at once
+		ok = micro >= microTokens
+		if ok {
+			micro -= microTokens
+		}
+		if found {
+			_, err = tx.ExecContext(ctx, s.q("UPDATE token_buckets SET micro = ?, at_ms = ? WHERE bkey = ?"), micro, at, key)
+		} else {
+			_, err = tx.ExecContext(ctx, s.q("INSERT INTO token_buckets (bkey, micro, at_ms) VALUES (?, ?, ?)"), key, micro, at)
+		}
+		return s.insertRace("take token", err)
+	})
+	if err != nil {
+		return false, err
+	}
+	return ok, nil
 }

@@ -33,6 +33,7 @@ func RunConcurrency(t *testing.T, newStore NewStore) {
 		{"RevocationFeed", testConcurrentRevocations},
 		{"StageVersions", testConcurrentStages},
 		{"UsageCounter", testConcurrentUsage},
+		{"TokenBucket", testConcurrentTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,7 +44,8 @@ func testStages(t *testing.T, s store.Store) {
 	must(t, err, "list no stages")
 	wantEqual(t, len(rows), 0, "no stages")
 
-	in := store.Stage{APIID: "api1", Name: "prod", DeploymentID: "d1", Variables: map[string]string{"fn": "notes"}, UpdatedAt: t0}
+	in := store.Stage{APIID: "api1", Name: "prod", DeploymentID: "d1", Variables: map[string]string{"fn": "notes"}, UpdatedAt: t0,
+		Settings: []byte(`{"methodSettings":{"*/*":{"cachingEnabled":true}}}`)}
 	v1, err := s.PutStage(ctx, in)
 	must(t, err, "put stage")
 	if v1.Version <= 0 {
@@ -57,7 +58,7 @@ func testStages(t *testing.T, s store.Store) {
 	must(t, err, "get stage")
 	wantEqual(t, got, want, "stage round trip")
 
-	in.DeploymentID, in.Variables = "d2", nil
+	in.DeploymentID, in.Variables, in.Settings = "d2", nil, nil
 	v2, err := s.PutStage(ctx, in)
 	must(t, err, "replace stage")
 	if v2.Version <= v1.Version {
@@ -67,6 +68,7 @@ func testStages(t *testing.T, s store.Store) {
 	must(t, err, "get replaced")
 	wantEqual(t, got.DeploymentID, "d2", "replaced deployment")
 	wantEqual(t, got.Variables, map[string]string{}, "nil variables come back empty")
+	wantEqual(t, got.Settings, []byte(nil), "settings cleared")
 	wantEqual(t, got.Version, v2.Version, "stored version")
 
 	other, err := s.PutStage(ctx, store.Stage{APIID: "api0", Name: "dev", DeploymentID: "d9"})

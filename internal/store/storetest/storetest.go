@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Stages", testStages},
 		{"Items", testItems},
 		{"Usage", testUsage},
+		{"TokenBucket", testTokenBucket},
 		{"Outbox", testOutbox},
 		{"Objects", testObjects},
 		{"Passkeys", testPasskeys},

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -65,5 +67,52 @@ func testConcurrentUsage(t *testing.T, s store.Store) {
 	must(t, err, "list")
 	if added.Load() != 25 || len(rows) != 1 || rows[0].Count != 25 {
 		t.Fatalf("added %d, stored %+v; want exactly 25", added.Load(), rows)
+	}
+}
+
+// testTokenBucket: a new bucket starts full, refills at its rate up to its
+// burst, and a clock going back refills nothing.
+func testTokenBucket(t *testing.T, s store.Store) {
+	ctx := ctxOf(t)
+	t0 := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	take := func(at time.Time) bool {
+		t.Helper()
+		ok, err := s.TakeToken(ctx, "plan/key/api/stage", 2, 3, at)
+		must(t, err, "take token")
+		return ok
+	}
+	for i := range 3 {
+		wantEqual(t, take(t0), true, fmt.Sprintf("token %d of a full bucket", i))
+	}
+	wantEqual(t, take(t0), false, "empty bucket")
+	wantEqual(t, take(t0.Add(-time.Second)), false, "a clock going back refills nothing")
+	wantEqual(t, take(t0.Add(500*time.Millisecond)), true, "one token after 0.5 s at 2/s")
+	wantEqual(t, take(t0.Add(500*time.Millisecond)), false, "only one")
+	for i := range 3 {
+		wantEqual(t, take(t0.Add(time.Hour)), true, fmt.Sprintf("refilled to the burst, token %d", i))
+	}
+	wantEqual(t, take(t0.Add(time.Hour)), false, "never past the burst")
+	ok, err := s.TakeToken(ctx, "other", 2, 3, t0)
+	must(t, err, "other bucket")
+	wantEqual(t, ok, true, "buckets are separate")
+}
+
+// testConcurrentTokens: 40 parallel takes from a full bucket of 25 succeed 25 times.
+func testConcurrentTokens(t *testing.T, s store.Store) {
+	ctx := ctxOf(t)
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	var taken atomic.Int64
+	errs := race(40, func(int) error {
+		ok, err := s.TakeToken(ctx, "bucket", 0, 25, now)
+		if ok {
+			taken.Add(1)
+		}
+		return err
+	})
+	for _, err := range errs {
+		must(t, err, "concurrent take")
+	}
+	if taken.Load() != 25 {
+		t.Fatalf("took %d tokens from a bucket of 25", taken.Load())
 	}
 }
