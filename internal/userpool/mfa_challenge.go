@@ -43,6 +43,9 @@ type mfaChallenge struct {
 	Expires time.Time `json:"x"`
 	// WebAuthn is the ceremony state of a WEB_AUTHN challenge.
 	WebAuthn *webauthn.SessionData `json:"wa,omitempty"`
+	// SetupEmail is the address an MFA_SETUP answer named for email MFA; the
+	// EMAIL_OTP code sent there proves it, and only then is it stored.
+	SetupEmail string `json:"se,omitempty"`
 }
 
 // putMFA stores ch under bearer (a fresh one when empty) until ch.Expires.
@@ -139,6 +142,12 @@ func (s *Service) mfaGate(ctx context.Context, p *pool, c *client, u store.User,
 		var setups []string
 		if p.mfa().SoftwareTokenEnabled {
 			setups = append(setups, chSoftwareToken)
+		}
+		if p.mfa().EmailMfaConfiguration != nil {
+			// A user with no email address can add one here: AWS offers
+			// EMAIL_OTP in MFAS_CAN_SETUP, the answer names the address
+			// (ChallengeResponses EMAIL) and an EMAIL_OTP code confirms it.
+			setups = append(setups, chEmail)
 		}
 		if len(setups) == 0 {
 			// Required, but nothing the user could set up here (no phone or email).
@@ -316,6 +325,11 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 		if !hmac.Equal(ch.CodeHash, keyedHash(key, "mfa", ch.Username, code)) {
 			return retry(excCodeMismatch, msgMFACodeMismatch)
 		}
+		if ch.SetupEmail != "" {
+			if u, err = s.enableSetupEmail(ctx, p, u.Username, ch.SetupEmail); err != nil {
+				return nil, err
+			}
+		}
 	case factorWebAuthn:
 		credential := resp["CREDENTIAL"]
 		if credential == "" {
@@ -330,6 +344,9 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 		}
 		u = u2
 	case chSetup:
+		if email := resp["EMAIL"]; email != "" && !ch.SetupDone {
+			return s.setupEmailMFA(ctx, p, u, ch, in.Session, email)
+		}
 		if !ch.SetupDone {
 			return nil, notAuthorized(msgInvalidSession)
 		}
