@@ -401,6 +401,13 @@ func (s *Service) loginTokens(ctx context.Context, p *pool, c *client, u store.U
 	if err := s.postAuthentication(ctx, p, c, u, meta); err != nil {
 		return nil, err
 	}
+	if h := hostedFrom(ctx); h != nil {
+		// Managed login: the authorization server issues the tokens (with
+		// scopes and nonce) once it has a code; none are minted here.
+		h.user, h.done = u, true
+		s.log.InfoContext(ctx, "user signed in (managed login)", "pool", p.ID, "client", c.ID, "username", u.Username, "mfa", true)
+		return &authOutput{ChallengeParameters: map[string]string{}}, nil
+	}
 	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: newUUID(), authTime: s.clock(), source: "Authentication", meta: meta}, true)
 	if err != nil {
 		return nil, err

@@ -195,6 +195,12 @@ func (s *Service) startWebAuthnRegistration(ctx context.Context, in *accessToken
 	if err != nil {
 		return nil, err
 	}
+	return s.beginPasskeyRegistration(ctx, a)
+}
+
+// beginPasskeyRegistration is StartWebAuthnRegistration for a user already
+// authenticated (by access token, or by managed login's session).
+func (s *Service) beginPasskeyRegistration(ctx context.Context, a *authn) (*startWebAuthnOutput, error) {
 	rpID, uv, err := s.relyingParty(ctx, a.pool)
 	if err != nil {
 		return nil, err
@@ -251,6 +257,13 @@ func (s *Service) completeWebAuthnRegistration(ctx context.Context, in *complete
 	if err != nil {
 		return nil, err
 	}
+	return s.finishPasskeyRegistration(ctx, a, in.Credential)
+}
+
+// finishPasskeyRegistration is CompleteWebAuthnRegistration for a user
+// already authenticated.
+func (s *Service) finishPasskeyRegistration(ctx context.Context, a *authn, credential json.RawMessage) (*empty, error) {
+	in := struct{ Credential json.RawMessage }{credential}
 	if len(in.Credential) == 0 || string(in.Credential) == "null" {
 		return nil, missing("Credential")
 	}
