@@ -180,3 +180,56 @@ func TestManagedLoginMFASteps(t *testing.T) {
 		t.Fatalf("step without CSRF token: %d", r.StatusCode)
 	}
 }
+
+// oauthCodeClient creates a public authorization-code client of a pool
+// whose callback is callback.
+func oauthCodeClient(t *testing.T, idp *cip.Client, poolID, callback string) string {
+	t.Helper()
+	c, err := idp.CreateUserPoolClient(t.Context(), &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("web"),
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeCode},
+		AllowedOAuthScopes: []string{"openid", "email"}, CallbackURLs: []string{callback}, SupportedIdentityProviders: []string{"COGNITO"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(c.UserPoolClient.ClientId)
+}
+
+// TestBrowserManagedLoginMFAAndPasskeys: headless Chromium through plain
+// authorization redirects to the managed login pages: a user required to
+// use MFA sets up an authenticator app from the QR page's secret and signs
+// in again with a TOTP code (computed by the test); another user accepts the
+// passkey registration prompt after a password sign-in (CDP virtual
+// authenticator) and then signs in with the passkey alone.
+func TestBrowserManagedLoginMFAAndPasskeys(t *testing.T) {
+	requireChromium(t)
+	srv := startServer(t, "")
+	idp := newIDP(srv.URL)
+	ctx := t.Context()
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	// The pages are reached as http://localhost:PORT (a secure context whose
+	// host is the passkey pool's relying-party id).
+	base := "http://localhost:" + port
+	callback := base + "/callback"
+
+	totpPool, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("totp-login")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	totpPoolID := aws.ToString(totpPool.UserPool.Id)
+	if _, err := idp.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(totpPoolID), MfaConfiguration: ciptypes.UserPoolMfaTypeOn,
+		SoftwareTokenMfaConfiguration: &ciptypes.SoftwareTokenMfaConfigType{Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	totpClient := oauthCodeClient(t, idp, totpPoolID, callback)
+	(&oauthEnv{idp: idp, poolID: totpPoolID}).addUser(t, "tina", "Tina-Passw0rd!")
+
+	passkeyPoolID, _ := passkeyPool(t, idp, "pat", "Pat-Passw0rd!")
+	passkeyClient := oauthCodeClient(t, idp, passkeyPoolID, callback)
+
+	runBrowserTest(t, "managed-login-mfa.test.js", "BASE_URL="+base, "CALLBACK_URL="+callback,
+		"TOTP_POOL_ID="+totpPoolID, "TOTP_CLIENT_ID="+totpClient, "PASSKEY_POOL_ID="+passkeyPoolID, "PASSKEY_CLIENT_ID="+passkeyClient)
+	keys, err := idp.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(totpPoolID), Username: aws.String("tina")})
+	if err != nil || len(keys.UserMFASettingList) != 1 || keys.UserMFASettingList[0] != "SOFTWARE_TOKEN_MFA" {
+		t.Fatalf("tina's MFA after the set-up page: %v %+v", err, keys)
+	}
+}
