@@ -69,6 +69,9 @@ type Config struct {
 	Limits Limits
 	// Metrics counts sign-ins by outcome (optional).
 	Metrics Metrics
+	// PagesURL returns the base URL of a pool's managed login pages on
+	// Cognate's own host (confirmation links of pools with no domain).
+	PagesURL func(poolID string) string
 }
 
 // Service is the user pools service. It is safe for concurrent use.
@@ -103,6 +106,7 @@ type Service struct {
 	countMu     sync.Mutex
 	scan        scanLimits // zero: scanPage, scanBudget
 	accountID   string
+	pagesURL    func(string) string
 }
 
 // New returns a Service.
@@ -118,6 +122,7 @@ func New(cfg Config) (*Service, error) {
 		issuer:    cfg.Issuer,
 		region:    cfg.Region,
 		accountID: cfg.AccountID,
+		pagesURL:  cfg.PagesURL,
 		sender:    cfg.Sender,
 		now:       cfg.Now,
 		log:       cfg.Logger,
