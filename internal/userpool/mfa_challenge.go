@@ -335,7 +335,8 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 		if credential == "" {
 			return nil, missing("CREDENTIAL")
 		}
-		u2, ok, err := s.verifyWebAuthnSignIn(ctx, p, u, ch, credential)
+		verified := false
+		u2, ok, err := s.verifyWebAuthnSignIn(ctx, p, u, ch, credential, &verified)
 		if err != nil {
 			return nil, err
 		}
@@ -343,6 +344,13 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 			return retry(excNotAuthorized, msgIncorrect)
 		}
 		u = u2
+		if err := s.lockout.succeed(ctx, p.ID, ch.LockKey); err != nil {
+			return nil, err
+		}
+		if out, err := s.passkeyMFA(ctx, p, c, u, verified, admin); out != nil || err != nil {
+			return out, err
+		}
+		return s.loginTokens(ctx, p, c, u, ch.DeviceKey, in.ClientMetadata)
 	case chSetup:
 		if email := resp["EMAIL"]; email != "" && !ch.SetupDone {
 			return s.setupEmailMFA(ctx, p, u, ch, in.Session, email)
@@ -432,4 +440,33 @@ func withDeviceKey(ctx context.Context, key string) context.Context {
 func deviceKeyFrom(ctx context.Context) string {
 	k, _ := ctx.Value(deviceKeyCtx{}).(string)
 	return k
+}
+
+// passkeyMFAOn reports the user's WebAuthnMfaSettings.
+func passkeyMFAOn(u store.User) bool {
+	priv, _ := decodePrivate(u)
+	return priv.Factors != nil && priv.Factors.WebAuthnMFA
+}
+
+// passkeyMFA decides what follows a verified passkey sign-in. When MFA
+// applies to the user (the pool requires it, or it is optional and the user
+// has a factor enabled), the passkey satisfies it only with the pool's
+// FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION, the user's
+// passkey MFA on and user verification in the assertion (AWS's
+// WebAuthnConfigurationType and WebAuthnMfaSettingsType). Otherwise AWS
+// says passkey sign-in is not "available when MFA is required" without
+// naming the answer; Cognate fails closed and asks for the user's MFA next,
+// as after a password.
+func (s *Service) passkeyMFA(ctx context.Context, p *pool, c *client, u store.User, verified, admin bool) (*authOutput, error) {
+	mode := p.mfaMode()
+	if mode == mfaOff {
+		return nil, nil
+	}
+	if mode == mfaOptional && len(mfaCandidates(p, u)) == 0 {
+		return nil, nil
+	}
+	if p.passkeyIsMFA() && passkeyMFAOn(u) && verified {
+		return nil, nil
+	}
+	return s.mfaGate(ctx, p, c, u, admin)
 }

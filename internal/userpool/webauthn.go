@@ -471,6 +471,11 @@ func (s *Service) startWebAuthnSignIn(ctx context.Context, p *pool, u store.User
 	handle := ch.Username
 	if !ch.Fake {
 		handle = u.Attributes["sub"]
+		if p.passkeyIsMFA() && passkeyMFAOn(u) {
+			// WebAuthnMfaSettingsType: with passkey MFA on, the user's
+			// passkey authentication requires user verification.
+			uv = protocol.VerificationRequired
+		}
 	}
 	assertion, session, err := wa.BeginLogin(waUser{id: handle, name: ch.Username, creds: creds}, webauthn.WithUserVerification(uv))
 	if err != nil {
@@ -493,7 +498,7 @@ func (s *Service) startWebAuthnSignIn(ctx context.Context, p *pool, u store.User
 // records the credential's new sign count; ok is false for an assertion
 // that does not verify, from another origin or for another relying party
 // (RespondToAuthChallenge answers all of them NotAuthorizedException).
-func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.User, ch mfaChallenge, credential string) (store.User, bool, error) {
+func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.User, ch mfaChallenge, credential string, verified *bool) (store.User, bool, error) {
 	rpID, _, err := s.relyingParty(ctx, p)
 	if err != nil {
 		return store.User{}, false, apiErr(excInvalidUserPoolConfiguration, "WEB_AUTHN sign-in is not configured in this user pool.")
@@ -522,6 +527,7 @@ func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.Use
 		s.log.InfoContext(ctx, "passkey sign-in refused", "pool", p.ID, "username", u.Username, "reason", protocolReason(err))
 		return store.User{}, false, nil
 	}
+	*verified = cred.Flags.UserVerified
 	if cred.Authenticator.CloneWarning {
 		s.log.WarnContext(ctx, "passkey sign count went backwards: possible cloned authenticator", "pool", p.ID, "username", u.Username)
 		return store.User{}, false, nil
