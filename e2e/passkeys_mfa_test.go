@@ -128,3 +128,25 @@ func TestPasskeyAsMFASDK(t *testing.T) {
 	_, err = passkeySignIn(a)
 	wantType[*types.NotAuthorizedException](t, err, "a passkey assertion without user verification")
 }
+
+// TestPasskeySignInNeedsUsername: as AWS documents, every USER_AUTH
+// challenge (WEB_AUTHN included) requires USERNAME, so there is no
+// username-less passkey start; the managed login pages ask for the name
+// first (TestBrowserManagedLoginMFAAndPasskeys).
+func TestPasskeySignInNeedsUsername(t *testing.T) {
+	srv := startServer(t, "")
+	idp := newIDP(srv.URL)
+	ctx := t.Context()
+	_, clientID := passkeyPool(t, idp, "nora", "Nora-Passw0rd!")
+	_, err := idp.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserAuth, ClientId: aws.String(clientID),
+		AuthParameters: map[string]string{"PREFERRED_CHALLENGE": "WEB_AUTHN"}})
+	wantType[*types.InvalidParameterException](t, err, "USER_AUTH WEB_AUTHN without USERNAME")
+	ch, err := idp.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserAuth, ClientId: aws.String(clientID),
+		AuthParameters: map[string]string{"USERNAME": "nora"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = idp.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(clientID), ChallengeName: types.ChallengeNameTypeSelectChallenge,
+		Session: ch.Session, ChallengeResponses: map[string]string{"ANSWER": "WEB_AUTHN"}})
+	wantType[*types.InvalidParameterException](t, err, "SELECT_CHALLENGE without USERNAME")
+}

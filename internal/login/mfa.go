@@ -144,6 +144,12 @@ func (p *Pages) signInStep(w http.ResponseWriter, r *http.Request, t oauth.Targe
 		}
 		p.afterStep(w, r, t, req, v, si)
 	case stepPasskeyStart:
+		if username == "" {
+			// AWS's passkey sign-in starts from a username (see PasskeySignIn).
+			v.Error = "Enter your username, then choose Sign in with passkey."
+			p.renderLogin(w, r, t, http.StatusBadRequest, v)
+			return
+		}
 		si, err := pools.PasskeySignIn(ctx, client, username)
 		if err != nil {
 			again(err, nil)
