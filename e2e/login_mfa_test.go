@@ -26,7 +26,9 @@ func mfaOAuth(t *testing.T) *oauthEnv {
 	}
 	if _, err := e.idp.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(e.poolID), MfaConfiguration: ciptypes.UserPoolMfaTypeOn,
 		SoftwareTokenMfaConfiguration: &ciptypes.SoftwareTokenMfaConfigType{Enabled: true},
-		EmailMfaConfiguration:         &ciptypes.EmailMfaConfigType{Subject: aws.String("Sign-in code"), Message: aws.String("Your sign-in code is {####}")}}); err != nil {
+		SmsMfaConfiguration: &ciptypes.SmsMfaConfigType{SmsAuthenticationMessage: aws.String("Sign-in code {####}"),
+			SmsConfiguration: &ciptypes.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::000000000000:role/sms")}},
+		EmailMfaConfiguration: &ciptypes.EmailMfaConfigType{Subject: aws.String("Sign-in code"), Message: aws.String("Your sign-in code is {####}")}}); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -167,6 +169,20 @@ func TestManagedLoginMFASteps(t *testing.T) {
 		"session": {regexpFind(t, `name="session" value="([^"]+)"`, page)}, "code": {e.code(t, "erin")}})
 	wantCallback(t, res, "m6")
 
+	// SMS_MFA: sam has only a phone number.
+	e.addUser(t, "sam", "Sam-Passw0rd!", ciptypes.AttributeType{Name: aws.String("phone_number"), Value: aws.String("+15555550123")},
+		ciptypes.AttributeType{Name: aws.String("phone_number_verified"), Value: aws.String("true")})
+	b = e.browser(t)
+	page = e.loginPage(t, b, "m8")
+	res, page = submit(t, b, e.srv.URL, page, url.Values{"username": {"sam"}, "password": {"Sam-Passw0rd!"}})
+	if res.StatusCode != 200 || !strings.Contains(page, `name="challenge" value="SMS_MFA"`) || !strings.Contains(page, "We sent a code to &#43;*******0123") {
+		t.Fatalf("no SMS code step: %d\n%s", res.StatusCode, page)
+	}
+	wantLabels(t, page, "code")
+	res, _ = submit(t, b, e.srv.URL, page, url.Values{"username": {"sam"}, "step": {"mfa"}, "challenge": {"SMS_MFA"},
+		"session": {regexpFind(t, `name="session" value="([^"]+)"`, page)}, "code": {e.code(t, "sam")}})
+	wantCallback(t, res, "m8")
+
 	// A step posted without the form's CSRF token is refused.
 	b = e.browser(t)
 	page = e.loginPage(t, b, "m7")
@@ -209,7 +225,8 @@ func TestBrowserManagedLoginMFAAndPasskeys(t *testing.T) {
 	// The pages are reached as http://localhost:PORT (a secure context whose
 	// host is the passkey pool's relying-party id).
 	base := "http://localhost:" + port
-	callback := base + "/callback"
+	// The app's callback is on another origin than the pages, as in real apps.
+	callback := "http://127.0.0.1:" + port + "/callback"
 
 	totpPool, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("totp-login")})
 	if err != nil {

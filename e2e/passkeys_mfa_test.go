@@ -127,6 +127,13 @@ func TestPasskeyAsMFASDK(t *testing.T) {
 	a.NoUserVerification = true
 	_, err = passkeySignIn(a)
 	wantType[*types.NotAuthorizedException](t, err, "a passkey assertion without user verification")
+	a.NoUserVerification = false
+	// A disabled user's passkey signs nobody in.
+	if _, err := idp.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(poolID), Username: aws.String(user)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = passkeySignIn(a)
+	wantType[*types.NotAuthorizedException](t, err, "the passkey of a disabled user")
 }
 
 // TestPasskeySignInNeedsUsername: as AWS documents, every USER_AUTH

@@ -319,8 +319,10 @@ func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, t oauth.Targ
 // script nonce in their Content-Security-Policy.
 func (p *Pages) renderStep(w http.ResponseWriter, r *http.Request, status int, page string, v *view, sv *stepView) {
 	if sv.Mode != "" {
+		// No form-action: the sign-in's last answer redirects to the
+		// client's callback, on another origin.
 		sv.Nonce = randomToken(18)
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+sv.Nonce+"'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+sv.Nonce+"'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'")
 	}
 	v.Step = sv
 	p.render(w, r, status, page, v)

@@ -254,6 +254,12 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 	if !found || u.Username != ch.Username {
 		return nil, notAuthorized(msgInvalidSession)
 	}
+	if !u.Enabled {
+		// Disabled since the challenge began, or never checked: passwordless
+		// first factors (WEB_AUTHN, EMAIL_OTP, SMS_OTP) reach here with no
+		// password step before them.
+		return nil, notAuthorized(msgUserDisabled)
+	}
 	if ch.Step != in.ChallengeName {
 		if _, err := s.putMFA(ctx, in.Session, ch); err != nil {
 			return nil, err
