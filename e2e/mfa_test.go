@@ -119,17 +119,44 @@ func TestNodeAmplifyMFA(t *testing.T) {
 		Password: aws.String(pw), Permanent: true}); err != nil {
 		t.Fatal(err)
 	}
+	// MFA required, TOTP and email MFA configured, and a user with no email
+	// address: Amplify offers the MFA_SETUP selection and email set-up.
+	setupPool, setupClient := mfaPoolWith(t, idp, types.UserPoolMfaTypeOn, false, true, "", pw)
+	if _, err := idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(setupPool), Username: aws.String("amp-setup"),
+		MessageAction: types.MessageActionTypeSuppress}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idp.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(setupPool), Username: aws.String("amp-setup"),
+		Password: aws.String(pw), Permanent: true}); err != nil {
+		t.Fatal(err)
+	}
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, node, "--test", "--test-concurrency=1", "mfa/amplify.test.mjs")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "COGNATE_URL="+srv.URL, "COGNATE_BIN="+binary, "COGNATE_PASSWORD="+pw,
 		"TOTP_POOL_ID="+totpPool, "TOTP_CLIENT_ID="+totpClient, "EMAIL_POOL_ID="+emailPool, "EMAIL_CLIENT_ID="+emailClient,
+		"SETUP_POOL_ID="+setupPool, "SETUP_CLIENT_ID="+setupClient,
 		"CHOICE_POOL_ID="+choicePool, "CHOICE_CLIENT_ID="+aws.ToString(cc.UserPoolClient.ClientId))
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {
 		t.Fatalf("node tests failed: %v", err)
+	}
+	// The address the set-up proved is now the user's, verified, with email MFA on.
+	got, err := idp.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(setupPool), Username: aws.String("amp-setup")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs := map[string]string{}
+	for _, a := range got.UserAttributes {
+		attrs[aws.ToString(a.Name)] = aws.ToString(a.Value)
+	}
+	if attrs["email"] != "amp-setup@example.test" || attrs["email_verified"] != "true" {
+		t.Fatalf("attributes after email MFA set-up = %v", attrs)
+	}
+	if len(got.UserMFASettingList) != 1 || got.UserMFASettingList[0] != "EMAIL_OTP" {
+		t.Fatalf("UserMFASettingList = %v, want [EMAIL_OTP]", got.UserMFASettingList)
 	}
 }
 

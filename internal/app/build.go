@@ -97,6 +97,8 @@ func build(ctx context.Context, a *App, cfg *config.File, sealer *secret.Sealer,
 		Triggers: triggerInvoker{c}, SenderKeys: c.senderKey,
 		Limits:  authLimits,
 		Metrics: a.metrics,
+		// Confirmation links of pools with no domain point at their pages here.
+		PagesURL: func(poolID string) string { return base + "/" + poolID },
 	})
 	if err != nil {
 		return nil, err

@@ -67,6 +67,8 @@ func (p *Pages) Handler(t oauth.Target) http.Handler {
 			p.forgot(w, r, t)
 		case "/confirmForgotPassword":
 			p.reset(w, r, t)
+		case "/confirmUser":
+			p.confirmUser(w, r, t)
 		case "/error":
 			p.render(w, r, http.StatusBadRequest, "error", &view{Title: "Error", Error: "An error was encountered with the requested page."})
 		default:

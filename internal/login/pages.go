@@ -41,6 +41,10 @@ type view struct {
 	// CSS and Logo come from SetUICustomization (CSS is validated there: no markup).
 	CSS  template.CSS
 	Logo template.URL
+	// Passkeys shows "Sign in with passkey" on the sign-in form.
+	Passkeys bool
+	// Step is the MFA or passkey step a page renders (mfa.go).
+	Step *stepView
 }
 
 // provider is a federated sign-in button: the authorization request again, through that provider.
@@ -96,7 +100,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request, t oauth.Target) {
 		return
 	}
 	if r.Method != http.MethodPost {
-		p.render(w, r, http.StatusOK, "login", p.base(w, r, t, req, "Sign in", "/login"))
+		p.renderLogin(w, r, t, http.StatusOK, p.base(w, r, t, req, "Sign in", "/login"))
 		return
 	}
 	if !p.readPost(w, r, t) {
@@ -107,6 +111,10 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request, t oauth.Target) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	v := p.base(w, r, t, req, "Sign in", "/login")
 	v.Username = username
+	if step := r.PostFormValue("step"); step != "" && step != "new_password" {
+		p.signInStep(w, r, t, req, v, step)
+		return
+	}
 	if r.PostFormValue("step") == "new_password" {
 		pw, again := r.PostFormValue("new_password"), r.PostFormValue("confirm_password")
 		v.Title, v.Session = "Change password", r.PostFormValue("session")
@@ -128,13 +136,13 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request, t oauth.Target) {
 			v.Error = msg
 			if typ == "NotAuthorizedException" {
 				v.Title, v.Session = "Sign in", ""
-				p.render(w, r, http.StatusBadRequest, "login", v)
+				p.renderLogin(w, r, t, http.StatusBadRequest, v)
 				return
 			}
 			p.render(w, r, http.StatusBadRequest, "newpassword", v)
 			return
 		}
-		p.finish(w, r, t, req, si.Username, si.Sub, si.AuthTime.Unix())
+		p.afterStep(w, r, t, req, v, si)
 		return
 	}
 	si, err := pools.PasswordSignIn(ctx, req.Client.ClientID, username, r.PostFormValue("password"))
@@ -151,7 +159,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request, t oauth.Target) {
 			return
 		}
 		v.Error = msg
-		p.render(w, r, http.StatusBadRequest, "login", v)
+		p.renderLogin(w, r, t, http.StatusBadRequest, v)
 		return
 	}
 	if si.NewPasswordSession != "" {
@@ -159,18 +167,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request, t oauth.Target) {
 		p.render(w, r, http.StatusOK, "newpassword", v)
 		return
 	}
-	p.finish(w, r, t, req, si.Username, si.Sub, si.AuthTime.Unix())
-}
-
-// finish starts the session and completes the authorization request.
-func (p *Pages) finish(w http.ResponseWriter, r *http.Request, t oauth.Target, req *oauth.Request, username, sub string, authTime int64) {
-	sess := &oauth.Session{PoolID: t.PoolID, Username: username, Sub: sub, AuthTime: authTime}
-	if err := p.start(r.Context(), w, r, t, sess); err != nil {
-		p.srv.Logger().ErrorContext(r.Context(), "start login session", "err", err)
-		p.render(w, r, http.StatusInternalServerError, "error", &view{Title: "Error", Error: "Something went wrong. Please try again."})
-		return
-	}
-	p.srv.Complete(w, r, req, sess)
+	p.afterStep(w, r, t, req, v, si)
 }
 
 // signup serves the sign-up page.
@@ -345,6 +342,7 @@ a.provider{display:block;text-align:center;padding:.6rem;border:2px solid #0972d
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
+{{if .Passkeys}}<button type="submit" name="step" value="passkey_start" class="secondary">Sign in with passkey</button>{{end}}
 </form>
 {{with .Providers}}<section aria-label="Sign in with another provider"><p>Or sign in with</p>
 {{range .}}<p><a class="provider" href="{{.URL}}">Continue with {{.Name}}</a></p>{{end}}</section>{{end}}

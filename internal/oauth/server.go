@@ -134,7 +134,7 @@ var poolIDPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+$`
 var endpoints = map[string]bool{
 	"/oauth2/authorize": true, "/oauth2/token": true, "/oauth2/userInfo": true, "/oauth2/revoke": true,
 	"/oauth2/idpresponse": true, "/logout": true, "/login": true, "/signup": true, "/confirm": true,
-	"/forgotPassword": true, "/confirmForgotPassword": true, "/error": true,
+	"/forgotPassword": true, "/confirmForgotPassword": true, "/error": true, "/confirmUser": true,
 	"/saml2/idpresponse": true, "/saml2/metadata": true,
 }
 

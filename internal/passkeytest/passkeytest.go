@@ -22,12 +22,14 @@ import (
 // the client data; RPID, when set, overrides the relying party id the
 // authenticator binds to (to forge a mismatch).
 type Authenticator struct {
-	Origin     string
-	RPID       string
-	key        *ecdsa.PrivateKey
-	credID     []byte
-	userHandle []byte
-	counter    uint32
+	Origin string
+	RPID   string
+	// NoUserVerification makes assertions with user presence only (UV flag clear).
+	NoUserVerification bool
+	key                *ecdsa.PrivateKey
+	credID             []byte
+	userHandle         []byte
+	counter            uint32
 }
 
 // New returns an authenticator whose client runs at origin.
@@ -69,6 +71,9 @@ func (a *Authenticator) authData(rpID string, attested bool) []byte {
 	h := sha256.Sum256([]byte(rpID))
 	out := append([]byte{}, h[:]...)
 	flags := byte(0x01 | 0x04) // user present, user verified
+	if a.NoUserVerification {
+		flags = 0x01
+	}
 	if attested {
 		flags |= 0x40
 	}

@@ -170,6 +170,15 @@ func (s *Service) deliver(ctx context.Context, p *pool, u *store.User, kind Code
 	}
 	dest := u.Attributes[attr]
 	text := renderMessage(p, kind, medium, u.Username, code)
+	if kind == CodeSignUp && medium == "EMAIL" && p.confirmWithLink() {
+		subject, body, ok, err := s.linkMessage(ctx, p, messageOf(ctx, kind).clientID, u.Username, code)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			text.subject, text.body = subject, body
+		}
+	}
 	if err := s.sendMessage(ctx, p, u, Delivery{PoolID: p.ID, Username: u.Username, Kind: kind, Attribute: attr,
 		Medium: medium, Destination: dest, Code: code,
 		Subject: text.subject, Message: text.body, From: text.from, ReplyTo: text.replyTo}); err != nil {

@@ -101,6 +101,8 @@ type SignIn struct {
 	NewPasswordSession string
 	// RequiredAttributes are the attributes the user must also give then.
 	RequiredAttributes []string
+	// Challenge is the MFA or passkey step still to take (see RespondChallenge).
+	Challenge *Challenge
 }
 
 // PasswordSignIn proves a user's password for an app client (the client's
@@ -127,8 +129,9 @@ func (s *Service) hostedStatus(ctx context.Context, p *pool, c *client, u store.
 		return nil, err
 	}
 	if out != nil && out.ChallengeName != "NEW_PASSWORD_REQUIRED" {
-		// MFA and device steps are not pages yet: refuse rather than skip them.
-		return nil, apiErr(excUnsupportedOperation, "This account needs %s, which managed login in Cognate does not offer yet; sign in through the API (InitiateAuth/RespondToAuthChallenge).", out.ChallengeName)
+		// MFA steps have pages (hosted_mfa.go); anything else is refused
+		// rather than skipped.
+		return s.hostedOutcome(out, &hostedResult{})
 	}
 	if out != nil {
 		var req []string

@@ -43,6 +43,9 @@ type mfaChallenge struct {
 	Expires time.Time `json:"x"`
 	// WebAuthn is the ceremony state of a WEB_AUTHN challenge.
 	WebAuthn *webauthn.SessionData `json:"wa,omitempty"`
+	// SetupEmail is the address an MFA_SETUP answer named for email MFA; the
+	// EMAIL_OTP code sent there proves it, and only then is it stored.
+	SetupEmail string `json:"se,omitempty"`
 }
 
 // putMFA stores ch under bearer (a fresh one when empty) until ch.Expires.
@@ -139,6 +142,12 @@ func (s *Service) mfaGate(ctx context.Context, p *pool, c *client, u store.User,
 		var setups []string
 		if p.mfa().SoftwareTokenEnabled {
 			setups = append(setups, chSoftwareToken)
+		}
+		if p.mfa().EmailMfaConfiguration != nil {
+			// A user with no email address can add one here: AWS offers
+			// EMAIL_OTP in MFAS_CAN_SETUP, the answer names the address
+			// (ChallengeResponses EMAIL) and an EMAIL_OTP code confirms it.
+			setups = append(setups, chEmail)
 		}
 		if len(setups) == 0 {
 			// Required, but nothing the user could set up here (no phone or email).
@@ -245,6 +254,12 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 	if !found || u.Username != ch.Username {
 		return nil, notAuthorized(msgInvalidSession)
 	}
+	if !u.Enabled {
+		// Disabled since the challenge began, or never checked: passwordless
+		// first factors (WEB_AUTHN, EMAIL_OTP, SMS_OTP) reach here with no
+		// password step before them.
+		return nil, notAuthorized(msgUserDisabled)
+	}
 	if ch.Step != in.ChallengeName {
 		if _, err := s.putMFA(ctx, in.Session, ch); err != nil {
 			return nil, err
@@ -316,12 +331,18 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 		if !hmac.Equal(ch.CodeHash, keyedHash(key, "mfa", ch.Username, code)) {
 			return retry(excCodeMismatch, msgMFACodeMismatch)
 		}
+		if ch.SetupEmail != "" {
+			if u, err = s.enableSetupEmail(ctx, p, u.Username, ch.SetupEmail); err != nil {
+				return nil, err
+			}
+		}
 	case factorWebAuthn:
 		credential := resp["CREDENTIAL"]
 		if credential == "" {
 			return nil, missing("CREDENTIAL")
 		}
-		u2, ok, err := s.verifyWebAuthnSignIn(ctx, p, u, ch, credential)
+		verified := false
+		u2, ok, err := s.verifyWebAuthnSignIn(ctx, p, u, ch, credential, &verified)
 		if err != nil {
 			return nil, err
 		}
@@ -329,7 +350,17 @@ func (s *Service) respondMFA(ctx context.Context, p *pool, c *client, in *respon
 			return retry(excNotAuthorized, msgIncorrect)
 		}
 		u = u2
+		if err := s.lockout.succeed(ctx, p.ID, ch.LockKey); err != nil {
+			return nil, err
+		}
+		if out, err := s.passkeyMFA(ctx, p, c, u, verified, admin); out != nil || err != nil {
+			return out, err
+		}
+		return s.loginTokens(ctx, p, c, u, ch.DeviceKey, in.ClientMetadata)
 	case chSetup:
+		if email := resp["EMAIL"]; email != "" && !ch.SetupDone {
+			return s.setupEmailMFA(ctx, p, u, ch, in.Session, email)
+		}
 		if !ch.SetupDone {
 			return nil, notAuthorized(msgInvalidSession)
 		}
@@ -384,6 +415,13 @@ func (s *Service) loginTokens(ctx context.Context, p *pool, c *client, u store.U
 	if err := s.postAuthentication(ctx, p, c, u, meta); err != nil {
 		return nil, err
 	}
+	if h := hostedFrom(ctx); h != nil {
+		// Managed login: the authorization server issues the tokens (with
+		// scopes and nonce) once it has a code; none are minted here.
+		h.user, h.done = u, true
+		s.log.InfoContext(ctx, "user signed in (managed login)", "pool", p.ID, "client", c.ID, "username", u.Username, "mfa", true)
+		return &authOutput{ChallengeParameters: map[string]string{}}, nil
+	}
 	res, err := s.issueTokens(ctx, p, c, u, authEvent{originJTI: newUUID(), authTime: s.clock(), source: "Authentication", meta: meta}, true)
 	if err != nil {
 		return nil, err
@@ -408,4 +446,33 @@ func withDeviceKey(ctx context.Context, key string) context.Context {
 func deviceKeyFrom(ctx context.Context) string {
 	k, _ := ctx.Value(deviceKeyCtx{}).(string)
 	return k
+}
+
+// passkeyMFAOn reports the user's WebAuthnMfaSettings.
+func passkeyMFAOn(u store.User) bool {
+	priv, _ := decodePrivate(u)
+	return priv.Factors != nil && priv.Factors.WebAuthnMFA
+}
+
+// passkeyMFA decides what follows a verified passkey sign-in. When MFA
+// applies to the user (the pool requires it, or it is optional and the user
+// has a factor enabled), the passkey satisfies it only with the pool's
+// FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION, the user's
+// passkey MFA on and user verification in the assertion (AWS's
+// WebAuthnConfigurationType and WebAuthnMfaSettingsType). Otherwise AWS
+// says passkey sign-in is not "available when MFA is required" without
+// naming the answer; Cognate fails closed and asks for the user's MFA next,
+// as after a password.
+func (s *Service) passkeyMFA(ctx context.Context, p *pool, c *client, u store.User, verified, admin bool) (*authOutput, error) {
+	mode := p.mfaMode()
+	if mode == mfaOff {
+		return nil, nil
+	}
+	if mode == mfaOptional && len(mfaCandidates(p, u)) == 0 {
+		return nil, nil
+	}
+	if p.passkeyIsMFA() && passkeyMFAOn(u) && verified {
+		return nil, nil
+	}
+	return s.mfaGate(ctx, p, c, u, admin)
 }

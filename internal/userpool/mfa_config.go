@@ -44,6 +44,22 @@ type mfaSettings struct {
 type webAuthnConfig struct {
 	RelyingPartyId   string `json:",omitempty"`
 	UserVerification string `json:",omitempty"`
+	// FactorConfiguration is SINGLE_FACTOR (the default) or
+	// MULTI_FACTOR_WITH_USER_VERIFICATION: a user-verified passkey sign-in
+	// of a user with passkey MFA on (WebAuthnMfaSettings) satisfies MFA.
+	FactorConfiguration string `json:",omitempty"`
+}
+
+// WebAuthnConfigurationType FactorConfiguration values.
+const (
+	passkeySingleFactor = "SINGLE_FACTOR"
+	passkeyMultiFactor  = "MULTI_FACTOR_WITH_USER_VERIFICATION"
+)
+
+// passkeyIsMFA reports whether the pool lets user-verified passkeys satisfy MFA.
+func (p *pool) passkeyIsMFA() bool {
+	w := p.mfa().WebAuthn
+	return w != nil && w.FactorConfiguration == passkeyMultiFactor
 }
 
 type smsMfaConfig struct {
@@ -147,6 +163,16 @@ func (s *Service) setUserPoolMfaConfig(ctx context.Context, in *setMfaConfigInpu
 		case "required", "preferred":
 		default:
 			return nil, invalidParameter("1 validation error detected: Value '%s' at 'webAuthnConfiguration.userVerification' failed to satisfy constraint: Member must satisfy enum value set: [required, preferred]", w.UserVerification)
+		}
+		switch w.FactorConfiguration {
+		case "":
+			w.FactorConfiguration = passkeySingleFactor
+		case passkeySingleFactor, passkeyMultiFactor:
+		default:
+			return nil, invalidParameter("1 validation error detected: Value '%s' at 'webAuthnConfiguration.factorConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [SINGLE_FACTOR, MULTI_FACTOR_WITH_USER_VERIFICATION]", w.FactorConfiguration)
+		}
+		if w.FactorConfiguration == passkeyMultiFactor && p.tier() == "LITE" {
+			return nil, apiErr(excFeatureUnavailableInTier, "Passkey MFA is not available in the LITE tier.")
 		}
 		next.WebAuthn = w
 	}

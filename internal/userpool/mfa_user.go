@@ -29,6 +29,9 @@ type userFactors struct {
 	Preferred string `json:"p,omitempty"`
 	// Devices are the user's tracked devices.
 	Devices []device `json:"d,omitempty"`
+	// WebAuthnMFA is the user's WebAuthnMfaSettings: a user-verified passkey
+	// sign-in satisfies MFA (when the pool's FactorConfiguration allows it).
+	WebAuthnMFA bool `json:"wm,omitempty"`
 	// PasskeyPending is the registration StartWebAuthnRegistration began
 	// (the passkeys themselves are in the store's passkeys table).
 	PasskeyPending *passkeyCeremony `json:"pkp,omitempty"`
@@ -265,6 +268,13 @@ type mfaPreferenceInput struct {
 	SMSMfaSettings           *mfaSetting
 	SoftwareTokenMfaSettings *mfaSetting
 	EmailMfaSettings         *mfaSetting
+	WebAuthnMfaSettings      *webAuthnMfaSetting
+}
+
+// webAuthnMfaSetting is AWS's WebAuthnMfaSettingsType (no PreferredMfa:
+// passkey MFA applies only when the passkey is the first factor).
+type webAuthnMfaSetting struct {
+	Enabled bool
 }
 
 func (s *Service) setUserMFAPreference(ctx context.Context, in *mfaPreferenceInput) (*empty, error) {
@@ -344,6 +354,23 @@ func (s *Service) setMFAPreference(ctx context.Context, poolID, username string,
 			return nil
 		}); err != nil {
 			return err
+		}
+		if w := in.WebAuthnMfaSettings; w != nil {
+			if w.Enabled {
+				if p.tier() == "LITE" {
+					return apiErr(excFeatureUnavailableInTier, "Passkey MFA is not available in the LITE tier.")
+				}
+				if !p.passkeyIsMFA() {
+					return invalidParameter("Passkey MFA requires the user pool's WebAuthnConfiguration FactorConfiguration to be MULTI_FACTOR_WITH_USER_VERIFICATION.")
+				}
+			}
+			f.WebAuthnMFA = w.Enabled
+		}
+		// AWS asks that a user with passkey MFA keep another MFA method
+		// "to prevent account lockout" without documenting a check; Cognate
+		// enforces it, so passkey MFA never stands alone.
+		if f.WebAuthnMFA && !f.TOTP && !f.SMS && !f.Email {
+			return invalidParameter("Passkey MFA requires at least one other MFA method (SMS, TOTP or email) to be enabled for the user.")
 		}
 		return encodePrivate(u, priv)
 	})

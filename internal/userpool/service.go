@@ -73,6 +73,9 @@ type Config struct {
 	Limits Limits
 	// Metrics counts sign-ins by outcome (optional).
 	Metrics Metrics
+	// PagesURL returns the base URL of a pool's managed login pages on
+	// Cognate's own host (confirmation links of pools with no domain).
+	PagesURL func(poolID string) string
 }
 
 // Service is the user pools service. It is safe for concurrent use.
@@ -109,6 +112,7 @@ type Service struct {
 	accountID   string
 	baseURL     string         // PreSignedUrl's scheme and host
 	bg          sync.WaitGroup // import jobs running on this node
+	pagesURL    func(string) string
 }
 
 // New returns a Service.
@@ -125,6 +129,7 @@ func New(cfg Config) (*Service, error) {
 		region:    cfg.Region,
 		accountID: cfg.AccountID,
 		baseURL:   strings.TrimSuffix(cfg.BaseURL, "/"),
+		pagesURL:  cfg.PagesURL,
 		sender:    cfg.Sender,
 		now:       cfg.Now,
 		log:       cfg.Logger,

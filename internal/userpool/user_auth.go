@@ -63,6 +63,11 @@ func userFirstFactors(p *pool, u store.User, found, hasPasskey bool) []string {
 func (s *Service) startUserAuth(ctx context.Context, p *pool, c *client, params map[string]string, admin bool, meta map[string]string) (*authOutput, error) {
 	name := params["USERNAME"]
 	if name == "" {
+		// No username-less (discoverable-credential) start exists: AWS's
+		// InitiateAuth and RespondToAuthChallenge references say every
+		// USER_AUTH challenge, WEB_AUTHN included, requires USERNAME, and
+		// Amplify's USER_AUTH flow always sends one. WEB_AUTHN options
+		// therefore always list the user's credentials (allowCredentials).
 		return nil, missing("USERNAME")
 	}
 	if p.tier() == "LITE" {

@@ -195,6 +195,12 @@ func (s *Service) startWebAuthnRegistration(ctx context.Context, in *accessToken
 	if err != nil {
 		return nil, err
 	}
+	return s.beginPasskeyRegistration(ctx, a)
+}
+
+// beginPasskeyRegistration is StartWebAuthnRegistration for a user already
+// authenticated (by access token, or by managed login's session).
+func (s *Service) beginPasskeyRegistration(ctx context.Context, a *authn) (*startWebAuthnOutput, error) {
 	rpID, uv, err := s.relyingParty(ctx, a.pool)
 	if err != nil {
 		return nil, err
@@ -251,6 +257,13 @@ func (s *Service) completeWebAuthnRegistration(ctx context.Context, in *complete
 	if err != nil {
 		return nil, err
 	}
+	return s.finishPasskeyRegistration(ctx, a, in.Credential)
+}
+
+// finishPasskeyRegistration is CompleteWebAuthnRegistration for a user
+// already authenticated.
+func (s *Service) finishPasskeyRegistration(ctx context.Context, a *authn, credential json.RawMessage) (*empty, error) {
+	in := struct{ Credential json.RawMessage }{credential}
 	if len(in.Credential) == 0 || string(in.Credential) == "null" {
 		return nil, missing("Credential")
 	}
@@ -458,6 +471,11 @@ func (s *Service) startWebAuthnSignIn(ctx context.Context, p *pool, u store.User
 	handle := ch.Username
 	if !ch.Fake {
 		handle = u.Attributes["sub"]
+		if p.passkeyIsMFA() && passkeyMFAOn(u) {
+			// WebAuthnMfaSettingsType: with passkey MFA on, the user's
+			// passkey authentication requires user verification.
+			uv = protocol.VerificationRequired
+		}
 	}
 	assertion, session, err := wa.BeginLogin(waUser{id: handle, name: ch.Username, creds: creds}, webauthn.WithUserVerification(uv))
 	if err != nil {
@@ -480,7 +498,7 @@ func (s *Service) startWebAuthnSignIn(ctx context.Context, p *pool, u store.User
 // records the credential's new sign count; ok is false for an assertion
 // that does not verify, from another origin or for another relying party
 // (RespondToAuthChallenge answers all of them NotAuthorizedException).
-func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.User, ch mfaChallenge, credential string) (store.User, bool, error) {
+func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.User, ch mfaChallenge, credential string, verified *bool) (store.User, bool, error) {
 	rpID, _, err := s.relyingParty(ctx, p)
 	if err != nil {
 		return store.User{}, false, apiErr(excInvalidUserPoolConfiguration, "WEB_AUTHN sign-in is not configured in this user pool.")
@@ -509,6 +527,7 @@ func (s *Service) verifyWebAuthnSignIn(ctx context.Context, p *pool, u store.Use
 		s.log.InfoContext(ctx, "passkey sign-in refused", "pool", p.ID, "username", u.Username, "reason", protocolReason(err))
 		return store.User{}, false, nil
 	}
+	*verified = cred.Flags.UserVerified
 	if cred.Authenticator.CloneWarning {
 		s.log.WarnContext(ctx, "passkey sign count went backwards: possible cloned authenticator", "pool", p.ID, "username", u.Username)
 		return store.User{}, false, nil
