@@ -47,14 +47,14 @@ func TestGetSigningCertificate(t *testing.T) {
 		t.Fatalf("not self-signed: %v", err)
 	}
 	key, ok := a.PublicKey.(*rsa.PublicKey)
-	if !ok || key.N.BitLen() != 2048 || a.Subject.CommonName != pools[0] || time.Now().Before(a.NotBefore) || time.Now().After(a.NotAfter) ||
+	if !ok || key.N.BitLen() != 2048 || a.Subject.CommonName != "urn:amazon:cognito:sp:"+pools[0] || time.Now().Before(a.NotBefore) || time.Now().After(a.NotAfter) ||
 		a.NotAfter.Sub(a.NotBefore) < 9*365*24*time.Hour || a.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		t.Fatalf("certificate: %+v", a)
 	}
 	if _, again := certOf(pools[0]); again != rawA {
 		t.Fatal("the certificate changed between calls")
 	}
-	if b, _ := certOf(pools[1]); b.SerialNumber.Cmp(a.SerialNumber) == 0 || b.Subject.CommonName != pools[1] {
+	if b, _ := certOf(pools[1]); b.SerialNumber.Cmp(a.SerialNumber) == 0 || b.Subject.CommonName != "urn:amazon:cognito:sp:"+pools[1] {
 		t.Fatal("two pools share a certificate")
 	}
 	_, err := idp.GetSigningCertificate(ctx, &cip.GetSigningCertificateInput{UserPoolId: aws.String("us-east-1_missing")})
