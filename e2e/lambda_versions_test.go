@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -102,9 +103,10 @@ func TestLambdaVersionsThroughGateway(t *testing.T) {
 	}
 	r := get("/latest")
 	r.wantAWSError(t, 500, "InternalServerErrorException", `{"message": "Internal server error"}`)
-	if !strings.Contains(srv.output(), "Execution failed due to configuration error: Invalid permissions on Lambda function") {
-		t.Fatalf("no permission log line:\n%s", srv.output())
-	}
+	// The server's log reaches srv.output() asynchronously.
+	eventually(t, 10*time.Second, "the permission log line", func() (bool, string) {
+		return strings.Contains(srv.output(), "Execution failed due to configuration error: Invalid permissions on Lambda function"), srv.output()
+	})
 	if _, err := lam.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("fn"), StatementId: aws.String("apigw"),
 		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"),
 		SourceArn: aws.String("arn:aws:execute-api:us-east-1:*:*/v/GET/latest")}); err != nil {
