@@ -142,6 +142,39 @@ func (c cli) run(args ...string) map[string]any {
 
 func str(v map[string]any, k string) string { s, _ := v[k].(string); return s }
 
+// startEmptyServer starts a server whose configuration names only the
+// region, with a data directory that functions running as nobody can reach.
+func startEmptyServer(t *testing.T) *server {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "empty.yaml")
+	if err := os.WriteFile(cfg, []byte("region: us-east-1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	// Functions may run as nobody: the code cache next to the data directory must be reachable.
+	for _, d := range []string{filepath.Dir(dataDir), filepath.Dir(filepath.Dir(dataDir))} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return startServer(t, dataDir, "--config", cfg)
+}
+
+// seedNotesPool makes the tutorial's pool and SRP client with the AWS CLI,
+// and alice with a permanent password; it returns the pool and client ids.
+func seedNotesPool(c cli) (poolID, clientID string) {
+	c.t.Helper()
+	pool := c.run("cognito-idp", "create-user-pool", "--pool-name", "notes-users", "--auto-verified-attributes", "email")
+	poolID = str(pool["UserPool"].(map[string]any), "Id")
+	client := c.run("cognito-idp", "create-user-pool-client", "--user-pool-id", poolID, "--client-name", "notes-client",
+		"--explicit-auth-flows", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+	clientID = str(client["UserPoolClient"].(map[string]any), "ClientId")
+	c.run("cognito-idp", "admin-create-user", "--user-pool-id", poolID, "--username", "alice",
+		"--user-attributes", "Name=email,Value=alice@example.com", "--message-action", "SUPPRESS")
+	c.run("cognito-idp", "admin-set-user-password", "--user-pool-id", poolID, "--username", "alice", "--password", "Alice-Passw0rd!", "--permanent")
+	return poolID, clientID
+}
+
 // TestControlPlaneSeedReplay builds the tutorial's system step by step with
 // the AWS CLI only, against a fresh server with an empty configuration:
 // user pool and client, IAM role, the two Node functions from zips, the
@@ -160,18 +193,7 @@ func TestControlPlaneSeedReplay(t *testing.T) {
 		}
 		t.Skip("npm not installed")
 	}
-	cfg := filepath.Join(t.TempDir(), "empty.yaml")
-	if err := os.WriteFile(cfg, []byte("region: us-east-1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dataDir := filepath.Join(t.TempDir(), "data")
-	// Functions may run as nobody: the code cache next to the data directory must be reachable.
-	for _, d := range []string{filepath.Dir(dataDir), filepath.Dir(filepath.Dir(dataDir))} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := startServer(t, dataDir, "--config", cfg)
+	srv := startEmptyServer(t)
 	c := cli{t, aws, srv.URL}
 	const account, region = "000000000000", "us-east-1"
 
@@ -179,14 +201,7 @@ func TestControlPlaneSeedReplay(t *testing.T) {
 	if id := c.run("sts", "get-caller-identity"); str(id, "Account") != account {
 		t.Fatalf("get-caller-identity = %v", id)
 	}
-	pool := c.run("cognito-idp", "create-user-pool", "--pool-name", "notes-users", "--auto-verified-attributes", "email")
-	poolID := str(pool["UserPool"].(map[string]any), "Id")
-	client := c.run("cognito-idp", "create-user-pool-client", "--user-pool-id", poolID, "--client-name", "notes-client",
-		"--explicit-auth-flows", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
-	clientID := str(client["UserPoolClient"].(map[string]any), "ClientId")
-	c.run("cognito-idp", "admin-create-user", "--user-pool-id", poolID, "--username", "alice",
-		"--user-attributes", "Name=email,Value=alice@example.com", "--message-action", "SUPPRESS")
-	c.run("cognito-idp", "admin-set-user-password", "--user-pool-id", poolID, "--username", "alice", "--password", "Alice-Passw0rd!", "--permanent")
+	poolID, clientID := seedNotesPool(c)
 
 	// The execution role and the two functions.
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`

@@ -49,29 +49,12 @@ func TestTerraformApplyDestroy(t *testing.T) {
 	terraform, plugins := requireTerraform(t)
 	aws := requireAWSCLI(t)
 	node, nodeDir := requireNode(t)
-	cfg := filepath.Join(t.TempDir(), "empty.yaml")
-	if err := os.WriteFile(cfg, []byte("region: us-east-1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dataDir := filepath.Join(t.TempDir(), "data")
-	for _, d := range []string{filepath.Dir(dataDir), filepath.Dir(filepath.Dir(dataDir))} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := startServer(t, dataDir, "--config", cfg)
+	srv := startEmptyServer(t)
 	c := cli{t, aws, srv.URL}
 	const account, region = "000000000000", "us-east-1"
 
 	// The pool comes from the AWS CLI: provider 1.60 cannot point cognito-idp elsewhere.
-	pool := c.run("cognito-idp", "create-user-pool", "--pool-name", "notes-users", "--auto-verified-attributes", "email")
-	poolID := str(pool["UserPool"].(map[string]any), "Id")
-	client := c.run("cognito-idp", "create-user-pool-client", "--user-pool-id", poolID, "--client-name", "notes-client",
-		"--explicit-auth-flows", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
-	clientID := str(client["UserPoolClient"].(map[string]any), "ClientId")
-	c.run("cognito-idp", "admin-create-user", "--user-pool-id", poolID, "--username", "alice",
-		"--user-attributes", "Name=email,Value=alice@example.com", "--message-action", "SUPPRESS")
-	c.run("cognito-idp", "admin-set-user-password", "--user-pool-id", poolID, "--username", "alice", "--password", "Alice-Passw0rd!", "--permanent")
+	poolID, clientID := seedNotesPool(c)
 
 	work := t.TempDir()
 	notesZip := filepath.Join(work, "notes.zip")
