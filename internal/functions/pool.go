@@ -121,8 +121,11 @@ func (in *instance) loop(j job) {
 			last = &res
 			return
 		}
+		// Idle before the answer goes out: a caller that invokes again as
+		// soon as it has the answer must find this instance warm.
+		idle := f.putIdle(in)
 		j.done <- res
-		if !f.putIdle(in) {
+		if !idle {
 			return
 		}
 		select {
