@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -91,9 +92,14 @@ type cinteg struct {
 	typ      string
 	function string
 	uri      string
-	method   string
-	version  string
-	timeout  time.Duration
+	// target is uri parsed once, for URIs whose only placeholders are in
+	// the path (nil otherwise: the URI is substituted and parsed per call).
+	target *url.URL
+	// rawPath is the escaped path of target, with its {param} placeholders.
+	rawPath string
+	method  string
+	version string
+	timeout time.Duration
 }
 
 // cauth is a compiled authorizer.
@@ -265,11 +271,35 @@ func compileIntegration(id string, in *Integration) (*cinteg, error) {
 			return nil, fmt.Errorf("integration %s: HTTP_PROXY needs an http(s) URL", id)
 		}
 		ci.uri = in.IntegrationURI
+		ci.target, ci.rawPath = parseTarget(in.IntegrationURI)
 		ci.version = "1.0"
 	default:
 		return nil, fmt.Errorf("integration %s: type %q: want AWS_PROXY or HTTP_PROXY", id, in.IntegrationType)
 	}
 	return ci, nil
+}
+
+// parseTarget parses an HTTP_PROXY integration URI once at deployment. It
+// returns nil when a placeholder sits outside the path (the host, say), or
+// the URI does not parse: those are substituted and parsed per request.
+func parseTarget(uri string) (*url.URL, string) {
+	rest := uri[strings.Index(uri, "://")+3:]
+	end := strings.IndexAny(rest, "?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	slash := strings.IndexByte(rest[:end], '/')
+	if slash < 0 {
+		slash = end
+	}
+	if strings.ContainsAny(rest[:slash], "{}") || strings.ContainsAny(rest[end:], "{}") {
+		return nil, ""
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return nil, ""
+	}
+	return u, rest[slash:end]
 }
 
 // insert adds a route to the tree.

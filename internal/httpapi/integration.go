@@ -171,13 +171,9 @@ var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", 
 
 // httpProxy forwards the request to an HTTP_PROXY integration.
 func (x *request) httpProxy(ctx context.Context) error {
-	target := x.rt.integ.uri
-	for name, v := range x.params {
-		target = strings.ReplaceAll(target, "{"+name+"}", escapeSegments(v))
-	}
-	u, err := url.Parse(target)
+	u, err := x.backendURL()
 	if err != nil {
-		return fmt.Errorf("integration uri: %w", err)
+		return err
 	}
 	if x.r.URL.RawQuery != "" {
 		if u.RawQuery != "" {
@@ -189,9 +185,13 @@ func (x *request) httpProxy(ctx context.Context) error {
 	if method == "" || method == "ANY" {
 		method = x.r.Method
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), x.bodyReader())
-	if err != nil {
-		return fmt.Errorf("backend request: %w", err)
+	req := (&http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, len(x.r.Header)+4), Host: strings.TrimSuffix(u.Host, ":"),
+		Body: http.NoBody, GetBody: func() (io.ReadCloser, error) { return http.NoBody, nil }}).WithContext(ctx)
+	if len(x.body) > 0 {
+		body := x.body
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	for k, vs := range x.r.Header {
 		req.Header[k] = vs
@@ -202,12 +202,13 @@ func (x *request) httpProxy(ctx context.Context) error {
 	delete(req.Header, "Host")
 	req.ContentLength = int64(len(x.body))
 	x.addedHeaders(func(k, v string) {
+		ck := canonicalAdded[k]
 		if k == "x-forwarded-for" {
-			if prior := req.Header.Get(k); prior != "" {
-				v = prior + ", " + v
+			if prior := req.Header[ck]; len(prior) > 0 && prior[0] != "" {
+				v = prior[0] + ", " + v
 			}
 		}
-		req.Header.Set(k, v)
+		req.Header[ck] = []string{v}
 	})
 	// A proxy passes redirects on: one round trip, no redirect following.
 	resp, err := x.g.transport.RoundTrip(req)
@@ -236,6 +237,39 @@ func (x *request) httpProxy(ctx context.Context) error {
 const maxResponse = 10 << 20
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// backendURL is the integration URI with the route's path parameters.
+func (x *request) backendURL() (*url.URL, error) {
+	in := x.rt.integ
+	if in.target == nil {
+		target := in.uri
+		for name, v := range x.params {
+			target = strings.ReplaceAll(target, "{"+name+"}", escapeSegments(v))
+		}
+		u, err := url.Parse(target)
+		if err != nil {
+			return nil, fmt.Errorf("integration uri: %w", err)
+		}
+		return u, nil
+	}
+	u := *in.target
+	if len(x.params) > 0 && strings.IndexByte(in.rawPath, '{') >= 0 {
+		raw := in.rawPath
+		for name, v := range x.params {
+			raw = strings.ReplaceAll(raw, "{"+name+"}", escapeSegments(v))
+		}
+		p, err := url.PathUnescape(raw)
+		if err != nil {
+			return nil, fmt.Errorf("integration uri: %w", err)
+		}
+		u.Path, u.RawPath = p, raw
+	}
+	return &u, nil
+}
+
+// canonicalAdded maps addedHeaders' names to their canonical spelling.
+var canonicalAdded = map[string]string{"x-forwarded-for": "X-Forwarded-For", "x-forwarded-proto": "X-Forwarded-Proto",
+	"x-forwarded-port": "X-Forwarded-Port", "x-amzn-trace-id": "X-Amzn-Trace-Id"}
 
 // escapeSegments escapes each segment of v for a URL path.
 func escapeSegments(v string) string {
