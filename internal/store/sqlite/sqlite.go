@@ -157,10 +157,11 @@ func readerParams() []string {
 
 // openPool opens a pool on path and checks that a connection works.
 func openPool(ctx context.Context, path string, params []string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", path+"?"+strings.Join(params, "&"))
+	c, err := newConnector(path + "?" + strings.Join(params, "&"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	db := sql.OpenDB(c)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
