@@ -1,18 +1,21 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
+	"github.com/cognate-dev/cognate/internal/store/sqlstore"
 )
 
 // TestPragmas checks that the DSN parameters take effect on each pool.
 func TestPragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.db")
-	write, err := openPool(t.Context(), path, writerParams(false, "FULL"))
+	write, err := openPool(t.Context(), path, writerParams(false))
 	if err != nil {
 		t.Fatalf("open writer: %v", err)
 	}
@@ -28,7 +31,7 @@ func TestPragmas(t *testing.T) {
 		want   string
 	}{
 		{"writer", "journal_mode", "wal"},
-		{"writer", "synchronous", "2"}, // FULL
+		{"writer", "synchronous", "1"}, // NORMAL; ordinary writes raise it (strict)
 		{"writer", "foreign_keys", "1"},
 		{"writer", "busy_timeout", "10000"},
 		{"writer", "query_only", "0"},
@@ -57,44 +60,64 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
-// TestRelaxedWritesRestoreFull checks that session and lockout writes, which
-// run at synchronous=NORMAL, leave the writer at FULL for the next write.
-func TestRelaxedWritesRestoreFull(t *testing.T) {
+// TestDurabilityPerWrite checks that ordinary writes run at
+// synchronous=FULL, that session and lockout writes run at the writer's
+// default NORMAL, and that every write leaves the writer at NORMAL.
+func TestDurabilityPerWrite(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"), nil)
+	path := filepath.Join(t.TempDir(), "c.db")
+	write, err := openPool(ctx, path, writerParams(false))
 	if err != nil {
-		t.Fatalf("open: %v", err)
+		t.Fatalf("open writer: %v", err)
 	}
-	defer s.Close()
-	level := func() int {
+	level := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) int {
 		var n int
-		if err := s.write.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&n); err != nil {
+		if err := q.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&n); err != nil {
 			t.Fatalf("PRAGMA synchronous: %v", err)
 		}
 		return n
 	}
-	if got := level(); got != 2 {
-		t.Fatalf("synchronous after open = %d, want 2 (FULL)", got)
+	d := dialect("FULL")
+	var strictWrites int
+	d.Strict = func(ctx context.Context, conn *sql.Conn) (func() error, error) {
+		restore, err := strict(ctx, conn)
+		if err == nil {
+			strictWrites++
+			if got := level(conn); got != 2 {
+				t.Errorf("synchronous inside a strict write = %d, want 2 (FULL)", got)
+			}
+		}
+		return restore, err
 	}
-	if err := s.CreatePool(ctx, store.Pool{ID: "p1", Name: "p"}); err != nil {
-		t.Fatalf("create pool: %v", err)
+	s, err := sqlstore.New(ctx, sqlstore.Config{Write: write, Read: write, Dialect: d})
+	if err != nil {
+		t.Fatalf("new store: %v", err)
+	}
+	defer s.Close()
+	if got := level(write); got != 1 {
+		t.Fatalf("synchronous after open = %d, want 1 (NORMAL)", got)
 	}
 	writes := []struct {
-		name string
-		fn   func() error
+		name   string
+		strict bool
+		fn     func() error
 	}{
-		{"PutSession", func() error {
+		{"CreatePool", true, func() error { return s.CreatePool(ctx, store.Pool{ID: "p1", Name: "p"}) }},
+		{"CreateUser", true, func() error { return s.CreateUser(ctx, store.User{PoolID: "p1", Username: "u"}) }},
+		{"PutSession", false, func() error {
 			return s.PutSession(ctx, store.Session{ID: "s1", ExpiresAt: time.Now().Add(time.Minute)})
 		}},
-		{"TakeSession", func() error { _, err := s.TakeSession(ctx, "s1", time.Now()); return err }},
-		{"UpdateLockout", func() error {
+		{"TakeSession", false, func() error { _, err := s.TakeSession(ctx, "s1", time.Now()); return err }},
+		{"UpdateLockout", false, func() error {
 			_, err := s.UpdateLockout(ctx, "p1", "k", func(l store.Lockout) (store.Lockout, error) {
 				l.Failures++
 				return l, nil
 			})
 			return err
 		}},
-		{"failed UpdateLockout", func() error {
+		{"failed UpdateLockout", false, func() error {
 			_, err := s.UpdateLockout(ctx, "p1", "k", func(l store.Lockout) (store.Lockout, error) {
 				return l, errors.New("refused")
 			})
@@ -103,13 +126,19 @@ func TestRelaxedWritesRestoreFull(t *testing.T) {
 			}
 			return nil
 		}},
+		{"DeleteLockout", false, func() error { return s.DeleteLockout(ctx, "p1", "k") }},
+		{"DeleteUser", true, func() error { return s.DeleteUser(ctx, "p1", "u") }},
 	}
 	for _, w := range writes {
+		before := strictWrites
 		if err := w.fn(); err != nil {
 			t.Fatalf("%s: %v", w.name, err)
 		}
-		if got := level(); got != 2 {
-			t.Fatalf("synchronous after %s = %d, want 2 (FULL)", w.name, got)
+		if ran := strictWrites > before; ran != w.strict {
+			t.Errorf("%s ran at FULL: %v, want %v", w.name, ran, w.strict)
+		}
+		if got := level(write); got != 1 {
+			t.Fatalf("synchronous after %s = %d, want 1 (NORMAL)", w.name, got)
 		}
 	}
 }

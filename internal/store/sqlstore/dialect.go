@@ -48,6 +48,11 @@ type Dialect struct {
 	// function that restores full durability. If restore fails the connection
 	// is discarded. Nil means every write is fully durable.
 	Relax func(ctx context.Context, conn *sql.Conn) (restore func() error, err error)
+	// Strict is Relax's converse for a backend whose write connections are
+	// relaxed by default (SQLite at synchronous=NORMAL): it raises conn to
+	// full durability for one write that is not relaxed and returns the
+	// function that lowers it again. Relax and Strict are not both set.
+	Strict func(ctx context.Context, conn *sql.Conn) (restore func() error, err error)
 }
 
 // kind classifies err, treating a nil Classify as "every error is other".

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -96,6 +97,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		} else {
 			defer unlock()
 		}
+	}
+	if s.d.Strict != nil {
+		restore, err := s.d.Strict(ctx, conn)
+		if err != nil {
+			return fmt.Errorf("migrate: full durability: %w", err)
+		}
+		defer func() {
+			if err := restore(); err != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
 	}
 	if err := s.createMigrationTable(ctx, conn); err != nil {
 		return err

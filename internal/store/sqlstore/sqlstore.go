@@ -136,15 +136,19 @@ func (s *Store) forUpdate(query string) string {
 
 // withWriter runs fn against the write pool and runs it again, up to
 // maxAttempts, while it fails transiently (serialization failure, deadlock,
-// busy, lost insert race). relaxed lowers durability for it (Dialect.Relax).
+// busy, lost insert race). relaxed marks a write whose loss on power failure
+// is harmless (Dialect.Relax); any other write runs fully durable (Dialect.Strict).
 func (s *Store) withWriter(ctx context.Context, relaxed bool, fn func(w writer) error) (err error) {
 	start := time.Now()
 	defer func() { s.observe("write", start, s.classifyForObserver(err)) }()
 	for attempt := 1; ; attempt++ {
 		var err error
-		if relaxed {
-			err = s.relaxed(ctx, fn)
-		} else {
+		switch {
+		case relaxed && s.d.Relax != nil:
+			err = s.adjusted(ctx, s.d.Relax, fn)
+		case !relaxed && s.d.Strict != nil:
+			err = s.adjusted(ctx, s.d.Strict, fn)
+		default:
 			err = fn(s.write)
 		}
 		if err == nil || !s.retryable(err) || attempt >= maxAttempts {
@@ -206,24 +210,22 @@ func txOn(ctx context.Context, b beginner, body func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// relaxed runs fn on a write connection whose durability the dialect lowered
-// for this one write; without Dialect.Relax it runs fn with full durability.
-func (s *Store) relaxed(ctx context.Context, fn func(w writer) error) error {
-	if s.d.Relax == nil {
-		return fn(s.write)
-	}
+// adjusted runs fn on one write connection whose durability adjust changes
+// for the call (Dialect.Relax or Dialect.Strict), then restores it; a
+// connection that cannot be restored is discarded.
+func (s *Store) adjusted(ctx context.Context, adjust func(context.Context, *sql.Conn) (func() error, error), fn func(w writer) error) error {
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("write connection: %w", err)
 	}
 	defer conn.Close()
-	restore, err := s.d.Relax(ctx, conn)
+	restore, err := adjust(ctx, conn)
 	if err != nil {
-		return fmt.Errorf("relax durability: %w", err)
+		return fmt.Errorf("adjust durability: %w", err)
 	}
 	err = fn(conn)
 	if rerr := restore(); rerr != nil {
-		s.log.ErrorContext(ctx, "restoring full durability failed; discarding the connection", "err", rerr)
+		s.log.ErrorContext(ctx, "restoring the connection's durability failed; discarding the connection", "err", rerr)
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	return err
