@@ -231,11 +231,16 @@ func runExtra(insts []*instance, op extraOp, rng *rand.Rand) (out, cpu []series,
 				continue
 			}
 			if op.walk != nil {
+				c0 := processCPU()
 				pages, err := op.walk(insts[j])
+				c1 := processCPU()
 				if err != nil {
 					return out, cpu, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
 				}
 				out[j] = append(out[j], pages...)
+				for range pages { // the walk's mean CPU per call, once per call
+					cpu[j] = append(cpu[j], (c1-c0)/time.Duration(len(pages)))
+				}
 				continue
 			}
 			c0 := processCPU()
