@@ -20,6 +20,10 @@ var aliasColumns = map[string]string{
 	store.AttrPreferredUsername: "preferred_username",
 }
 
+// aliasOrder lists the alias attributes in a fixed order (UpdateUser's
+// statement text depends on it: at most 16 variants, each cached once).
+var aliasOrder = [...]string{store.AttrSub, store.AttrEmail, store.AttrPhoneNumber, store.AttrPreferredUsername}
+
 func scanUser(r interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	err := r.Scan(&u.PoolID, &u.Username, &u.Status, &u.Enabled, strMap(&u.Attributes),
@@ -205,6 +209,10 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, username string, fn func
 		if err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
+		var was [len(aliasOrder)]any // before fn, which may change old's map
+		for i, attr := range aliasOrder {
+			was[i] = alias(old.Attributes, attr)
+		}
 		u, err := fn(old)
 		if err != nil {
 			return err
@@ -214,13 +222,17 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, username string, fn func
 		if err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, s.q("UPDATE users SET status = ?, enabled = ?, attributes = ?, credentials = ?, "+
-			"private = ?, updated_at = ?, sub = ?, email = ?, phone_number = ?, preferred_username = ? "+
-			"WHERE pool_id = ? AND username = ?"),
-			u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private), msOf(u.UpdatedAt),
-			alias(u.Attributes, store.AttrSub), alias(u.Attributes, store.AttrEmail),
-			alias(u.Attributes, store.AttrPhoneNumber), alias(u.Attributes, store.AttrPreferredUsername),
-			poolID, username)
+		// Only the alias columns whose value changes are written, so that an
+		// update that keeps them (most do) rewrites no alias index entry.
+		query := "UPDATE users SET status = ?, enabled = ?, attributes = ?, credentials = ?, private = ?, updated_at = ?"
+		args := []any{u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private), msOf(u.UpdatedAt)}
+		for i, attr := range aliasOrder {
+			if v := alias(u.Attributes, attr); v != was[i] {
+				query += ", " + aliasColumns[attr] + " = ?"
+				args = append(args, v)
+			}
+		}
+		_, err = tx.ExecContext(ctx, s.q(query+" WHERE pool_id = ? AND username = ?"), append(args, poolID, username)...)
 		if err != nil {
 			return s.mapErr("update user", err)
 		}
