@@ -81,8 +81,9 @@ type authResult struct {
 // loginTiming is one SRP login: the server's share (both round trips) and
 // the client's own SRP math, measured apart.
 type loginTiming struct {
-	server, client time.Duration
-	idToken        string
+	server, client       time.Duration
+	idToken              string
+	accessToken, refresh string
 }
 
 // srpLogin signs username in with USER_SRP_AUTH. Only the two HTTP round
@@ -130,6 +131,7 @@ func (c *client) srpLogin(poolID, clientID, username, password string) (loginTim
 		return lt, fmt.Errorf("RespondToAuthChallenge %s: no tokens", username)
 	}
 	lt.idToken = res.AuthenticationResult.IdToken
+	lt.accessToken, lt.refresh = res.AuthenticationResult.AccessToken, res.AuthenticationResult.RefreshToken
 	return lt, nil
 }
 

@@ -79,6 +79,12 @@ func fill(path string, spec fillSpec) error {
 			return err
 		}
 	}
+	// The store counts its users in user_counts with every insert; these
+	// inserts bypassed it.
+	if _, err := db.Exec("INSERT INTO user_counts (pool_id, shard, n) VALUES (?, 0, ?) "+
+		"ON CONFLICT (pool_id, shard) DO UPDATE SET n = user_counts.n + excluded.n", spec.poolID, spec.n-len(spec.real)); err != nil {
+		return fmt.Errorf("count the fillers: %w", err)
+	}
 	var count int
 	if err := db.QueryRow("SELECT COUNT(*) FROM users WHERE pool_id = ?", spec.poolID).Scan(&count); err != nil {
 		return fmt.Errorf("count users: %w", err)

@@ -17,6 +17,8 @@ type instance struct {
 	f *fixture
 	a *app.App
 	c *client
+	// extra is what the extra operations' setups prepared (see more_ops_test.go).
+	extra extraState
 }
 
 // startInstances serves each fixture from its own Cognate in this process;
@@ -81,6 +83,8 @@ type extraOp struct {
 	// walk, when set instead of run, measures several calls in one rep
 	// (each page of a paginated walk), each call one sample.
 	walk func(in *instance) (series, error)
+	// setup, when set, runs once per instance before the first rep.
+	setup func(in *instance) error
 }
 
 // extraOps are the email login and user-administration calls.
@@ -111,6 +115,17 @@ var extraOps = []extraOp{
 	}),
 	{name: "AdminDisableUser+AdminEnableUser", reps: 20, run: adminPair("AdminDisableUser", "AdminEnableUser")},
 	{name: "AdminCreateUser+AdminDeleteUser", reps: 20, run: createDelete},
+	{name: "ListUsers(sub=)", reps: 30, setup: setupSubs, run: listBySub},
+	adminCall("ListUsers(status filter) page", 10, func(f *fixture, _ string) (string, map[string]any) {
+		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Limit": 60, "Filter": `cognito:user_status = "CONFIRMED"`}
+	}),
+	adminCall("ListUsers(given_name prefix) page", 10, func(f *fixture, _ string) (string, map[string]any) {
+		return "ListUsers", map[string]any{"UserPoolId": f.PoolID, "Limit": 60, "Filter": `given_name ^= "Sc"`}
+	}),
+	{name: "ListUsersInGroup", reps: 30, setup: setupGroup, run: listUsersInGroup},
+	{name: "AdminListGroupsForUser(member)", reps: 30, setup: setupGroup, run: listGroupsForMember},
+	{name: "REFRESH_TOKEN_AUTH", reps: 30, setup: setupRefresh, run: refresh},
+	{name: "GetUser(access token)", reps: 30, setup: setupRefresh, run: getUserByToken},
 }
 
 // adminPair calls two operations on the same random real user (one that
@@ -202,6 +217,13 @@ func runExtra(insts []*instance, op extraOp, rng *rand.Rand) (out, cpu []series,
 	out = make([]series, len(insts))
 	cpu = make([]series, len(insts))
 	spent := make([]time.Duration, len(insts))
+	if op.setup != nil {
+		for _, in := range insts {
+			if err := op.setup(in); err != nil {
+				return out, cpu, fmt.Errorf("N=%d: %s: setup: %w", in.f.N, op.name, err)
+			}
+		}
+	}
 	for rep := range op.reps {
 		for k := range insts {
 			j := (k + rep) % len(insts)
@@ -209,11 +231,16 @@ func runExtra(insts []*instance, op extraOp, rng *rand.Rand) (out, cpu []series,
 				continue
 			}
 			if op.walk != nil {
+				c0 := processCPU()
 				pages, err := op.walk(insts[j])
+				c1 := processCPU()
 				if err != nil {
 					return out, cpu, fmt.Errorf("N=%d: %s: %w", insts[j].f.N, op.name, err)
 				}
 				out[j] = append(out[j], pages...)
+				for range pages { // the walk's mean CPU per call, once per call
+					cpu[j] = append(cpu[j], (c1-c0)/time.Duration(len(pages)))
+				}
 				continue
 			}
 			c0 := processCPU()

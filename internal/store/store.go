@@ -144,6 +144,9 @@ type Users interface {
 	// constants) equals value, case-insensitively, in username order.
 	FindUsers(ctx context.Context, poolID, attr, value string) ([]User, error)
 	ListUsers(ctx context.Context, poolID string, page Page) ([]User, error)
+	// CountUsers returns the pool's number of users from a counter that every
+	// user insert and delete maintains in its own transaction: exact, and as
+	// cheap at 1 M users as at 1 k.
 	CountUsers(ctx context.Context, poolID string) (int, error)
 	UpdateUser(ctx context.Context, poolID, username string, fn func(User) (User, error)) (User, error)
 	// DeleteUser also removes the user's group memberships and refresh tokens.

@@ -347,7 +347,6 @@ func (s *Service) runImport(ctx context.Context, p *pool, jobID string) {
 			s.log.ErrorContext(ctx, "finish import job", "job", jobID, "err", err)
 		}
 		s.log.InfoContext(ctx, "user import job finished", "pool", p.ID, "job", jobID, "status", status)
-		s.userCounts.Delete(p.ID)
 	}
 	j, err := s.updateJob(ctx, jobID, func(j *importJob) error {
 		if j.Status == jobPending {

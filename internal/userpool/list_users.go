@@ -9,10 +9,12 @@ import (
 )
 
 // ListUsers reads unindexed-filter pages scanPage users at a time, at most
-// scanBudget users per call (Service.scan overrides both in tests).
+// scanBudget users per call (Service.scan overrides both in tests). The
+// budget is a 1 k-user pool's worth, so that a call costs no more at 1 M
+// users than at 1 k (issue #16: flat cost with size).
 const (
 	scanPage   = 500
-	scanBudget = 5000
+	scanBudget = 1000
 )
 
 // scanLimits are the page size and per-call budget of unindexed scans.

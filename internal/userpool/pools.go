@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/cognate-dev/cognate/internal/store"
 )
@@ -205,7 +204,6 @@ func (s *Service) createUserPool(ctx context.Context, in *createUserPoolInput) (
 	if err := s.keys.Ensure(ctx, id); err != nil {
 		return nil, wrap("create pool keys", err)
 	}
-	s.userCounts.Store(id, userCount{n: 0, at: now})
 	s.log.InfoContext(ctx, "user pool created", "pool", id, "name", in.PoolName)
 	return &userPoolOutput{UserPool: s.poolType(&pool{Pool: p, cfg: cfg}, 0)}, nil
 }
@@ -242,63 +240,14 @@ func (s *Service) describeUserPool(ctx context.Context, in *poolIDInput) (*userP
 	return &userPoolOutput{UserPool: s.poolType(p, n)}, nil
 }
 
-// userCountTTL is how long a pool's EstimatedNumberOfUsers is reused.
-const userCountTTL = time.Minute
-
-type userCount struct {
-	n  int
-	at time.Time
-	// counting is set while one caller recounts a stale entry; the others
-	// answer the stale estimate meanwhile instead of counting too (a count
-	// reads the whole pool: about 0.2 s of CPU at 1 M users).
-	counting bool
-}
-
-// bumpUserCount adjusts a cached user count after this node created (+1) or
-// deleted (-1) a user, so the estimate follows local changes at once.
-func (s *Service) bumpUserCount(poolID string, delta int) {
-	s.countMu.Lock()
-	defer s.countMu.Unlock()
-	if v, ok := s.userCounts.Load(poolID); ok {
-		c := v.(userCount)
-		c.n = max(0, c.n+delta)
-		s.userCounts.Store(poolID, c)
-	}
-}
-
-// estimatedUsers returns the pool's user count, recounted at most once per
-// userCountTTL: AWS calls it an estimate, and counting reads the whole pool.
+// estimatedUsers returns the pool's user count. The store maintains it
+// with every user insert and delete, so reading it costs the same whatever
+// the pool's size, and it is exact on every node at once.
 func (s *Service) estimatedUsers(ctx context.Context, poolID string) (int, error) {
-	now := s.now()
-	if v, ok := s.userCounts.Load(poolID); ok {
-		if c := v.(userCount); now.Sub(c.at) < userCountTTL {
-			return c.n, nil
-		}
-	}
-	s.countMu.Lock()
-	v, stale := s.userCounts.Load(poolID)
-	if stale {
-		c := v.(userCount)
-		if now.Sub(c.at) < userCountTTL || c.counting {
-			s.countMu.Unlock()
-			return c.n, nil // fresh by now, or being recounted: the estimate stands
-		}
-		c.counting = true
-		s.userCounts.Store(poolID, c)
-	}
-	s.countMu.Unlock()
 	n, err := s.store.CountUsers(ctx, poolID)
-	s.countMu.Lock()
-	defer s.countMu.Unlock()
 	if err != nil {
-		if v, ok := s.userCounts.Load(poolID); ok && stale {
-			c := v.(userCount)
-			c.counting = false
-			s.userCounts.Store(poolID, c)
-		}
 		return 0, wrap("count users", err)
 	}
-	s.userCounts.Store(poolID, userCount{n: n, at: now})
 	return n, nil
 }
 

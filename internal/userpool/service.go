@@ -105,9 +105,7 @@ type Service struct {
 	triggerTimeout time.Duration
 	senderKeys     func(string) ([]byte, bool)
 
-	poolSecrets sync.Map // poolID → []byte (unsealed anti-enumeration secret)
-	userCounts  sync.Map // poolID → userCount (DescribeUserPool's estimate)
-	countMu     sync.Mutex
+	poolSecrets sync.Map   // poolID → []byte (unsealed anti-enumeration secret)
 	scan        scanLimits // zero: scanPage, scanBudget
 	accountID   string
 	baseURL     string         // PreSignedUrl's scheme and host

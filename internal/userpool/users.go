@@ -237,7 +237,6 @@ func (s *Service) insertUser(ctx context.Context, u store.User, existsMsg string
 	if err != nil {
 		return wrap("create user", err)
 	}
-	s.bumpUserCount(u.PoolID, 1)
 	return nil
 }
 

@@ -220,9 +220,6 @@ func (s *Service) removeUser(ctx context.Context, p *pool, u store.User) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return wrap("delete user", err)
 	}
-	if err == nil {
-		s.bumpUserCount(p.ID, -1)
-	}
 	if err := s.revokeUser(ctx, p, u); err != nil {
 		return err
 	}

@@ -152,3 +152,20 @@ func TestConcurrentMigrations(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, open(b, freshSchema(b)))
 }
+
+// TestUserCountBackfill runs the user counters' migration on a schema that
+// has users already.
+func TestUserCountBackfill(t *testing.T) {
+	u := freshSchema(t)
+	storetest.RunUserCountBackfill(t, func(t *testing.T) store.Store { return open(t, u) },
+		func(t *testing.T, query string) {
+			db, err := sql.Open("pgx", u)
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(query); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
+		})
+}

@@ -27,3 +27,21 @@ func newStore(t *testing.T) store.Store {
 func TestConformance(t *testing.T) { storetest.Run(t, newStore) }
 
 func TestConcurrency(t *testing.T) { storetest.RunConcurrency(t, newStore) }
+
+// TestUserCountBackfill runs the user counters' migration on a database
+// that has users already.
+func TestUserCountBackfill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cognate.db")
+	storetest.RunUserCountBackfill(t, func(t *testing.T) store.Store {
+		s, err := sqlite.Open(t.Context(), path, nil)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}, func(t *testing.T, query string) {
+		if _, err := rawDB(t, path).Exec(query); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	})
+}

@@ -20,6 +20,10 @@ var aliasColumns = map[string]string{
 	store.AttrPreferredUsername: "preferred_username",
 }
 
+// aliasOrder lists the alias attributes in a fixed order (UpdateUser's
+// statement text depends on it: at most 16 variants, each cached once).
+var aliasOrder = [...]string{store.AttrSub, store.AttrEmail, store.AttrPhoneNumber, store.AttrPreferredUsername}
+
 func scanUser(r interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	err := r.Scan(&u.PoolID, &u.Username, &u.Status, &u.Enabled, strMap(&u.Attributes),
@@ -36,19 +40,24 @@ func alias(attrs map[string]string, attr string) any {
 	return strings.ToLower(v)
 }
 
-// CreateUser stores a new user.
+// CreateUser stores a new user and counts it in its pool's user count.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	attrs, err := mapOf(u.Attributes)
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
-	_, err = s.execW(ctx, s.q("INSERT INTO users ("+userCols+
-		", sub, email, phone_number, preferred_username) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		u.PoolID, u.Username, u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private),
-		msOf(u.CreatedAt), msOf(u.UpdatedAt),
-		alias(u.Attributes, store.AttrSub), alias(u.Attributes, store.AttrEmail),
-		alias(u.Attributes, store.AttrPhoneNumber), alias(u.Attributes, store.AttrPreferredUsername))
-	return s.mapErr("create user", err)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO users ("+userCols+
+			", sub, email, phone_number, preferred_username) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+			u.PoolID, u.Username, u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private),
+			msOf(u.CreatedAt), msOf(u.UpdatedAt),
+			alias(u.Attributes, store.AttrSub), alias(u.Attributes, store.AttrEmail),
+			alias(u.Attributes, store.AttrPhoneNumber), alias(u.Attributes, store.AttrPreferredUsername))
+		if err != nil {
+			return s.mapErr("create user", err)
+		}
+		return s.addUserCount(ctx, tx, "create user", u.PoolID, countShard(u.Username), 1)
+	})
 }
 
 // CreateUsers stores new users in one transaction, skipping existing usernames.
@@ -58,6 +67,7 @@ func (s *Store) CreateUsers(ctx context.Context, poolID string, users []store.Us
 	}
 	created := make([]bool, len(users))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var deltas [userCountShards]int64
 		stmt, err := tx.PrepareContext(ctx, s.q("INSERT INTO users ("+userCols+
 			", sub, email, phone_number, preferred_username) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pool_id, username) DO NOTHING"))
 		if err != nil {
@@ -84,6 +94,16 @@ func (s *Store) CreateUsers(ctx context.Context, poolID string, users []store.Us
 				return err
 			}
 			created[i] = n == 1
+			if n == 1 {
+				deltas[countShard(u.Username)]++
+			}
+		}
+		for shard, d := range deltas { // in shard order, so that two imports cannot deadlock
+			if d != 0 {
+				if err := s.addUserCount(ctx, tx, "create users", poolID, shard, d); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -137,16 +157,44 @@ func (s *Store) ListUsers(ctx context.Context, poolID string, page store.Page) (
 	return nil, s.requirePool(ctx, "list users", poolID)
 }
 
-// CountUsers returns how many users a pool has.
+// CountUsers returns how many users a pool has, from its maintained counter
+// (a handful of rows whatever the pool's size).
 func (s *Store) CountUsers(ctx context.Context, poolID string) (int, error) {
-	var n int
-	if err := s.reader.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM users WHERE pool_id = ?"), poolID).Scan(&n); err != nil {
+	var n int64
+	if err := s.reader.QueryRowContext(ctx,
+		s.q("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM user_counts WHERE pool_id = ?"), poolID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	if n == 0 {
 		return 0, s.requirePool(ctx, "count users", poolID)
 	}
-	return n, nil
+	return int(n), nil
+}
+
+// userCountShards is how many rows a pool's user count is spread over (see
+// migration 0015): concurrent inserts of different users mostly update
+// different rows, and a count reads at most this many.
+const userCountShards = 16
+
+// countShard picks the counter row of a username (FNV-1a).
+func countShard(username string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(username); i++ {
+		h ^= uint32(username[i])
+		h *= 16777619
+	}
+	return int(h % userCountShards)
+}
+
+// addUserCount adds delta to a pool's user count in tx, the transaction that
+// inserted or deleted the users.
+func (s *Store) addUserCount(ctx context.Context, tx *sql.Tx, op, poolID string, shard int, delta int64) error {
+	_, err := tx.ExecContext(ctx, s.q("INSERT INTO user_counts (pool_id, shard, n) VALUES (?, ?, ?) "+
+		"ON CONFLICT (pool_id, shard) DO UPDATE SET n = user_counts.n + excluded.n"), poolID, shard, delta)
+	if err != nil {
+		return s.mapErr(op+": count", err)
+	}
+	return nil
 }
 
 // UpdateUser rewrites a user with what fn returns, re-indexing its aliases.
@@ -161,6 +209,10 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, username string, fn func
 		if err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
+		var was [len(aliasOrder)]any // before fn, which may change old's map
+		for i, attr := range aliasOrder {
+			was[i] = alias(old.Attributes, attr)
+		}
 		u, err := fn(old)
 		if err != nil {
 			return err
@@ -170,13 +222,17 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, username string, fn func
 		if err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, s.q("UPDATE users SET status = ?, enabled = ?, attributes = ?, credentials = ?, "+
-			"private = ?, updated_at = ?, sub = ?, email = ?, phone_number = ?, preferred_username = ? "+
-			"WHERE pool_id = ? AND username = ?"),
-			u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private), msOf(u.UpdatedAt),
-			alias(u.Attributes, store.AttrSub), alias(u.Attributes, store.AttrEmail),
-			alias(u.Attributes, store.AttrPhoneNumber), alias(u.Attributes, store.AttrPreferredUsername),
-			poolID, username)
+		// Only the alias columns whose value changes are written, so that an
+		// update that keeps them (most do) rewrites no alias index entry.
+		query := "UPDATE users SET status = ?, enabled = ?, attributes = ?, credentials = ?, private = ?, updated_at = ?"
+		args := []any{u.Status, u.Enabled, attrs, bytesOf(u.Credentials), bytesOf(u.Private), msOf(u.UpdatedAt)}
+		for i, attr := range aliasOrder {
+			if v := alias(u.Attributes, attr); v != was[i] {
+				query += ", " + aliasColumns[attr] + " = ?"
+				args = append(args, v)
+			}
+		}
+		_, err = tx.ExecContext(ctx, s.q(query+" WHERE pool_id = ? AND username = ?"), append(args, poolID, username)...)
 		if err != nil {
 			return s.mapErr("update user", err)
 		}
@@ -189,7 +245,8 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, username string, fn func
 	return roundUser(out), nil
 }
 
-// DeleteUser removes a user and its group memberships (by cascade).
+// DeleteUser removes a user and its group memberships (by cascade) and
+// uncounts it.
 func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q("DELETE FROM users WHERE pool_id = ? AND username = ?"), poolID, username)
@@ -203,6 +260,6 @@ func (s *Store) DeleteUser(ctx context.Context, poolID, username string) error {
 		if n == 0 {
 			return notFound("delete user")
 		}
-		return nil
+		return s.addUserCount(ctx, tx, "delete user", poolID, countShard(username), -1)
 	})
 }

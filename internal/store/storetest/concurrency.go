@@ -18,7 +18,8 @@ const workers = 16
 
 // RunConcurrency runs the races the contract promises to win: atomic lockout
 // counters, single-use sessions and refresh tokens, no lost update in key
-// rotation and UpdateUser, gap-free revocation feed, distinct stage versions.
+// rotation and UpdateUser, gap-free revocation feed, distinct stage versions,
+// exact user counts.
 // Run it with -race.
 func RunConcurrency(t *testing.T, newStore NewStore) {
 	tests := []struct {
@@ -34,6 +35,7 @@ func RunConcurrency(t *testing.T, newStore NewStore) {
 		{"StageVersions", testConcurrentStages},
 		{"UsageCounter", testConcurrentUsage},
 		{"TokenBucket", testConcurrentTokens},
+		{"UserCount", testConcurrentUserCount},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

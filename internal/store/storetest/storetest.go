@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"FindUsers", testFindUsers},
 		{"UpdateUser", testUpdateUser},
 		{"DeleteUser", testDeleteUser},
+		{"UserCount", testUserCount},
 		{"Groups", testGroups},
 		{"Memberships", testMemberships},
 		{"Sessions", testSessions},

@@ -150,6 +150,21 @@ func testFindUsers(t *testing.T, s store.Store) {
 	rows, err = s.FindUsers(ctx, "p1", store.AttrPhoneNumber, "+15550100")
 	must(t, err, "find removed phone")
 	wantEqual(t, len(rows), 0, "removed phone")
+
+	// Updates that keep the aliases (other attributes, a change of case)
+	// keep the user findable by each of them.
+	_, err = s.UpdateUser(ctx, "p1", "zoe", func(u store.User) (store.User, error) {
+		u.Attributes["given_name"] = "Zoe"
+		u.Attributes["email"] = "Zoe@Example.com"
+		u.Status = "RESET_REQUIRED"
+		return u, nil
+	})
+	must(t, err, "update zoe's other attributes")
+	rows, err = s.FindUsers(ctx, "p1", store.AttrEmail, "zoe@example.com")
+	must(t, err, "find kept email")
+	wantEqual(t, names(rows, username), []string{"zoe"}, "kept email finds zoe")
+	wantEqual(t, rows[0].Attributes["email"], "Zoe@Example.com", "email as written")
+	wantEqual(t, rows[0].Status, "RESET_REQUIRED", "status updated with the aliases kept")
 }
 
 func testUpdateUser(t *testing.T, s store.Store) {
