@@ -22,12 +22,16 @@ func scanObject(s string) (Claims, bool) {
 	if !sc.next('{') {
 		return nil, false
 	}
-	out := make(Claims, 16)
+	// The members are collected first so that the map is made at its size
+	// (a token's claims are a dozen or two).
+	type member struct {
+		name string
+		v    any
+	}
+	var first [32]member
+	ms := first[:0]
 	if !sc.members(func(name string, v any) bool {
-		if _, dup := out[name]; dup {
-			return false
-		}
-		out[name] = v
+		ms = append(ms, member{name, v})
 		return true
 	}, 1) {
 		return nil, false
@@ -35,6 +39,13 @@ func scanObject(s string) (Claims, bool) {
 	sc.space()
 	if sc.i != len(s) {
 		return nil, false
+	}
+	out := make(Claims, len(ms))
+	for _, m := range ms {
+		out[m.name] = m.v
+	}
+	if len(out) != len(ms) {
+		return nil, false // a duplicate name
 	}
 	return out, true
 }
