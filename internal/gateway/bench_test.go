@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -16,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cognate-dev/cognate/internal/tokens"
 )
 
 // benchClient drives the servers under test with plenty of keep-alive
@@ -114,12 +117,37 @@ func BenchmarkGatewayVsReverseProxy(b *testing.B) {
 // result cache off (a real RS256 verification each time), and one bare
 // RSA-2048 verification; it reports the authorizer's added cost relative to
 // the bare verification (cognito-cost/rsa).
-func BenchmarkCognitoUncached(b *testing.B) {
+//
+// The verifier here is the test stand-in testIssuer (encoding/json into a
+// map); BenchmarkCognitoUncachedTokensVerifier measures the same route
+// with the production tokens.Verifier.
+func BenchmarkCognitoUncached(b *testing.B) { benchCognitoUncached(b, false) }
+
+// BenchmarkCognitoUncachedTokensVerifier is BenchmarkCognitoUncached with
+// the shared production verifier (tokens.Verifier, with revocation checks)
+// in place of the test stand-in.
+func BenchmarkCognitoUncachedTokensVerifier(b *testing.B) { benchCognitoUncached(b, true) }
+
+// staticKeys is a tokens.PublicKeySource holding the test key as kid k1.
+type staticKeys struct{ pub *rsa.PublicKey }
+
+func (k staticKeys) PublicKey(_ context.Context, _, kid string) (*rsa.PublicKey, error) {
+	if kid != "k1" {
+		return nil, tokens.ErrUnknownKey
+	}
+	return k.pub, nil
+}
+
+func benchCognitoUncached(b *testing.B, realVerifier bool) {
 	env := newTestEnv(b, func(api *API, o *Options) {
 		api.Authorizers["cognito"].ResultTTLSeconds = ptr(0)
 		o.Logger = slog.New(slog.DiscardHandler)
 		api.Paths["/open"] = map[string]*Method{"GET": {Integration: Integration{Type: IntegrationMock}}}
 		api.Paths["/closed"] = map[string]*Method{"GET": {Authorizer: "cognito", Integration: Integration{Type: IntegrationMock}}}
+		if realVerifier {
+			o.Tokens = tokens.NewVerifier(staticKeys{&testKey.PublicKey}, tokens.VerifierOptions{Now: o.Now,
+				Revocations: tokens.NewRevocations(nil, tokens.RevocationsOptions{Now: o.Now})})
+		}
 	})
 	tok := env.issuer.idToken("alice", time.Hour)
 	parts := strings.Split(tok, ".")

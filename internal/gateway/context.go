@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cognate-dev/cognate/internal/gateway/authorizer"
 	"github.com/cognate-dev/cognate/internal/uuid"
 )
 
@@ -136,7 +137,7 @@ func (x *exchange) authorizerMap() map[string]any {
 	if x.auth.Claims != nil {
 		claims := make(map[string]any, len(x.auth.Claims))
 		for k, v := range x.auth.Claims {
-			claims[k] = v
+			claims[k] = authorizer.ClaimString(v)
 		}
 		m["claims"] = claims
 	}

@@ -24,42 +24,86 @@ type jws struct {
 	signingInput string
 	claims       Claims
 	signature    []byte
+	// encodedSig is the third part, signature before decoding.
+	encodedSig string
 }
+
+// payloadBufSize is the payload size (decoded) parse decodes on the stack;
+// larger payloads get a heap buffer.
+const payloadBufSize = 2048
 
 // parseJWS splits and decodes a compact JWS, enforcing the header rules. It
 // does no cryptography. Errors are reasons, to be wrapped in ErrInvalidToken.
 func parseJWS(token string) (*jws, error) {
-	h, rest, ok := strings.Cut(token, ".")
-	if !ok {
-		return nil, errors.New("not a compact JWS")
+	t := new(jws)
+	if err := t.parse(token); err != nil {
+		return nil, err
 	}
-	p, s, ok := strings.Cut(rest, ".")
-	if !ok || strings.IndexByte(s, '.') >= 0 {
-		return nil, errors.New("not a compact JWS")
-	}
-	if h == "" || p == "" || s == "" {
-		return nil, errors.New("empty JWS part")
-	}
-	if len(h) > maxHeaderLen {
-		return nil, errors.New("header too large")
-	}
-	kid, err := headers.parse(h)
+	sig, err := decodeSignature(nil, t.encodedSig)
 	if err != nil {
 		return nil, err
 	}
-	pb, err := base64.RawURLEncoding.Strict().DecodeString(p)
-	if err != nil {
-		return nil, fmt.Errorf("payload encoding: %w", err)
+	t.signature = sig
+	return t, nil
+}
+
+// parse is parseJWS without decoding the signature (decodeSignature does,
+// into a buffer of the caller's): everything but t.signature.
+func (t *jws) parse(token string) error {
+	h, rest, ok := strings.Cut(token, ".")
+	if !ok {
+		return errors.New("not a compact JWS")
 	}
-	claims, err := decodeObject(pb)
-	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
+	p, s, ok := strings.Cut(rest, ".")
+	if !ok || strings.IndexByte(s, '.') >= 0 {
+		return errors.New("not a compact JWS")
 	}
-	sig, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if h == "" || p == "" || s == "" {
+		return errors.New("empty JWS part")
+	}
+	if len(h) > maxHeaderLen {
+		return errors.New("header too large")
+	}
+	kid, err := headers.parse(h)
+	if err != nil {
+		return err
+	}
+	enc := base64.RawURLEncoding.Strict()
+	var pbuf [payloadBufSize]byte
+	pb := pbuf[:]
+	if n := enc.DecodedLen(len(p)); n > len(pb) {
+		pb = make([]byte, n)
+	}
+	n, err := enc.Decode(pb, []byte(p))
+	if err != nil {
+		return fmt.Errorf("payload encoding: %w", err)
+	}
+	// One copy of the payload, whose substrings become the claims' strings
+	// and numbers; what scanObject cannot decide goes to decodeObject (on
+	// another copy, so that pbuf stays on the stack).
+	ps := string(pb[:n])
+	claims, ok := scanObject(ps)
+	if !ok {
+		if claims, err = decodeObject([]byte(ps)); err != nil {
+			return fmt.Errorf("payload: %w", err)
+		}
+	}
+	t.kid, t.signingInput, t.claims, t.encodedSig = kid, token[:len(h)+1+len(p)], claims, s
+	return nil
+}
+
+// decodeSignature decodes an encoded signature into buf when it fits, else
+// into a new slice.
+func decodeSignature(buf []byte, s string) ([]byte, error) {
+	enc := base64.RawURLEncoding.Strict()
+	if n := enc.DecodedLen(len(s)); n > len(buf) {
+		buf = make([]byte, n)
+	}
+	n, err := enc.Decode(buf, []byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("signature encoding: %w", err)
 	}
-	return &jws{kid: kid, signingInput: token[:len(h)+1+len(p)], claims: claims, signature: sig}, nil
+	return buf[:n], nil
 }
 
 // parseHeader decodes an encoded JWS header and enforces the header rules,
@@ -150,11 +194,16 @@ func decodeObject(b []byte) (Claims, error) {
 }
 
 // decodeObjectFast decodes b in one pass (a map with json.Number numbers,
-// as decodeObjectStrict builds it) and accepts the result only if b is one
-// object followed by nothing but whitespace and its top-level member count
-// equals the map's size (no duplicate names). Anything else, ok false,
-// goes to decodeObjectStrict, which finds and names the problem.
+// as decodeObjectStrict builds it): with scanObject, on one string copy of
+// b whose substrings become the strings and numbers, when it can; else with
+// encoding/json, whose result it accepts only if b is one object followed
+// by nothing but whitespace and its top-level member count equals the
+// map's size (no duplicate names). Anything else, ok false, goes to
+// decodeObjectStrict, which finds and names the problem.
 func decodeObjectFast(b []byte) (Claims, bool) {
+	if out, ok := scanObject(string(b)); ok {
+		return out, true
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	out := make(Claims, 16)

@@ -113,9 +113,18 @@ func (v *Verifier) Verify(ctx context.Context, token string, e Expect) (Claims, 
 	if len(token) > v.maxSize {
 		return nil, invalid("token larger than %d bytes", v.maxSize)
 	}
-	t, err := parseJWS(token)
+	var t jws
+	err := t.parse(token)
 	if errors.Is(err, ErrInvalidToken) {
 		return nil, err // a cached header rejection, already in its final form
+	}
+	// RSA-2048 and RSA-4096 signatures decode into sigBuf. sig is a variable
+	// of its own, not t.signature: t's claims escape (they are returned),
+	// and escape analysis would move sigBuf to the heap with them.
+	var sigBuf [512]byte
+	var sig []byte
+	if err == nil {
+		sig, err = decodeSignature(sigBuf[:], t.encodedSig)
 	}
 	if err != nil {
 		return nil, invalid("%v", err)
@@ -127,11 +136,11 @@ func (v *Verifier) Verify(ctx context.Context, token string, e Expect) (Claims, 
 	if err != nil {
 		return nil, fmt.Errorf("tokens: verify: %w", err)
 	}
-	if len(t.signature) != pub.Size() {
-		return nil, invalid("signature length %d, want %d", len(t.signature), pub.Size())
+	if len(sig) != pub.Size() {
+		return nil, invalid("signature length %d, want %d", len(sig), pub.Size())
 	}
-	digest := sha256.Sum256([]byte(t.signingInput))
-	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], t.signature); err != nil {
+	digest := sumSHA256(t.signingInput)
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil {
 		return nil, invalid("bad signature")
 	}
 	if err := v.checkClaims(t.claims, e); err != nil {
@@ -141,6 +150,17 @@ func (v *Verifier) Verify(ctx context.Context, token string, e Expect) (Claims, 
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrRevoked)
 	}
 	return t.claims, nil
+}
+
+// sumSHA256 is sha256.Sum256 of s, through a stack copy when s fits:
+// Sum256's assembly might write to its argument as far as the compiler
+// knows, so []byte(s) would be a heap copy.
+func sumSHA256(s string) [sha256.Size]byte {
+	var buf [2048]byte
+	if len(s) > len(buf) {
+		return sha256.Sum256([]byte(s))
+	}
+	return sha256.Sum256(buf[:copy(buf[:], s)])
 }
 
 // checkClaims applies the registered and Cognito claim rules.

@@ -127,8 +127,9 @@ type Result struct {
 	// UsageIdentifierKey is the API key a Lambda authorizer chose (API key
 	// source AUTHORIZER).
 	UsageIdentifierKey string
-	// Claims holds a Cognito token's claims as strings.
-	Claims map[string]string
+	// Claims holds a Cognito token's verified claims, as the verifier
+	// returned them; ClaimString renders one as API Gateway exposes it.
+	Claims tokens.Claims
 	// Policy is the Lambda authorizer's policy; nil (Cognito) allows.
 	Policy *iampolicy.Policy
 	// Cached is set when the result came from the cache.

@@ -2,6 +2,7 @@ package authorizer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -42,20 +43,19 @@ func (a *Authorizer) cognito(ctx context.Context, token string, scopes []string)
 			}
 			continue
 		}
-		res := &Result{Claims: make(map[string]string, len(claims))}
-		for k, v := range claims {
-			res.Claims[k] = claimString(v)
-		}
+		// The claims are rendered as strings only when something reads them
+		// ($context.authorizer.claims, a proxy event's authorizer).
+		res := &Result{Claims: claims}
 		if a.valid != nil {
-			aud, ok := res.Claims["aud"]
+			aud, ok := claims["aud"]
 			if !ok {
-				aud = res.Claims["client_id"]
+				aud = claims["client_id"]
 			}
-			if !a.valid.MatchString(aud) {
+			if !a.valid.MatchString(ClaimString(aud)) {
 				return nil, time.Time{}, fmt.Errorf("%w: aud fails identity validation expression", ErrUnauthorized)
 			}
 		}
-		res.PrincipalID = res.Claims["sub"]
+		res.PrincipalID = ClaimString(claims["sub"])
 		var exp time.Time
 		if f, ok := claims["exp"].(float64); ok {
 			exp = time.Unix(int64(f), 0)
@@ -68,20 +68,21 @@ func (a *Authorizer) cognito(ctx context.Context, token string, scopes []string)
 // hasScope reports whether the token's scope claim grants one of want.
 func hasScope(c tokens.Claims, want []string) bool {
 	s, _ := c["scope"].(string)
-	granted := strings.Fields(s)
-	for _, w := range want {
-		if slices.Contains(granted, w) {
+	for g := range strings.FieldsSeq(s) {
+		if slices.Contains(want, g) {
 			return true
 		}
 	}
 	return false
 }
 
-// claimString renders a claim as API Gateway exposes it: a string.
-func claimString(v any) string {
+// ClaimString renders a claim as API Gateway exposes it: a string.
+func ClaimString(v any) string {
 	switch v := v.(type) {
 	case string:
 		return v
+	case json.Number: // tokens.Verifier's numbers; fmt.Sprint would say the same
+		return string(v)
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 			return strconv.FormatInt(int64(v), 10)
@@ -98,7 +99,7 @@ func claimString(v any) string {
 	case []any:
 		parts := make([]string, len(v))
 		for i, e := range v {
-			parts[i] = claimString(e)
+			parts[i] = ClaimString(e)
 		}
 		return strings.Join(parts, ",")
 	case nil:
