@@ -109,7 +109,8 @@ func BenchmarkWarmInvoke(b *testing.B) {
 //     aws-lambda-go test function: the floor plus the function runtime's cost;
 //   - runtimeapi: Cognate's Runtime API server and the same function, no
 //     runner: with nethttp-api, the evidence for the hand-written parser;
-//   - process: the whole path, Runner.Invoke of a sandboxed process function.
+//   - process: the whole path, Runner.Invoke of a sandboxed process function
+//     with a cancellable context, as the gateway and the triggers call it.
 //
 // Per kind it reports the median wall time and the CPU per invocation of
 // the server side (this process, getrusage over its blocks) and of the
@@ -125,7 +126,8 @@ func BenchmarkWarmInvokeAdded(b *testing.B) {
 		b.Fatal(err)
 	}
 	payload := []byte(`{"message":"hello","user":{"id":"1234","name":"alice"},"items":[1,2,3]}`)
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	if _, err := r.Invoke(ctx, "process", payload); err != nil {
 		b.Fatal(err)
 	}
