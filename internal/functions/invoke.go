@@ -110,11 +110,46 @@ func (r *Runner) invoke(ctx context.Context, name string, payload []byte, client
 		defer f.release()
 		return f.run(inv), nil
 	}
+	if f.builtin == nil {
+		// A warm instance takes the job at once: wait for its answer here,
+		// and hand the rest to a goroutine only if the caller gives up.
+		if j, ok := f.sendIdle(inv); ok {
+			select {
+			case res := <-j.done:
+				if !res.retry {
+					defer r.work.Done()
+					defer f.release()
+					return f.finish(inv, res.o), nil
+				}
+				return f.await(ctx, name, inv, func() outcome { return f.retryProcess(inv) })
+			case <-ctx.Done():
+				go func() {
+					defer r.work.Done()
+					defer f.release()
+					res := <-j.done
+					o := res.o
+					if res.retry {
+						o = f.retryProcess(inv)
+					}
+					f.finish(inv, o)
+				}()
+				// Like Lambda, the invocation runs on; only the caller stops waiting.
+				return Result{RequestID: inv.id}, fmt.Errorf("invoke %s: %w", name, ctx.Err())
+			}
+		}
+	}
+	return f.await(ctx, name, inv, func() outcome { return f.outcome(inv) })
+}
+
+// await runs the rest of inv (produce, then finish) in a goroutine and
+// waits for it or for ctx; the slot and the work are released when inv is
+// done.
+func (f *function) await(ctx context.Context, name string, inv *invocation, produce func() outcome) (Result, error) {
 	done := make(chan Result, 1)
 	go func() {
-		defer r.work.Done()
+		defer f.r.work.Done()
 		defer f.release()
-		done <- f.run(inv)
+		done <- f.finish(inv, produce())
 	}()
 	select {
 	case res := <-done:
@@ -205,13 +240,18 @@ func (f *function) retire() <-chan struct{} {
 }
 
 // run executes inv and writes its END and REPORT lines.
-func (f *function) run(inv *invocation) Result {
-	var o outcome
+func (f *function) run(inv *invocation) Result { return f.finish(inv, f.outcome(inv)) }
+
+// outcome executes inv.
+func (f *function) outcome(inv *invocation) outcome {
 	if f.builtin != nil {
-		o = f.runBuiltin(inv)
-	} else {
-		o = f.runProcess(inv)
+		return f.runBuiltin(inv)
 	}
+	return f.runProcess(inv)
+}
+
+// finish writes inv's END and REPORT lines and builds its result.
+func (f *function) finish(inv *invocation, o outcome) Result {
 	if o.failed {
 		f.logInvokeError(inv, o.payload)
 	}
