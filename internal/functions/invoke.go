@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -256,8 +257,8 @@ func (f *function) finish(inv *invocation, o outcome) Result {
 		f.logInvokeError(inv, o.payload)
 	}
 	f.record(inv, o)
-	f.platformf(inv, "END RequestId: %s", inv.id)
-	f.platformf(inv, "%s", f.report(inv, o))
+	f.addLine(inv, StreamPlatform, "END RequestId: "+inv.id)
+	f.addLine(inv, StreamPlatform, f.report(inv, o))
 	res := Result{Payload: o.payload, RequestID: inv.id, LogTail: inv.logTail()}
 	if o.failed {
 		res.FunctionError = FunctionErrorUnhandled
@@ -268,18 +269,31 @@ func (f *function) finish(inv *invocation, o outcome) Result {
 // report formats Lambda's REPORT line.
 func (f *function) report(inv *invocation, o outcome) string {
 	ms := float64(o.duration) / float64(time.Millisecond)
-	s := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB",
-		inv.id, ms, int64(math.Ceil(ms)), f.cfg.MemorySize)
+	b := make([]byte, 0, 192)
+	b = append(b, "REPORT RequestId: "...)
+	b = append(b, inv.id...)
+	b = append(b, "\tDuration: "...)
+	b = strconv.AppendFloat(b, ms, 'f', 2, 64)
+	b = append(b, " ms\tBilled Duration: "...)
+	b = strconv.AppendInt(b, int64(math.Ceil(ms)), 10)
+	b = append(b, " ms\tMemory Size: "...)
+	b = strconv.AppendInt(b, int64(f.cfg.MemorySize), 10)
+	b = append(b, " MB"...)
 	if o.maxRSS > 0 {
-		s += fmt.Sprintf("\tMax Memory Used: %d MB", (o.maxRSS+(1<<20)-1)>>20)
+		b = append(b, "\tMax Memory Used: "...)
+		b = strconv.AppendInt(b, (o.maxRSS+(1<<20)-1)>>20, 10)
+		b = append(b, " MB"...)
 	}
 	if inv.coldStart > 0 {
-		s += fmt.Sprintf("\tInit Duration: %.2f ms", float64(inv.coldStart)/float64(time.Millisecond))
+		b = append(b, "\tInit Duration: "...)
+		b = strconv.AppendFloat(b, float64(inv.coldStart)/float64(time.Millisecond), 'f', 2, 64)
+		b = append(b, " ms"...)
 	}
 	if o.errorType != "" {
-		s += "\tStatus: error\tError Type: " + o.errorType
+		b = append(b, "\tStatus: error\tError Type: "...)
+		b = append(b, o.errorType...)
 	}
-	return s
+	return string(b)
 }
 
 // checkResponse applies the response rules shared by every kind: valid

@@ -52,7 +52,7 @@ func (f *function) processOutcome(inv *invocation, res jobResult, err error, ret
 	switch {
 	case err != nil:
 		f.r.log.Error("function instance failed to start", "function", f.cfg.Name, "err", err)
-		f.platformf(inv, "START RequestId: %s Version: $LATEST", inv.id)
+		f.start(inv)
 		return outcome{payload: errorDoc("Runtime.InvalidEntrypoint", "RequestId: "+inv.id+" Error: "+err.Error()), failed: true}
 	case res.retry && retried:
 		return outcome{payload: exitDoc(inv.id, errors.New("the instance exited before taking the invocation")), failed: true}
@@ -181,7 +181,7 @@ func (in *instance) waitReady(inv *invocation) (outcome, bool) {
 	defer t.Stop()
 	fail := func(doc []byte) (outcome, bool) {
 		in.proc.Flush()
-		f.platformf(inv, "START RequestId: %s Version: $LATEST", inv.id)
+		f.start(inv)
 		return outcome{payload: doc, failed: true, duration: time.Since(in.started)}, false
 	}
 	for {
@@ -224,11 +224,16 @@ func (in *instance) serve(inv *invocation) (res jobResult, keep bool) {
 	ri.TraceID = newTraceID(f.r.now())
 	ri.ClientContext = inv.clientContext
 	in.cur.Store(inv)
-	f.platformf(inv, "START RequestId: %s Version: $LATEST", inv.id)
+	f.start(inv)
 	if err := in.api.Deliver(ri); err != nil {
 		return jobResult{o: outcome{payload: exitDoc(inv.id, err), failed: true}}, false
 	}
-	t := time.NewTimer(timeout)
+	if in.timer == nil {
+		in.timer = time.NewTimer(timeout)
+	} else {
+		in.timer.Reset(timeout)
+	}
+	t := in.timer
 	defer t.Stop()
 	finish := func(out runtimeapi.Outcome) outcome {
 		// The Runtime API already enforced the size limit and JSON.

@@ -108,27 +108,41 @@ func (s *Server) route(req *request) reply {
 	const prefix = "/2018-06-01/runtime/"
 	rest, ok := strings.CutPrefix(req.path, prefix)
 	if !ok {
-		return errorReply(404, "NotFound", "unknown path "+req.path)
+		return notFound(req)
 	}
-	want, handle := "", func(*request) reply { return errorReply(404, "NotFound", "unknown path "+req.path) }
 	switch {
 	case rest == "invocation/next":
-		want, handle = "GET", s.next
+		if req.method != "GET" {
+			return methodNotAllowed(req)
+		}
+		return s.next(req)
 	case rest == "init/error":
-		want, handle = "POST", s.initError
+		if req.method != "POST" {
+			return methodNotAllowed(req)
+		}
+		return s.initError(req)
 	case strings.HasPrefix(rest, "invocation/"):
 		id, action, _ := strings.Cut(strings.TrimPrefix(rest, "invocation/"), "/")
 		switch action {
 		case "response":
-			want, handle = "POST", func(r *request) reply { return s.response(id, r) }
+			if req.method != "POST" {
+				return methodNotAllowed(req)
+			}
+			return s.response(id, req)
 		case "error":
-			want, handle = "POST", func(r *request) reply { return s.invocationError(id, r) }
+			if req.method != "POST" {
+				return methodNotAllowed(req)
+			}
+			return s.invocationError(id, req)
 		}
 	}
-	if want != "" && req.method != want {
-		return errorReply(405, "MethodNotAllowed", req.method+" is not allowed on "+req.path)
-	}
-	return handle(req)
+	return notFound(req)
+}
+
+func notFound(req *request) reply { return errorReply(404, "NotFound", "unknown path "+req.path) }
+
+func methodNotAllowed(req *request) reply {
+	return errorReply(405, "MethodNotAllowed", req.method+" is not allowed on "+req.path)
 }
 
 // Addr is the host:port to put in AWS_LAMBDA_RUNTIME_API.
