@@ -9,6 +9,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // The Runtime API is served by a small HTTP/1.1 loop rather than net/http:
@@ -263,23 +264,73 @@ func statusText(code int) string {
 	}
 }
 
-// serveConn runs requests on one connection until it closes.
-func (s *Server) serveConn(c net.Conn) {
+// conn is one connection of the runtime. Its answers are written under
+// wmu: by its own goroutine, or by Deliver for a /next that waited.
+type conn struct {
+	nc  net.Conn
+	br  *bufio.Reader
+	wmu sync.Mutex
+	bw  *bufio.Writer
+	// waiting is set while a /next of this connection waits for an
+	// invocation; it is closed once that /next was answered.
+	waiting chan struct{}
+}
+
+// answer writes rep on c and ends the wait of a parked /next.
+func (c *conn) answer(rep reply, closeConn bool) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	err := writeReply(c.bw, rep, closeConn)
+	if c.waiting != nil {
+		close(c.waiting)
+		c.waiting = nil
+	}
+	return err
+}
+
+// park marks c as having a /next that waits.
+func (c *conn) park() {
+	c.wmu.Lock()
+	c.waiting = make(chan struct{})
+	c.wmu.Unlock()
+}
+
+// parked returns the wait of a /next still unanswered, or nil.
+func (c *conn) parked() <-chan struct{} {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.waiting
+}
+
+// serveConn runs requests on one connection until it closes. A /next with
+// no invocation ready is answered later by Deliver, from the delivering
+// goroutine; meanwhile this one reads on, and waits for that answer before
+// acting on any further request (HTTP/1.1 answers in order).
+func (s *Server) serveConn(c *conn) {
 	defer s.forget(c)
-	br := bufio.NewReaderSize(c, 16<<10)
-	bw := bufio.NewWriterSize(c, 16<<10)
 	var req request
 	for {
-		err := readRequest(br, max(s.maxResp, maxErrorSize), &req)
-		if err != nil {
-			if errors.Is(err, errMalformed) {
-				s.log.Debug("runtime api: malformed request", "err", err)
-				_ = writeReply(bw, errorReply(400, "InvalidRequest", "malformed HTTP request"), true)
-			}
+		err := readRequest(c.br, max(s.maxResp, maxErrorSize), &req)
+		if err != nil && !errors.Is(err, errMalformed) {
 			return
 		}
-		rep := s.route(&req)
-		if err := writeReply(bw, rep, req.close); err != nil || req.close {
+		if w := c.parked(); w != nil {
+			select {
+			case <-w:
+			case <-s.quit:
+				return
+			}
+		}
+		if err != nil {
+			s.log.Debug("runtime api: malformed request", "err", err)
+			_ = c.answer(errorReply(400, "InvalidRequest", "malformed HTTP request"), true)
+			return
+		}
+		rep, now := s.route(c, &req)
+		if !now {
+			continue
+		}
+		if err := c.answer(rep, req.close); err != nil || req.close {
 			return
 		}
 	}
