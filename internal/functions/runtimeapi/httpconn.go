@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -45,6 +46,9 @@ type reply struct {
 	status int
 	body   []byte
 	inv    *Invocation // for /next: the invocation whose headers go out
+	// handedOff is set when the request completed an invocation: the
+	// goroutine waiting for it runs before this answer is written.
+	handedOff bool
 }
 
 // readRequest parses a request into req; bodies longer than limit are not
@@ -329,6 +333,11 @@ func (s *Server) serveConn(c *conn) {
 		rep, now := s.route(c, &req)
 		if !now {
 			continue
+		}
+		if rep.handedOff {
+			// The caller waits for the outcome; the runtime for this answer
+			// only to ask for the next invocation. Let the caller go first.
+			runtime.Gosched()
 		}
 		if err := c.answer(rep, req.close); err != nil || req.close {
 			return
