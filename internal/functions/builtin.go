@@ -16,7 +16,7 @@ import (
 // to finish on its own (its context is cancelled) and the caller gets the
 // timeout error at once.
 func (f *function) runBuiltin(inv *invocation) outcome {
-	f.platformf(inv, "START RequestId: %s Version: $LATEST", inv.id)
+	f.start(inv)
 	start := time.Now()
 	deadline := start.Add(f.cfg.Timeout)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)

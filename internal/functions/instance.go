@@ -25,6 +25,7 @@ type instance struct {
 	jobs    chan job                   // to the loop, unbuffered: only a waiting loop takes one
 	stopc   chan time.Duration         // asks the loop to stop (with this grace); buffered 1
 	gone    chan struct{}              // closed once the loop stopped the instance
+	timer   *time.Timer                // the invocation timeout, reused by the loop's serve
 }
 
 // startInstance starts a process for f; it is not ready until its first

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,11 +111,46 @@ func (r *Runner) invoke(ctx context.Context, name string, payload []byte, client
 		defer f.release()
 		return f.run(inv), nil
 	}
+	if f.builtin == nil {
+		// A warm instance takes the job at once: wait for its answer here,
+		// and hand the rest to a goroutine only if the caller gives up.
+		if j, ok := f.sendIdle(inv); ok {
+			select {
+			case res := <-j.done:
+				if !res.retry {
+					defer r.work.Done()
+					defer f.release()
+					return f.finish(inv, res.o), nil
+				}
+				return f.await(ctx, name, inv, func() outcome { return f.retryProcess(inv) })
+			case <-ctx.Done():
+				go func() {
+					defer r.work.Done()
+					defer f.release()
+					res := <-j.done
+					o := res.o
+					if res.retry {
+						o = f.retryProcess(inv)
+					}
+					f.finish(inv, o)
+				}()
+				// Like Lambda, the invocation runs on; only the caller stops waiting.
+				return Result{RequestID: inv.id}, fmt.Errorf("invoke %s: %w", name, ctx.Err())
+			}
+		}
+	}
+	return f.await(ctx, name, inv, func() outcome { return f.outcome(inv) })
+}
+
+// await runs the rest of inv (produce, then finish) in a goroutine and
+// waits for it or for ctx; the slot and the work are released when inv is
+// done.
+func (f *function) await(ctx context.Context, name string, inv *invocation, produce func() outcome) (Result, error) {
 	done := make(chan Result, 1)
 	go func() {
-		defer r.work.Done()
+		defer f.r.work.Done()
 		defer f.release()
-		done <- f.run(inv)
+		done <- f.finish(inv, produce())
 	}()
 	select {
 	case res := <-done:
@@ -205,19 +241,24 @@ func (f *function) retire() <-chan struct{} {
 }
 
 // run executes inv and writes its END and REPORT lines.
-func (f *function) run(inv *invocation) Result {
-	var o outcome
+func (f *function) run(inv *invocation) Result { return f.finish(inv, f.outcome(inv)) }
+
+// outcome executes inv.
+func (f *function) outcome(inv *invocation) outcome {
 	if f.builtin != nil {
-		o = f.runBuiltin(inv)
-	} else {
-		o = f.runProcess(inv)
+		return f.runBuiltin(inv)
 	}
+	return f.runProcess(inv)
+}
+
+// finish writes inv's END and REPORT lines and builds its result.
+func (f *function) finish(inv *invocation, o outcome) Result {
 	if o.failed {
 		f.logInvokeError(inv, o.payload)
 	}
 	f.record(inv, o)
-	f.platformf(inv, "END RequestId: %s", inv.id)
-	f.platformf(inv, "%s", f.report(inv, o))
+	f.addLine(inv, StreamPlatform, "END RequestId: "+inv.id)
+	f.addLine(inv, StreamPlatform, f.report(inv, o))
 	res := Result{Payload: o.payload, RequestID: inv.id, LogTail: inv.logTail()}
 	if o.failed {
 		res.FunctionError = FunctionErrorUnhandled
@@ -228,18 +269,31 @@ func (f *function) run(inv *invocation) Result {
 // report formats Lambda's REPORT line.
 func (f *function) report(inv *invocation, o outcome) string {
 	ms := float64(o.duration) / float64(time.Millisecond)
-	s := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB",
-		inv.id, ms, int64(math.Ceil(ms)), f.cfg.MemorySize)
+	b := make([]byte, 0, 192)
+	b = append(b, "REPORT RequestId: "...)
+	b = append(b, inv.id...)
+	b = append(b, "\tDuration: "...)
+	b = strconv.AppendFloat(b, ms, 'f', 2, 64)
+	b = append(b, " ms\tBilled Duration: "...)
+	b = strconv.AppendInt(b, int64(math.Ceil(ms)), 10)
+	b = append(b, " ms\tMemory Size: "...)
+	b = strconv.AppendInt(b, int64(f.cfg.MemorySize), 10)
+	b = append(b, " MB"...)
 	if o.maxRSS > 0 {
-		s += fmt.Sprintf("\tMax Memory Used: %d MB", (o.maxRSS+(1<<20)-1)>>20)
+		b = append(b, "\tMax Memory Used: "...)
+		b = strconv.AppendInt(b, (o.maxRSS+(1<<20)-1)>>20, 10)
+		b = append(b, " MB"...)
 	}
 	if inv.coldStart > 0 {
-		s += fmt.Sprintf("\tInit Duration: %.2f ms", float64(inv.coldStart)/float64(time.Millisecond))
+		b = append(b, "\tInit Duration: "...)
+		b = strconv.AppendFloat(b, float64(inv.coldStart)/float64(time.Millisecond), 'f', 2, 64)
+		b = append(b, " ms"...)
 	}
 	if o.errorType != "" {
-		s += "\tStatus: error\tError Type: " + o.errorType
+		b = append(b, "\tStatus: error\tError Type: "...)
+		b = append(b, o.errorType...)
 	}
-	return s
+	return string(b)
 }
 
 // checkResponse applies the response rules shared by every kind: valid

@@ -100,6 +100,11 @@ func (f *function) platformf(inv *invocation, format string, args ...any) {
 	f.addLine(inv, StreamPlatform, fmt.Sprintf(format, args...))
 }
 
+// start records inv's START line.
+func (f *function) start(inv *invocation) {
+	f.addLine(inv, StreamPlatform, "START RequestId: "+inv.id+" Version: $LATEST")
+}
+
 // Logs returns the recent log lines of the function, oldest first, or nil
 // for an unknown function.
 func (r *Runner) Logs(name string) []LogLine {

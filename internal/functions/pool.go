@@ -31,36 +31,58 @@ type jobResult struct {
 
 // runProcess runs inv on a warm instance, or on a new one.
 func (f *function) runProcess(inv *invocation) outcome {
-	for attempt := 0; ; attempt++ {
-		res, err := f.dispatch(inv)
-		if err != nil {
-			f.r.log.Error("function instance failed to start", "function", f.cfg.Name, "err", err)
-			f.platformf(inv, "START RequestId: %s Version: $LATEST", inv.id)
-			return outcome{payload: errorDoc("Runtime.InvalidEntrypoint", "RequestId: "+inv.id+" Error: "+err.Error()), failed: true}
-		}
-		if res.retry && attempt == 0 {
-			f.platformf(inv, "instance exited before taking the invocation; retrying")
-			continue
-		}
-		if res.retry {
-			return outcome{payload: exitDoc(inv.id, errors.New("the instance exited before taking the invocation")), failed: true}
-		}
-		return res.o
+	res, err := f.dispatch(inv)
+	if err == nil && res.retry {
+		return f.retryProcess(inv)
 	}
+	return f.processOutcome(inv, res, err, false)
+}
+
+// retryProcess runs inv again after the instance given the first attempt
+// exited before taking it.
+func (f *function) retryProcess(inv *invocation) outcome {
+	f.platformf(inv, "instance exited before taking the invocation; retrying")
+	res, err := f.dispatch(inv)
+	return f.processOutcome(inv, res, err, true)
+}
+
+// processOutcome is the outcome of one attempt; retried tells whether a
+// retry is still allowed.
+func (f *function) processOutcome(inv *invocation, res jobResult, err error, retried bool) outcome {
+	switch {
+	case err != nil:
+		f.r.log.Error("function instance failed to start", "function", f.cfg.Name, "err", err)
+		f.start(inv)
+		return outcome{payload: errorDoc("Runtime.InvalidEntrypoint", "RequestId: "+inv.id+" Error: "+err.Error()), failed: true}
+	case res.retry && retried:
+		return outcome{payload: exitDoc(inv.id, errors.New("the instance exited before taking the invocation")), failed: true}
+	}
+	return res.o
+}
+
+// sendIdle hands inv to the most recently used idle instance; false when
+// there is none. The answer comes on the job's done channel.
+func (f *function) sendIdle(inv *invocation) (job, bool) {
+	in := f.popIdle()
+	if in == nil {
+		return job{}, false
+	}
+	j := job{inv: inv, done: make(chan jobResult, 1)}
+	select {
+	case in.jobs <- j:
+	case <-in.gone:
+		j.done <- jobResult{retry: true}
+	}
+	return j, true
 }
 
 // dispatch hands inv to the most recently used idle instance, or to a new
 // one, and waits for its answer.
 func (f *function) dispatch(inv *invocation) (jobResult, error) {
-	j := job{inv: inv, done: make(chan jobResult, 1)}
-	if in := f.popIdle(); in != nil {
-		select {
-		case in.jobs <- j:
-		case <-in.gone:
-			return jobResult{retry: true}, nil
-		}
+	if j, ok := f.sendIdle(inv); ok {
 		return <-j.done, nil
 	}
+	j := job{inv: inv, done: make(chan jobResult, 1)}
 	in, err := f.newInstance()
 	if err != nil {
 		return jobResult{}, err
@@ -159,7 +181,7 @@ func (in *instance) waitReady(inv *invocation) (outcome, bool) {
 	defer t.Stop()
 	fail := func(doc []byte) (outcome, bool) {
 		in.proc.Flush()
-		f.platformf(inv, "START RequestId: %s Version: $LATEST", inv.id)
+		f.start(inv)
 		return outcome{payload: doc, failed: true, duration: time.Since(in.started)}, false
 	}
 	for {
@@ -202,11 +224,16 @@ func (in *instance) serve(inv *invocation) (res jobResult, keep bool) {
 	ri.TraceID = newTraceID(f.r.now())
 	ri.ClientContext = inv.clientContext
 	in.cur.Store(inv)
-	f.platformf(inv, "START RequestId: %s Version: $LATEST", inv.id)
+	f.start(inv)
 	if err := in.api.Deliver(ri); err != nil {
 		return jobResult{o: outcome{payload: exitDoc(inv.id, err), failed: true}}, false
 	}
-	t := time.NewTimer(timeout)
+	if in.timer == nil {
+		in.timer = time.NewTimer(timeout)
+	} else {
+		in.timer.Reset(timeout)
+	}
+	t := in.timer
 	defer t.Stop()
 	finish := func(out runtimeapi.Outcome) outcome {
 		// The Runtime API already enforced the size limit and JSON.

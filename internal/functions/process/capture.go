@@ -135,6 +135,13 @@ func (c *capture) isEOF() bool {
 	return c.eof
 }
 
+// settle waits for a delivery in progress: bytes the reader already took
+// out of the pipe (under mu) are delivered when it returns.
+func (c *capture) settle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+}
+
 // flush drains whatever the kernel holds for this pipe right now.
 func (c *capture) flush() {
 	rc, err := c.f.SyscallConn()

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Spec describes the command of an instance.
@@ -188,7 +190,39 @@ func (p *Process) Drain(max time.Duration) {
 // Flush delivers every complete line the process has written so far: when it
 // returns, output written before the call has gone through the LineFunc.
 func (p *Process) Flush() {
-	for _, c := range p.streams {
-		c.flush()
+	ready := p.pollStreams()
+	for i, c := range p.streams {
+		if ready[i] {
+			c.flush()
+		} else {
+			c.settle()
+		}
 	}
+}
+
+// pollStreams asks the kernel, in one call, which pipes hold data (or have
+// been closed); a stream that cannot be polled counts as ready.
+func (p *Process) pollStreams() [2]bool {
+	ready := [2]bool{true, true}
+	rc0, err0 := p.streams[0].f.SyscallConn()
+	rc1, err1 := p.streams[1].f.SyscallConn()
+	if err0 != nil || err1 != nil {
+		return ready
+	}
+	_ = rc0.Control(func(fd0 uintptr) {
+		_ = rc1.Control(func(fd1 uintptr) {
+			fds := [2]unix.PollFd{{Fd: int32(fd0), Events: unix.POLLIN}, {Fd: int32(fd1), Events: unix.POLLIN}}
+			for {
+				_, err := unix.Poll(fds[:], 0)
+				if err == unix.EINTR {
+					continue
+				}
+				if err == nil {
+					ready[0], ready[1] = fds[0].Revents != 0, fds[1].Revents != 0
+				}
+				return
+			}
+		})
+	})
+	return ready
 }

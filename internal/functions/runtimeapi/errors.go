@@ -12,7 +12,7 @@ func (s *Server) invocationError(id string, req *request) reply {
 	}
 	doc, errorType := normaliseError(body, req.errorType)
 	inv.complete(Outcome{Payload: doc, Failed: true, ErrorType: errorType})
-	return accepted()
+	return handedOff(accepted())
 }
 
 // initError serves POST /runtime/init/error: the runtime could not start

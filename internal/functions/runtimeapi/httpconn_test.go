@@ -65,3 +65,46 @@ func TestChunkedResponseWithErrorTrailer(t *testing.T) {
 		t.Fatalf("outcome %+v %s", out, out.Payload)
 	}
 }
+
+// A request pipelined behind a waiting /next is answered after it.
+func TestPipelinedBehindWaitingNext(t *testing.T) {
+	s, _ := startServer(t, Options{})
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\nGET /other HTTP/1.1\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	<-s.Ready()
+	time.Sleep(20 * time.Millisecond) // let the server read the second request
+	if err := s.Deliver(NewInvocation("p1", []byte(`{"n":1}`), time.Now().Add(time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 4096)
+	for !strings.Contains(string(got), "404 Not Found") {
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatalf("after %q: %v", got, err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if ok, nf := strings.Index(string(got), "HTTP/1.1 200 OK"), strings.Index(string(got), "HTTP/1.1 404 Not Found"); ok != 0 || nf < ok {
+		t.Fatalf("answers out of order: %q", got)
+	}
+}
+
+// Close answers a waiting /next.
+func TestCloseAnswersWaitingNext(t *testing.T) {
+	s, _ := startServer(t, Options{})
+	got := make(chan string, 1)
+	go func() { got <- raw(t, s, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n") }()
+	<-s.Ready()
+	s.Close()
+	if status := <-got; status != "HTTP/1.1 500 Internal Server Error" && status != "" {
+		t.Fatalf("status %q", status)
+	}
+}

@@ -24,6 +24,13 @@ func errorOutcome(errorType, message string) Outcome {
 
 var acceptedBody = []byte(`{"status":"OK"}`)
 
+// handedOff marks a reply sent after an outcome was handed to the waiting
+// caller.
+func handedOff(r reply) reply {
+	r.handedOff = true
+	return r
+}
+
 func accepted() reply { return reply{status: 202, body: acceptedBody} }
 
 func errorReply(status int, errorType, message string) reply {

@@ -14,19 +14,19 @@ func (s *Server) response(id string, req *request) reply {
 	if req.tooLarge || len(req.body) > s.maxResp {
 		msg := fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", s.maxResp)
 		inv.complete(errorOutcome("Function.ResponseSizeTooLarge", msg))
-		return errorReply(413, "RequestEntityTooLarge", fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", s.maxResp))
+		return handedOff(errorReply(413, "RequestEntityTooLarge", fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", s.maxResp)))
 	}
 	// A streamed response that failed half-way carries the error in trailers.
 	if req.trailerType != "" {
 		doc, et := normaliseError(req.trailerError(), req.trailerType)
 		inv.complete(Outcome{Payload: doc, Failed: true, ErrorType: et})
-		return accepted()
+		return handedOff(accepted())
 	}
 	if len(req.body) > 0 && !json.Valid(req.body) {
 		inv.complete(errorOutcome("Runtime.InvalidResponsePayload",
 			"RequestId: "+inv.ID+" Error: the function's response is not valid JSON"))
-		return accepted()
+		return handedOff(accepted())
 	}
 	inv.complete(Outcome{Payload: req.body})
-	return accepted()
+	return handedOff(accepted())
 }

@@ -6,6 +6,7 @@
 package runtimeapi
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,7 +38,6 @@ type Server struct {
 	maxResp int
 	ln      net.Listener
 
-	pending   chan *Invocation
 	quit      chan struct{}
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -46,8 +46,10 @@ type Server struct {
 
 	mu        sync.Mutex
 	current   *Invocation
+	pending   *Invocation // delivered, not yet taken by a /next
+	waiters   []*conn     // connections whose /next waits, oldest first
 	initBody  []byte
-	conns     map[net.Conn]struct{}
+	conns     map[*conn]struct{}
 	closed    bool
 	closeOnce sync.Once
 }
@@ -62,11 +64,10 @@ func Start(opts Options) (*Server, error) {
 		log:     opts.Logger,
 		maxResp: opts.MaxResponse,
 		ln:      ln,
-		pending: make(chan *Invocation, 1),
 		quit:    make(chan struct{}),
 		ready:   make(chan struct{}),
 		initErr: make(chan struct{}),
-		conns:   make(map[net.Conn]struct{}),
+		conns:   make(map[*conn]struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -80,14 +81,15 @@ func Start(opts Options) (*Server, error) {
 
 func (s *Server) accept() {
 	for {
-		c, err := s.ln.Accept()
+		nc, err := s.ln.Accept()
 		if err != nil {
 			return
 		}
+		c := &conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
-			c.Close()
+			nc.Close()
 			return
 		}
 		s.conns[c] = struct{}{}
@@ -96,39 +98,64 @@ func (s *Server) accept() {
 	}
 }
 
-func (s *Server) forget(c net.Conn) {
-	c.Close()
+func (s *Server) forget(c *conn) {
+	c.nc.Close()
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.dropWaiterLocked(c)
 	s.mu.Unlock()
 }
 
+// dropWaiterLocked removes c from the waiting /next calls.
+func (s *Server) dropWaiterLocked(c *conn) {
+	for i, w := range s.waiters {
+		if w == c {
+			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
+			return
+		}
+	}
+}
+
 // route runs the endpoint of a request.
-func (s *Server) route(req *request) reply {
+func (s *Server) route(c *conn, req *request) (reply, bool) {
 	const prefix = "/2018-06-01/runtime/"
 	rest, ok := strings.CutPrefix(req.path, prefix)
 	if !ok {
-		return errorReply(404, "NotFound", "unknown path "+req.path)
+		return notFound(req), true
 	}
-	want, handle := "", func(*request) reply { return errorReply(404, "NotFound", "unknown path "+req.path) }
 	switch {
 	case rest == "invocation/next":
-		want, handle = "GET", s.next
+		if req.method != "GET" {
+			return methodNotAllowed(req), true
+		}
+		return s.next(c)
 	case rest == "init/error":
-		want, handle = "POST", s.initError
+		if req.method != "POST" {
+			return methodNotAllowed(req), true
+		}
+		return s.initError(req), true
 	case strings.HasPrefix(rest, "invocation/"):
 		id, action, _ := strings.Cut(strings.TrimPrefix(rest, "invocation/"), "/")
 		switch action {
 		case "response":
-			want, handle = "POST", func(r *request) reply { return s.response(id, r) }
+			if req.method != "POST" {
+				return methodNotAllowed(req), true
+			}
+			return s.response(id, req), true
 		case "error":
-			want, handle = "POST", func(r *request) reply { return s.invocationError(id, r) }
+			if req.method != "POST" {
+				return methodNotAllowed(req), true
+			}
+			return s.invocationError(id, req), true
 		}
 	}
-	if want != "" && req.method != want {
-		return errorReply(405, "MethodNotAllowed", req.method+" is not allowed on "+req.path)
-	}
-	return handle(req)
+	return notFound(req), true
+}
+
+func notFound(req *request) reply { return errorReply(404, "NotFound", "unknown path "+req.path) }
+
+func methodNotAllowed(req *request) reply {
+	return errorReply(405, "MethodNotAllowed", req.method+" is not allowed on "+req.path)
 }
 
 // Addr is the host:port to put in AWS_LAMBDA_RUNTIME_API.
@@ -148,19 +175,32 @@ func (s *Server) InitError() []byte {
 	return s.initBody
 }
 
-// Deliver queues inv for the runtime's next /next call. The caller waits on
-// inv.Done together with the instance's exit and its own deadline.
+// Deliver hands inv to the runtime: it answers a waiting /next at once
+// (from the caller's goroutine), or keeps inv for the next /next. The caller
+// waits on inv.Done together with the instance's exit and its own deadline.
 func (s *Server) Deliver(inv *Invocation) error {
-	select {
-	case s.pending <- inv:
-		return nil
-	default:
+	s.mu.Lock()
+	if s.pending != nil {
+		s.mu.Unlock()
 		return ErrBusy
 	}
+	if len(s.waiters) == 0 || s.closed {
+		s.pending = inv
+		s.mu.Unlock()
+		return nil
+	}
+	c := s.waiters[0]
+	s.waiters[0] = nil
+	s.waiters = s.waiters[1:]
+	s.takeLocked(inv)
+	s.mu.Unlock()
+	// A failed write shows on the connection's reads; the runtime is gone.
+	_ = c.answer(reply{status: 200, body: inv.Payload, inv: inv}, false)
+	return nil
 }
 
-// Close stops serving: the listener and every connection close, and blocked
-// /next calls return.
+// Close stops serving: the listener closes, waiting /next calls are
+// answered with an error, and every connection closes.
 func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
@@ -168,8 +208,15 @@ func (s *Server) Close() error {
 		err = s.ln.Close()
 		s.mu.Lock()
 		s.closed = true
+		waiters := s.waiters
+		s.waiters = nil
+		s.mu.Unlock()
+		for _, c := range waiters {
+			_ = c.answer(errorReply(500, "InternalServerError", "the function instance is shutting down"), true)
+		}
+		s.mu.Lock()
 		for c := range s.conns {
-			c.Close()
+			c.nc.Close()
 		}
 		s.mu.Unlock()
 	})
@@ -192,11 +239,9 @@ func (s *Server) abandon() {
 	}
 }
 
-// take makes inv the current invocation.
-func (s *Server) take(inv *Invocation) {
-	s.mu.Lock()
+// takeLocked makes inv the current invocation (s.mu held).
+func (s *Server) takeLocked(inv *Invocation) {
 	s.current = inv
-	s.mu.Unlock()
 	inv.taken.Store(true)
 }
 
